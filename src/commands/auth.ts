@@ -1,0 +1,46 @@
+// Accounts and sessions. Session tokens are 32 random bytes; only their SHA-256 is stored, so a leaked
+// database does not leak usable tokens.
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../domain/password.ts';
+import { newId } from '../domain/ids.ts';
+import type { RegisterBody, LoginBody, User } from '../contract/schemas.ts';
+import type { UserRow } from '../store/store.ts';
+import type { Deps } from './deps.ts';
+import { presentUser } from './present.ts';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+async function startSession(deps: Deps, userId: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const now = deps.now();
+  await deps.store.read.insertSession(hashToken(token), userId, now.toISOString(), new Date(now.getTime() + deps.sessionTtlMs).toISOString());
+  return token;
+}
+
+export async function register(deps: Deps, input: RegisterBody): Promise<{ user: User; token: string }> {
+  const email = input.email.trim();
+  const name = input.name.trim();
+  const passwordHash = await hashPassword(input.password);
+  const row = { id: newId(), name, email, passwordHash, createdAt: deps.now().toISOString() };
+  const inserted = await deps.store.transaction((tx) => tx.insertUser(row));
+  if (!inserted) throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'is already registered' }]);
+  return { user: presentUser(row), token: await startSession(deps, row.id) };
+}
+
+export async function login(deps: Deps, input: LoginBody): Promise<{ user: User; token: string }> {
+  const found = await deps.store.read.findUserByEmail(input.email.trim());
+  // Verify against a dummy hash for unknown emails: same message, same cost, so accounts cannot be enumerated.
+  const ok = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+  if (!found || !ok) throw new AppError('bad_credentials', 'Email or password is wrong');
+  return { user: presentUser(found), token: await startSession(deps, found.id) };
+}
+
+export async function logout(deps: Deps, token: string): Promise<void> {
+  await deps.store.read.deleteSession(hashToken(token));
+}
+
+export async function authenticate(deps: Deps, token: string): Promise<UserRow | undefined> {
+  if (token.length === 0 || token.length > 200) return undefined;
+  return deps.store.read.sessionUser(hashToken(token), deps.now().toISOString());
+}

@@ -1,0 +1,126 @@
+// Bills: create, pay, delete. Each runs one transaction that writes the change, the per-pair debt totals
+// and one notification row per recipient; what to publish goes out only after commit.
+import { AppError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import { computeSplit, splitUserIds } from '../domain/split.ts';
+import type { Bill, CreateBillBody } from '../contract/schemas.ts';
+import type { BillNotificationData } from '../contract/events.ts';
+import type { BillRow, GroupRow, Ops, UserRow } from '../store/store.ts';
+import { emptyOutbox, type Deps, type Outbox } from './deps.ts';
+import { presentBill } from './present.ts';
+import { visibleBill, visibleGroup } from './access.ts';
+
+/** Runs inside the command's transaction after the change, e.g. to record an idempotent response. */
+export type Within = (tx: Ops, bill: Bill) => Promise<void>;
+
+function notificationData(bill: Bill, group: GroupRow, actor: UserRow, amount: number): string {
+  const data: BillNotificationData = { bill, group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name }, amount };
+  return JSON.stringify(data);
+}
+
+async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
+  const members = await tx.listMembers(groupId);
+  outbox.groupUpdates.push({ groupId, memberIds: members.map((m) => m.id) });
+}
+
+export async function createBill(deps: Deps, actor: UserRow, groupId: string, input: CreateBillBody, within?: Within): Promise<Bill> {
+  const parts = computeSplit(input.amount, input.split).filter((p) => p.amount > 0);
+  const receivers = parts.filter((p) => p.userId !== actor.id);
+  if (receivers.length === 0) {
+    throw new AppError('validation', 'A bill needs at least one member other than you to owe a part', [
+      { path: 'split', message: 'must give a part to at least one member other than you' },
+    ]);
+  }
+  const outbox = emptyOutbox();
+  const result = await deps.store.transaction(async (tx) => {
+    const group = await visibleGroup(tx, groupId, actor.id);
+    const members = await tx.listMembers(group.id);
+    const memberIds = new Set(members.map((m) => m.id));
+    const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
+    if (strangers.length > 0) {
+      throw new AppError(
+        'validation',
+        'Every user in the split must be a member of the group',
+        strangers.map((id) => ({ path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`, message: 'is not a member of this group' })),
+      );
+    }
+    const createdAt = deps.now().toISOString();
+    const row: BillRow = {
+      id: newId(),
+      groupId: group.id,
+      ownerId: actor.id,
+      description: input.description,
+      amount: input.amount,
+      currency: group.currency,
+      createdAt,
+      deletedAt: null,
+      // The owner paid the whole bill, so the owner's own part is settled at once.
+      shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
+    };
+    await tx.insertBill(row);
+    const bill = presentBill(row);
+    for (const r of receivers) {
+      await tx.addDebt(group.id, r.userId, actor.id, r.amount);
+      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.created', createdAt, notificationData(bill, group, actor, r.amount)));
+    }
+    outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
+    await within?.(tx, bill);
+    return bill;
+  });
+  deps.publish(outbox);
+  return result;
+}
+
+export async function payBill(deps: Deps, actor: UserRow, billId: string, within?: Within): Promise<Bill> {
+  const outbox = emptyOutbox();
+  const result = await deps.store.transaction(async (tx) => {
+    const row = await visibleBill(tx, billId, actor.id);
+    const share = row.shares.find((s) => s.userId === actor.id);
+    if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to pay on this bill');
+    if (share.paidAt !== null) throw new AppError('already_paid', 'Your part of this bill is already paid');
+    const paidAt = deps.now().toISOString();
+    await tx.markSharePaid(row.id, actor.id, paidAt);
+    share.paidAt = paidAt;
+    await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
+    const group = (await tx.getGroup(row.groupId))!;
+    const bill = presentBill(row);
+    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, notificationData(bill, group, actor, share.amount)));
+    await refreshGroup(tx, outbox, row.groupId);
+    await within?.(tx, bill);
+    return bill;
+  });
+  deps.publish(outbox);
+  return result;
+}
+
+export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Promise<void> {
+  const outbox = emptyOutbox();
+  await deps.store.transaction(async (tx) => {
+    const row = await visibleBill(tx, billId, actor.id);
+    if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
+    const receivers = row.shares.filter((s) => s.userId !== row.ownerId);
+    if (receivers.some((s) => s.paidAt !== null)) throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
+    const at = deps.now().toISOString();
+    await tx.markBillDeleted(row.id, at);
+    const group = (await tx.getGroup(row.groupId))!;
+    const bill = presentBill(row);
+    for (const r of receivers) {
+      await tx.addDebt(row.groupId, r.userId, row.ownerId, -r.amount);
+      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.cancelled', at, notificationData(bill, group, actor, r.amount)));
+    }
+    await refreshGroup(tx, outbox, row.groupId);
+  });
+  deps.publish(outbox);
+}
+
+export async function getBill(deps: Deps, actor: UserRow, billId: string): Promise<Bill> {
+  return presentBill(await visibleBill(deps.store.read, billId, actor.id));
+}
+
+export async function listBills(deps: Deps, actor: UserRow, groupId: string, limit: number, cursor: string | undefined) {
+  const ops = deps.store.read;
+  await visibleGroup(ops, groupId, actor.id);
+  const rows = await ops.listBills(groupId, limit + 1, cursor);
+  const page = rows.slice(0, limit);
+  return { bills: page.map(presentBill), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+}

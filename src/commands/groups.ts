@@ -1,0 +1,52 @@
+import { AppError, invalid } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import { isCurrencyCode } from '../domain/money.ts';
+import type { AddMemberBody, CreateGroupBody, Group } from '../contract/schemas.ts';
+import type { UserRow } from '../store/store.ts';
+import { emptyOutbox, type Deps } from './deps.ts';
+import { presentGroup } from './present.ts';
+import { visibleGroup } from './access.ts';
+
+export async function createGroup(deps: Deps, actor: UserRow, input: CreateGroupBody): Promise<Group> {
+  const currency = input.currency ?? 'USD';
+  if (!isCurrencyCode(currency)) throw invalid('currency', `${currency} is not an ISO 4217 currency code`);
+  const createdAt = deps.now().toISOString();
+  const group = { id: newId(), name: input.name.trim(), currency, createdAt };
+  await deps.store.transaction(async (tx) => {
+    await tx.insertGroup(group, actor.id);
+    await tx.addMember(group.id, actor.id, createdAt);
+  });
+  return presentGroup(group, [actor]);
+}
+
+export async function listGroups(deps: Deps, actor: UserRow): Promise<Group[]> {
+  const ops = deps.store.read;
+  const groups = await ops.listGroupsOf(actor.id);
+  return Promise.all(groups.map(async (g) => presentGroup(g, await ops.listMembers(g.id))));
+}
+
+export async function getGroup(deps: Deps, actor: UserRow, groupId: string): Promise<Group> {
+  const ops = deps.store.read;
+  const group = await visibleGroup(ops, groupId, actor.id);
+  return presentGroup(group, await ops.listMembers(group.id));
+}
+
+export async function addMember(deps: Deps, actor: UserRow, groupId: string, input: AddMemberBody): Promise<Group> {
+  const outbox = emptyOutbox();
+  const result = await deps.store.transaction(async (tx) => {
+    const group = await visibleGroup(tx, groupId, actor.id);
+    const user = await tx.findUserByEmail(input.email.trim());
+    if (!user) throw new AppError('not_found', 'No user has this email', [{ path: 'email', message: 'no user has this email' }]);
+    const createdAt = deps.now().toISOString();
+    if (!(await tx.addMember(group.id, user.id, createdAt))) {
+      throw new AppError('already_member', `${user.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
+    }
+    const data = JSON.stringify({ group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name } });
+    outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, data));
+    const members = await tx.listMembers(group.id);
+    outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
+    return presentGroup(group, members);
+  });
+  deps.publish(outbox);
+  return result;
+}

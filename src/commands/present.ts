@@ -1,0 +1,37 @@
+// Store rows → wire objects (src/contract). One place, so every route and notification agrees.
+import type { Bill, Group, Notification, User } from '../contract/schemas.ts';
+import type { BillRow, GroupRow, MemberRow, NotificationRow, UserRow } from '../store/store.ts';
+
+export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
+
+export const presentGroup = (g: GroupRow, members: MemberRow[]): Group => ({
+  id: g.id,
+  name: g.name,
+  currency: g.currency,
+  createdAt: g.createdAt,
+  members: members.map(presentUser),
+});
+
+export const presentBill = (b: BillRow): Bill => ({
+  id: b.id,
+  groupId: b.groupId,
+  ownerId: b.ownerId,
+  description: b.description,
+  amount: b.amount,
+  currency: b.currency,
+  createdAt: b.createdAt,
+  shares: b.shares.map((s) => ({ userId: s.userId, amount: s.amount, paidAt: s.paidAt })),
+});
+
+/** The notification as JSON text, built from the stored JSON without parsing it again. */
+export function notificationJson(n: NotificationRow): string {
+  return `{"id":"${n.id}","type":${JSON.stringify(n.type)},"createdAt":"${n.createdAt}","readAt":${n.readAt === null ? 'null' : `"${n.readAt}"`},"data":${n.data}}`;
+}
+
+export const presentNotification = (n: NotificationRow): Notification => ({
+  id: String(n.id),
+  type: n.type,
+  createdAt: n.createdAt,
+  readAt: n.readAt,
+  data: JSON.parse(n.data) as Record<string, unknown>,
+});

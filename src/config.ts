@@ -1,0 +1,103 @@
+// Configuration is parsed once at start-up and frozen; nothing else in the code base reads process.env.
+// A bad value stops start-up with one line naming the variable.
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** The origin users reach (scheme://host[:port]); undefined: taken from each request. */
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  heartbeatMs: number;
+  maxStreamsPerUser: number;
+  /** Bytes a stream may have queued for a slow reader before it is closed. */
+  streamQueueBytes: number;
+  metricsPublic: boolean;
+  rateLimit: boolean;
+  bodyLimit: number;
+  sessionTtlMs: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Directory with the built web app; serving is skipped when it has no index.html. */
+  webRoot: string;
+  limits: Readonly<{
+    loginPerAccountPerMinute: number;
+    loginPerAddressPerMinute: number;
+    registerPerAddressPerHour: number;
+    billsPerUserPerMinute: number;
+  }>;
+}>;
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function origin(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL such as https://chipin.example, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must use http or https, got "${raw}"`);
+  return url.origin;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function parseConfig(env: Env): Config {
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/chipin.db';
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const host = env.HOST || '127.0.0.1';
+  const tlsCert = env.TLS_CERT || undefined;
+  const tlsKey = env.TLS_KEY || undefined;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  return Object.freeze({
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host,
+    databaseUrl,
+    publicUrl: origin(env, 'PUBLIC_URL'),
+    trustProxy: flag(env, 'TRUST_PROXY', false),
+    logLevel,
+    heartbeatMs: int(env, 'HEARTBEAT_MS', 25_000, 50, 3_600_000),
+    maxStreamsPerUser: int(env, 'MAX_STREAMS_PER_USER', 16, 1, 10_000),
+    streamQueueBytes: int(env, 'STREAM_QUEUE_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    metricsPublic: flag(env, 'METRICS_PUBLIC', false),
+    rateLimit: flag(env, 'RATE_LIMIT', true),
+    bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 64 * 1024 * 1024),
+    sessionTtlMs: int(env, 'SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000,
+    tlsCert,
+    tlsKey,
+    webRoot: env.WEB_ROOT || 'dist/web',
+    limits: Object.freeze({
+      loginPerAccountPerMinute: int(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
+      loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+      registerPerAddressPerHour: int(env, 'REGISTER_LIMIT_PER_ADDRESS', 20, 1, 1_000_000),
+      billsPerUserPerMinute: int(env, 'BILL_LIMIT_PER_USER', 600, 1, 1_000_000),
+    }),
+  });
+}

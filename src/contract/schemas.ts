@@ -1,0 +1,141 @@
+// The wire format: one TypeBox schema per request and response, shared by the server, the SDK and the web app.
+// Types are derived from the schemas (Static), never written twice.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const Timestamp = Type.String({ format: 'date-time' });
+/** A positive integer in the currency's minor unit, at most 10^12. */
+export const Amount = Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 });
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+// RFC 5321 caps a path at 254 octets; the pattern is the usual one-@ sanity check, not RFC 5322.
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+
+export const User = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() });
+export const Group = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  currency: Type.String(),
+  createdAt: Type.String(),
+  members: Type.Array(User),
+});
+export const Share = Type.Object({ userId: Type.String(), amount: Type.Integer(), paidAt: Type.Union([Type.String(), Type.Null()]) });
+export const Bill = Type.Object({
+  id: Type.String(),
+  groupId: Type.String(),
+  ownerId: Type.String(),
+  description: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  createdAt: Type.String(),
+  shares: Type.Array(Share),
+});
+export const Notification = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  createdAt: Type.String(),
+  readAt: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+
+// Requests
+export const RegisterBody = Type.Object(
+  { name: Name, email: Email, password: Type.String({ minLength: 8, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+export const LoginBody = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+export const CreateGroupBody = Type.Object(
+  { name: Name, currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })) },
+  { additionalProperties: false },
+);
+export const AddMemberBody = Type.Object({ email: Email }, { additionalProperties: false });
+
+const UserMap = <T extends TSchema>(value: T) =>
+  Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), value, { minProperties: 1, maxProperties: 500 });
+export const EqualSplit = Type.Object(
+  { mode: Type.Literal('equal'), among: Type.Array(Id, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+export const ExactSplit = Type.Object(
+  { mode: Type.Literal('exact'), amounts: UserMap(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })) },
+  { additionalProperties: false },
+);
+export const PercentSplit = Type.Object(
+  { mode: Type.Literal('percent'), percents: UserMap(Type.Number({ minimum: 0, maximum: 100 })) },
+  { additionalProperties: false },
+);
+export const SharesSplit = Type.Object(
+  { mode: Type.Literal('shares'), shares: UserMap(Type.Integer({ minimum: 1, maximum: 1_000_000 })) },
+  { additionalProperties: false },
+);
+/** `oneOf` with a discriminator (Ajv `discriminator: true`), so an error names the chosen mode's fields only. */
+export const Split = Type.Unsafe<Static<typeof EqualSplit> | Static<typeof ExactSplit> | Static<typeof PercentSplit> | Static<typeof SharesSplit>>({
+  type: 'object',
+  required: ['mode'],
+  discriminator: { propertyName: 'mode' },
+  oneOf: [EqualSplit, ExactSplit, PercentSplit, SharesSplit],
+});
+export const CreateBillBody = Type.Object(
+  { description: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }), amount: Amount, split: Split },
+  { additionalProperties: false },
+);
+export const ReadBody = Type.Union([
+  Type.Object({ upTo: Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' }) }, { additionalProperties: false }),
+  Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
+]);
+export const PageQuery = Type.Object(
+  { limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export const NotificationsQuery = Type.Object(
+  { limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), before: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export const GroupParams = Type.Object({ groupId: Type.String({ maxLength: 200 }) });
+export const BillParams = Type.Object({ billId: Type.String({ maxLength: 200 }) });
+
+// Responses
+export const AuthResponse = Type.Object({ user: User, token: Type.String() });
+export const UserResponse = Type.Object({ user: User });
+export const GroupResponse = Type.Object({ group: Group });
+export const GroupsResponse = Type.Object({ groups: Type.Array(Group) });
+export const BillResponse = Type.Object({ bill: Bill });
+export const BillsResponse = Type.Object({ bills: Type.Array(Bill), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const BalancesResponse = Type.Object({
+  currency: Type.String(),
+  balances: Type.Array(Type.Object({ userId: Type.String(), net: Type.Integer() })),
+  settlements: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), amount: Type.Integer() })),
+});
+export const NotificationsResponse = Type.Object({
+  notifications: Type.Array(Notification),
+  unreadCount: Type.Integer(),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+});
+
+export type User = Static<typeof User>;
+export type Group = Static<typeof Group>;
+export type Share = Static<typeof Share>;
+export type Bill = Static<typeof Bill>;
+export type Notification = Static<typeof Notification>;
+export type RegisterBody = Static<typeof RegisterBody>;
+export type LoginBody = Static<typeof LoginBody>;
+export type CreateGroupBody = Static<typeof CreateGroupBody>;
+export type AddMemberBody = Static<typeof AddMemberBody>;
+export type Split = Static<typeof Split>;
+export type CreateBillBody = Static<typeof CreateBillBody>;
+export type ReadBody = Static<typeof ReadBody>;
+export type AuthResponse = Static<typeof AuthResponse>;
+export type BillsResponse = Static<typeof BillsResponse>;
+export type BalancesResponse = Static<typeof BalancesResponse>;
+export type NotificationsResponse = Static<typeof NotificationsResponse>;
+export type Problem = Static<typeof Problem>;

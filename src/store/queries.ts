@@ -1,0 +1,234 @@
+// Every query Chipin makes, written once in SQL that SQLite and PostgreSQL both run.
+// Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
+// (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
+import type { BillRow, DebtRow, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, ShareRow, UserRow, UserWithPassword } from './store.ts';
+
+type Row = Record<string, unknown>;
+
+/** The little a driver must provide. */
+export interface Db {
+  all(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  get(sql: string, params: readonly unknown[]): Promise<Row | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params: readonly unknown[]): Promise<number>;
+}
+
+const s = (v: unknown) => v as string;
+const n = (v: unknown) => Number(v);
+const sOrNull = (v: unknown) => (v === null || v === undefined ? null : (v as string));
+
+const user = (r: Row): UserRow => ({ id: s(r.id), name: s(r.name), email: s(r.email), createdAt: s(r.created_at) });
+const group = (r: Row): GroupRow => ({ id: s(r.id), name: s(r.name), currency: s(r.currency), createdAt: s(r.created_at) });
+const share = (r: Row): ShareRow => ({ userId: s(r.user_id), amount: n(r.amount), paidAt: sOrNull(r.paid_at) });
+const notification = (r: Row): NotificationRow => ({
+  userId: s(r.user_id),
+  id: n(r.id),
+  type: s(r.type),
+  createdAt: s(r.created_at),
+  readAt: sOrNull(r.read_at),
+  data: s(r.data),
+});
+const bill = (r: Row, shares: ShareRow[]): BillRow => ({
+  id: s(r.id),
+  groupId: s(r.group_id),
+  ownerId: s(r.owner_id),
+  description: s(r.description),
+  amount: n(r.amount),
+  currency: s(r.currency),
+  createdAt: s(r.created_at),
+  deletedAt: sOrNull(r.deleted_at),
+  shares,
+});
+
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(',');
+
+export function queries(db: Db): Ops {
+  async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
+    const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
+    if (billIds.length === 0) return byBill;
+    const rows = await db.all(
+      `SELECT bill_id, user_id, amount, paid_at FROM bill_shares WHERE bill_id IN (${placeholders(billIds.length)}) ORDER BY bill_id, position`,
+      billIds,
+    );
+    for (const r of rows) byBill.get(s(r.bill_id))!.push(share(r));
+    return byBill;
+  }
+
+  return {
+    async insertUser(u: UserWithPassword) {
+      const changed = await db.run(
+        `INSERT INTO users (id, name, email, email_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (email_key) DO NOTHING`,
+        [u.id, u.name, u.email, u.email.toLowerCase(), u.passwordHash, u.createdAt],
+      );
+      return changed === 1;
+    },
+    async findUserByEmail(email) {
+      const r = await db.get(`SELECT id, name, email, created_at, password_hash FROM users WHERE email_key = ?`, [email.toLowerCase()]);
+      return r && { ...user(r), passwordHash: s(r.password_hash) };
+    },
+    async getUser(id) {
+      const r = await db.get(`SELECT id, name, email, created_at FROM users WHERE id = ?`, [id]);
+      return r && user(r);
+    },
+
+    async insertSession(tokenHash, userId, createdAt, expiresAt) {
+      await db.run(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, [tokenHash, userId, createdAt, expiresAt]);
+    },
+    async sessionUser(tokenHash, now) {
+      const r = await db.get(
+        `SELECT u.id, u.name, u.email, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+        [tokenHash, now],
+      );
+      return r && user(r);
+    },
+    async deleteSession(tokenHash) {
+      await db.run(`DELETE FROM sessions WHERE token_hash = ?`, [tokenHash]);
+    },
+
+    async insertGroup(g, createdBy) {
+      await db.run(`INSERT INTO groups (id, name, currency, created_by, created_at) VALUES (?, ?, ?, ?, ?)`, [g.id, g.name, g.currency, createdBy, g.createdAt]);
+    },
+    async addMember(groupId, userId, joinedAt) {
+      const changed = await db.run(
+        `INSERT INTO group_members (group_id, user_id, position, joined_at)
+         SELECT ?, ?, COALESCE(MAX(position), 0) + 1, ? FROM group_members WHERE group_id = ?
+         ON CONFLICT (group_id, user_id) DO NOTHING`,
+        [groupId, userId, joinedAt, groupId],
+      );
+      return changed === 1;
+    },
+    async isMember(groupId, userId) {
+      return (await db.get(`SELECT 1 AS one FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) !== undefined;
+    },
+    async getGroup(groupId) {
+      const r = await db.get(`SELECT id, name, currency, created_at FROM groups WHERE id = ?`, [groupId]);
+      return r && group(r);
+    },
+    async listMembers(groupId) {
+      const rows = await db.all(
+        `SELECT u.id, u.name, u.email FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,
+        [groupId],
+      );
+      return rows.map((r): MemberRow => ({ id: s(r.id), name: s(r.name), email: s(r.email) }));
+    },
+    async listGroupsOf(userId) {
+      const rows = await db.all(
+        `SELECT g.id, g.name, g.currency, g.created_at FROM group_members m JOIN groups g ON g.id = m.group_id
+         WHERE m.user_id = ? ORDER BY g.created_at DESC, g.id DESC`,
+        [userId],
+      );
+      return rows.map(group);
+    },
+
+    async insertBill(b) {
+      await db.run(
+        `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+        [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt],
+      );
+      const params: unknown[] = [];
+      b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
+      await db.run(
+        `INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at) VALUES ${b.shares.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
+    },
+    async getBill(billId) {
+      const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);
+      if (!r) return undefined;
+      return bill(r, (await sharesOf([billId])).get(billId)!);
+    },
+    async listBills(groupId, limit, beforeId) {
+      const rows = beforeId === undefined
+        ? await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`, [groupId, limit])
+        : await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?`, [groupId, beforeId, limit]);
+      const shares = await sharesOf(rows.map((r) => s(r.id)));
+      return rows.map((r) => bill(r, shares.get(s(r.id))!));
+    },
+    async markSharePaid(billId, userId, paidAt) {
+      return (await db.run(`UPDATE bill_shares SET paid_at = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [paidAt, billId, userId])) === 1;
+    },
+    async markBillDeleted(billId, deletedAt) {
+      return (await db.run(`UPDATE bills SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, [deletedAt, billId])) === 1;
+    },
+    async addDebt(groupId, debtorId, creditorId, delta) {
+      await db.run(
+        `INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount) VALUES (?, ?, ?, ?)
+         ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`,
+        [groupId, debtorId, creditorId, delta],
+      );
+    },
+    async listDebts(groupId) {
+      const rows = await db.all(
+        `SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND amount <> 0 ORDER BY debtor_id, creditor_id`,
+        [groupId],
+      );
+      return rows.map((r): DebtRow => ({ debtorId: s(r.debtor_id), creditorId: s(r.creditor_id), amount: n(r.amount) }));
+    },
+
+    async appendNotification(userId, type, createdAt, data) {
+      // The UPDATE takes the user's row lock (PostgreSQL) or the database write lock (SQLite) until commit,
+      // so concurrent writers for one user get consecutive ids and commit in id order.
+      const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
+      if (!r) throw new Error(`appendNotification: no user ${userId}`);
+      const id = n(r.last_notification_id);
+      await db.run(`INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES (?, ?, ?, ?, NULL, ?)`, [userId, id, type, createdAt, data]);
+      return { userId, id, type, createdAt, readAt: null, data };
+    },
+    async listNotifications(userId, limit, beforeId) {
+      const rows = beforeId === undefined
+        ? await db.all(`SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [userId, limit])
+        : await db.all(`SELECT * FROM notifications WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [userId, beforeId, limit]);
+      return rows.map(notification);
+    },
+    async notificationsAfter(userId, afterId, limit) {
+      const rows = await db.all(`SELECT * FROM notifications WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`, [userId, afterId, limit]);
+      return rows.map(notification);
+    },
+    async notificationState(userId) {
+      const r = await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
+      return r ? { lastId: n(r.last_notification_id), readUpTo: n(r.read_up_to) } : { lastId: 0, readUpTo: 0 };
+    },
+    async markRead(userId, upTo, readAt) {
+      await db.run(`UPDATE notifications SET read_at = ? WHERE user_id = ? AND id <= ? AND read_at IS NULL`, [readAt, userId, upTo]);
+      await db.run(`UPDATE users SET read_up_to = ? WHERE id = ? AND read_up_to < ?`, [upTo, userId, upTo]);
+    },
+
+    async getIdempotency(userId, key) {
+      const r = await db.get(`SELECT request_hash, state, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
+      if (!r) return undefined;
+      return {
+        requestHash: s(r.request_hash),
+        state: s(r.state) as IdempotencyRow['state'],
+        status: r.status === null ? null : n(r.status),
+        body: sOrNull(r.body),
+        createdAt: s(r.created_at),
+      };
+    },
+    async claimIdempotency(userId, key, requestHash, createdAt) {
+      const changed = await db.run(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, status, body, created_at) VALUES (?, ?, ?, 'pending', NULL, NULL, ?)
+         ON CONFLICT (user_id, key) DO NOTHING`,
+        [userId, key, requestHash, createdAt],
+      );
+      return changed === 1;
+    },
+    async reclaimIdempotency(userId, key, requestHash, createdAt, staleBefore) {
+      const changed = await db.run(
+        `UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = ? AND request_hash = ? AND state = 'pending' AND created_at < ?`,
+        [createdAt, userId, key, requestHash, staleBefore],
+      );
+      return changed === 1;
+    },
+    async completeIdempotency(userId, key, status, body) {
+      await db.run(`UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE user_id = ? AND key = ?`, [status, body, userId, key]);
+    },
+    async releaseIdempotency(userId, key) {
+      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'pending'`, [userId, key]);
+    },
+    async purgeIdempotency(olderThan) {
+      return db.run(`DELETE FROM idempotency_keys WHERE created_at < ?`, [olderThan]);
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// The store interface: every read and write Chipin makes, behind one transaction boundary.
+// SQLite and PostgreSQL implement it with the same SQL (src/store/queries.ts) over their own driver.
+
+export type UserRow = { id: string; name: string; email: string; createdAt: string };
+export type UserWithPassword = UserRow & { passwordHash: string };
+export type GroupRow = { id: string; name: string; currency: string; createdAt: string };
+export type MemberRow = { id: string; name: string; email: string };
+export type ShareRow = { userId: string; amount: number; paidAt: string | null };
+export type BillRow = {
+  id: string;
+  groupId: string;
+  ownerId: string;
+  description: string;
+  amount: number;
+  currency: string;
+  createdAt: string;
+  deletedAt: string | null;
+  shares: ShareRow[];
+};
+export type NotificationRow = {
+  userId: string;
+  id: number;
+  type: string;
+  createdAt: string;
+  readAt: string | null;
+  /** JSON text, exactly as stored. */
+  data: string;
+};
+export type DebtRow = { debtorId: string; creditorId: string; amount: number };
+export type IdempotencyRow = {
+  requestHash: string;
+  state: 'pending' | 'done';
+  status: number | null;
+  body: string | null;
+  createdAt: string;
+};
+
+/** What a transaction (or a plain read) can do. Every method is one or a few statements. */
+export interface Ops {
+  insertUser(user: UserWithPassword): Promise<boolean>;
+  findUserByEmail(email: string): Promise<UserWithPassword | undefined>;
+  getUser(id: string): Promise<UserRow | undefined>;
+
+  insertSession(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void>;
+  sessionUser(tokenHash: string, now: string): Promise<UserRow | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  insertGroup(group: GroupRow, createdBy: string): Promise<void>;
+  addMember(groupId: string, userId: string, joinedAt: string): Promise<boolean>;
+  isMember(groupId: string, userId: string): Promise<boolean>;
+  getGroup(groupId: string): Promise<GroupRow | undefined>;
+  listMembers(groupId: string): Promise<MemberRow[]>;
+  listGroupsOf(userId: string): Promise<GroupRow[]>;
+
+  insertBill(bill: BillRow): Promise<void>;
+  getBill(billId: string): Promise<BillRow | undefined>;
+  /** Newest first; `beforeId` is exclusive. */
+  listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;
+  /** Marks the share paid if it is unpaid; false when it was not. */
+  markSharePaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
+  markBillDeleted(billId: string, deletedAt: string): Promise<boolean>;
+  addDebt(groupId: string, debtorId: string, creditorId: string, delta: number): Promise<void>;
+  listDebts(groupId: string): Promise<DebtRow[]>;
+
+  /** Takes the user's next notification id from the user's counter row (which serializes writers) and stores it. */
+  appendNotification(userId: string, type: string, createdAt: string, data: string): Promise<NotificationRow>;
+  /** Newest first; `beforeId` exclusive. */
+  listNotifications(userId: string, limit: number, beforeId: number | undefined): Promise<NotificationRow[]>;
+  /** Oldest first, ids greater than `afterId`. */
+  notificationsAfter(userId: string, afterId: number, limit: number): Promise<NotificationRow[]>;
+  notificationState(userId: string): Promise<{ lastId: number; readUpTo: number }>;
+  markRead(userId: string, upTo: number, readAt: string): Promise<void>;
+
+  getIdempotency(userId: string, key: string): Promise<IdempotencyRow | undefined>;
+  /** Inserts a pending key; false when the key exists. */
+  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string): Promise<boolean>;
+  /** Takes over a pending key whose request died (older than `staleBefore`); false if it is not stale. */
+  reclaimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, staleBefore: string): Promise<boolean>;
+  completeIdempotency(userId: string, key: string, status: number, body: string): Promise<void>;
+  releaseIdempotency(userId: string, key: string): Promise<void>;
+  purgeIdempotency(olderThan: string): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one transaction: everything it wrote commits together or not at all. */
+  transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T>;
+  /** Autocommit reads and single-statement writes, outside any transaction. */
+  readonly read: Ops;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
