@@ -5,6 +5,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string;
+  /** SQLite durability: 'normal' (WAL) survives a process crash; 'full' also survives power loss. */
+  sqliteSynchronous: 'normal' | 'full';
   /** The origin users reach (scheme://host[:port]); undefined: taken from each request. */
   publicUrl: string | undefined;
   trustProxy: boolean;
@@ -63,6 +65,13 @@ function origin(env: Env, name: string): string | undefined {
   return url.origin;
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseConfig(env: Env): Config {
@@ -70,8 +79,7 @@ export function parseConfig(env: Env): Config {
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
   }
-  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   const host = env.HOST || '127.0.0.1';
   const tlsCert = env.TLS_CERT || undefined;
   const tlsKey = env.TLS_KEY || undefined;
@@ -80,6 +88,7 @@ export function parseConfig(env: Env): Config {
     port: int(env, 'PORT', 3000, 0, 65535),
     host,
     databaseUrl,
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'] as const, 'normal'),
     publicUrl: origin(env, 'PUBLIC_URL'),
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel,

@@ -1,3 +1,5 @@
+import type { Outbox } from '../commands/deps.ts';
+
 // The store interface: every read and write Chipin makes, behind one transaction boundary.
 // SQLite and PostgreSQL implement it with the same SQL (src/store/queries.ts) over their own driver.
 
@@ -88,5 +90,10 @@ export interface Store {
   /** Autocommit reads and single-statement writes, outside any transaction. */
   readonly read: Ops;
   ping(): Promise<void>;
+  /**
+   * Cross-instance fan-out, when the store provides one (PostgreSQL LISTEN/NOTIFY). Without it, publishing
+   * hands the outbox straight to the local hub.
+   */
+  bus?: (hub: { publish(outbox: Outbox): void; resyncAll(): void }) => { publish(outbox: Outbox): void; close(): Promise<void> };
   close(): Promise<void>;
 }

@@ -1,0 +1,62 @@
+// Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the same key from the same user with the
+// same request returns the first response again and changes nothing; a different request is 422; a
+// duplicate while the first is in flight is 409. The response is recorded in the command's own
+// transaction, so "bill created" and "response recorded" commit together.
+import { createHash } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
+import type { Ops } from '../store/store.ts';
+import type { Deps } from './deps.ts';
+
+/** A pending key older than this belongs to a request that died (crash, timeout) and may be taken over. */
+const STALE_MS = 60_000;
+/** Keys are kept at least 24 hours (the purge removes them after 48). */
+export const IDEMPOTENCY_RETENTION_MS = 48 * 3600_000;
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Canonical JSON: object keys sorted, so {"a":1,"b":2} and {"b":2,"a":1} are the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const requestHash = (method: string, path: string, body: unknown) =>
+  createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+
+export type Record_ = (tx: Ops, body: unknown) => Promise<void>;
+export type Replayable = { status: number; body: unknown; replayed: boolean };
+
+export async function idempotent(
+  deps: Deps,
+  userId: string,
+  key: string | undefined,
+  hash: string,
+  status: number,
+  run: (record: Record_ | undefined) => Promise<unknown>,
+): Promise<Replayable> {
+  if (key === undefined) return { status, body: await run(undefined), replayed: false };
+  const ops = deps.store.read;
+  const now = deps.now();
+  if (!(await ops.claimIdempotency(userId, key, hash, now.toISOString()))) {
+    const existing = await ops.getIdempotency(userId, key);
+    if (!existing) return idempotent(deps, userId, key, hash, status, run); // purged between the two reads
+    if (existing.requestHash !== hash) throw new AppError('idempotency_mismatch', 'This Idempotency-Key was used with a different request');
+    if (existing.state === 'done') return { status: existing.status!, body: JSON.parse(existing.body!), replayed: true };
+    const staleBefore = new Date(now.getTime() - STALE_MS).toISOString();
+    if (!(await ops.reclaimIdempotency(userId, key, hash, now.toISOString(), staleBefore))) {
+      throw new AppError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+  }
+  try {
+    const body = await run((tx, body) => tx.completeIdempotency(userId, key, status, JSON.stringify(body)));
+    return { status, body, replayed: false };
+  } catch (e) {
+    // The command changed nothing (its transaction rolled back): free the key so a corrected retry can use it.
+    await ops.releaseIdempotency(userId, key);
+    throw e;
+  }
+}

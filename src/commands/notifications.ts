@@ -1,0 +1,29 @@
+import { invalid } from '../domain/errors.ts';
+import type { NotificationsResponse, ReadBody } from '../contract/schemas.ts';
+import type { UserRow } from '../store/store.ts';
+import type { Deps } from './deps.ts';
+import { presentNotification } from './present.ts';
+
+export async function listNotifications(deps: Deps, actor: UserRow, limit: number, before: number | undefined): Promise<NotificationsResponse> {
+  const ops = deps.store.read;
+  const [rows, state] = await Promise.all([ops.listNotifications(actor.id, limit + 1, before), ops.notificationState(actor.id)]);
+  const page = rows.slice(0, limit);
+  return {
+    notifications: page.map(presentNotification),
+    // Reads always cover a prefix of the ids (upTo or all), so the unread ones are exactly those above it.
+    unreadCount: state.lastId - state.readUpTo,
+    nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+  };
+}
+
+export async function markRead(deps: Deps, actor: UserRow, input: ReadBody): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    const { lastId } = await tx.notificationState(actor.id);
+    let upTo = lastId;
+    if ('upTo' in input) {
+      upTo = Number(input.upTo);
+      if (upTo > lastId) throw invalid('upTo', `is beyond the newest notification (${lastId})`);
+    }
+    if (upTo > 0) await tx.markRead(actor.id, upTo, deps.now().toISOString());
+  });
+}

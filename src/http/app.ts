@@ -1,0 +1,120 @@
+// Builds the Fastify app (no listen): plugins, guards, routes, one error handler.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.ts';
+import type { Deps } from '../commands/deps.ts';
+import type { Hub } from '../notify/hub.ts';
+import type { Metrics } from '../notify/metrics.ts';
+import { errorHandler } from './error-handler.ts';
+import { authGuard, originGuard } from './auth.ts';
+import { rateLimits } from './rate-limits.ts';
+import { authRoutes } from './routes/auth.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { billRoutes } from './routes/bills.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { streamRoutes } from './routes/streams.ts';
+import { systemRoutes } from './routes/system.ts';
+import { webRoutes } from './routes/web.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression<RawServerDefault>,
+  RawReplyDefaultExpression<RawServerDefault>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export type AppContext = {
+  config: Config;
+  deps: Deps;
+  hub: Hub;
+  metrics: Metrics;
+  /** True once start-up finished and until shutdown begins. */
+  ready: () => boolean;
+};
+
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const { config } = ctx;
+  const options = {
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    ...(config.tlsCert && config.tlsKey
+      ? { http2: true, https: { allowHTTP1: true, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+    // Never coerce or strip: "12" is not an amount, and an unknown field is an error the caller should see.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, discriminator: true, allErrors: true } },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  };
+  // HTTP/2 (with HTTP/1.1 fallback) under TLS lifts the browser's six-connections-per-origin limit.
+  const app = (Fastify as unknown as (o: typeof options) => App)(options);
+
+  app.setErrorHandler(errorHandler);
+  // An empty body with a JSON content type (fetch clients often send one) means "no body", not a 400;
+  // everything else goes through Fastify's parser, which refuses __proto__ and constructor keys.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    json(request, body as string, done);
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    // HSTS only makes sense over TLS; helmet would send it on plain http too.
+    hsts: config.tlsCert !== undefined || (config.publicUrl?.startsWith('https:') ?? false),
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Chipin API', version: '1.0.0', description: 'Collaborative bill sharing with live notifications.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'chipin_session' },
+        },
+      },
+    },
+  });
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', originGuard(config));
+
+  const auth = authGuard(ctx.deps, config);
+  const limits = rateLimits(app, config);
+  const route = { ...ctx, auth, limits };
+  await app.register(async (api) => {
+    authRoutes(api as App, route);
+    groupRoutes(api as App, route);
+    billRoutes(api as App, route);
+    notificationRoutes(api as App, route);
+    streamRoutes(api as App, route);
+  }, { prefix: '/api' });
+  systemRoutes(app, route);
+  await webRoutes(app, route);
+  return app;
+}
+
+export type RouteContext = AppContext & { auth: ReturnType<typeof authGuard>; limits: ReturnType<typeof rateLimits> };

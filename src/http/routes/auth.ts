@@ -1,0 +1,33 @@
+import { AuthResponse, LoginBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
+import { login, logout, register } from '../../commands/auth.ts';
+import { presentUser } from '../../commands/present.ts';
+import { clearSessionCookie, setSessionCookie } from '../auth.ts';
+import type { App, RouteContext } from '../app.ts';
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem };
+
+export function authRoutes(app: App, { config, deps, auth, limits }: RouteContext) {
+  app.post('/auth/register', { schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errors } }, preHandler: limits.register }, async (request, reply) => {
+    const result = await register(deps, request.body);
+    setSessionCookie(reply, config, request, result.token);
+    return reply.code(201).send(result);
+  });
+
+  app.post(
+    '/auth/login',
+    { schema: { tags: ['auth'], body: LoginBody, response: { 200: AuthResponse, ...errors } }, preHandler: [...limits.loginPerAddress, ...limits.loginPerAccount] },
+    async (request, reply) => {
+      const result = await login(deps, request.body);
+      setSessionCookie(reply, config, request, result.token);
+      return result;
+    },
+  );
+
+  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preHandler: auth }, async (request, reply) => {
+    await logout(deps, request.sessionToken!);
+    clearSessionCookie(reply, config, request);
+    return reply.code(204).send();
+  });
+
+  app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preHandler: auth }, async (request) => ({ user: presentUser(request.user!) }));
+}

@@ -1,0 +1,32 @@
+// Start-up: config → store → hub → http; graceful shutdown on SIGTERM/SIGINT.
+import { ConfigError, parseConfig } from './config.ts';
+import { startServer } from './server.ts';
+
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`chipin: configuration error: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const server = await startServer(config);
+server.app.log.info({ url: server.url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'chipin listening');
+
+const SHUTDOWN_DEADLINE_MS = 5000;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    server.app.log.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,230 @@
+// The hub: subscribers per user, replay from the store and live delivery without gap or duplicate.
+//
+// Why it cannot lose or double a notification: a subscriber is registered (and buffers live rows) *before*
+// the replay query runs, and publishing happens only after commit. A row committed before the query is in
+// the query; one committed after it is published after the subscriber was registered, so it is buffered.
+// Rows seen twice are dropped by id. Ids are per-user and gapless, so a live row whose id is not
+// lastId + 1 means one is missing (published out of order, or lost in flight): the subscriber goes back
+// to the store for it before writing anything newer.
+import type { NotificationRow, Ops } from '../store/store.ts';
+import { notificationJson } from '../commands/present.ts';
+import type { Outbox } from '../commands/deps.ts';
+import type { Connection, CloseReason } from './connection.ts';
+import type { Metrics } from './metrics.ts';
+
+const REPLAY_BATCH = 500;
+/** Heartbeat rounds are spread over this many ticks so no tick writes to every socket at once. */
+const HEARTBEAT_SLICES = 20;
+
+type Subscriber = {
+  userId: string;
+  conn: Connection;
+  lastId: number;
+  syncing: boolean;
+  closed: boolean;
+  /** Live rows that arrived while syncing from the store. */
+  pending: Delivery[];
+};
+
+/** A notification ready to write: the JSON is built once, however many tabs receive it. */
+type Delivery = { row: NotificationRow; json: string; publishedAt: number };
+
+export type HubOptions = {
+  store: Pick<Ops, 'notificationsAfter' | 'notificationState'>;
+  maxStreamsPerUser: number;
+  streamQueueBytes: number;
+  heartbeatMs: number;
+  metrics: Metrics;
+};
+
+export type Hub = ReturnType<typeof createHub>;
+
+export function createHub(options: HubOptions) {
+  const { store, metrics } = options;
+  const byUser = new Map<string, Subscriber[]>();
+  let count = 0;
+  let heartbeatRound: Subscriber[] = [];
+  let heartbeatTick = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function ensureTimer() {
+    if (timer || count === 0) return;
+    timer = setInterval(heartbeatSlice, Math.max(1, Math.floor(options.heartbeatMs / HEARTBEAT_SLICES)));
+    timer.unref();
+  }
+
+  function heartbeatSlice() {
+    if (heartbeatTick === 0) heartbeatRound = [...byUser.values()].flat();
+    const per = Math.ceil(heartbeatRound.length / HEARTBEAT_SLICES);
+    const slice = heartbeatRound.slice(heartbeatTick * per, (heartbeatTick + 1) * per);
+    heartbeatTick = (heartbeatTick + 1) % HEARTBEAT_SLICES;
+    for (const sub of slice) {
+      if (sub.closed) continue;
+      if (!sub.conn.heartbeat()) remove(sub, 'heartbeat');
+      else checkQueue(sub);
+    }
+  }
+
+  function remove(sub: Subscriber, reason: CloseReason | undefined) {
+    if (sub.closed) return;
+    sub.closed = true;
+    sub.pending = [];
+    const list = byUser.get(sub.userId);
+    if (list) {
+      const i = list.indexOf(sub);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) byUser.delete(sub.userId);
+    }
+    count--;
+    metrics.connections.dec({ transport: sub.conn.transport });
+    if (reason && reason !== 'client') {
+      metrics.dropped.inc({ reason });
+      sub.conn.close(reason);
+    }
+    if (count === 0 && timer) {
+      clearInterval(timer);
+      timer = undefined;
+      heartbeatRound = [];
+      heartbeatTick = 0;
+    }
+  }
+
+  /** A reader that stopped reading is closed before its queue grows without bound; it resumes by id. */
+  function checkQueue(sub: Subscriber): boolean {
+    if (sub.conn.bufferedBytes() <= options.streamQueueBytes) return true;
+    remove(sub, 'slow');
+    return false;
+  }
+
+  function write(sub: Subscriber, d: Delivery, live: boolean) {
+    sub.conn.sendNotification(d.row.id, d.row.type, d.json);
+    sub.lastId = d.row.id;
+    if (live) {
+      metrics.delivered.inc({ transport: sub.conn.transport });
+      metrics.lag.observe((performance.now() - d.publishedAt) / 1000);
+    } else {
+      metrics.replayed.inc({ transport: sub.conn.transport });
+    }
+  }
+
+  /** Writes everything after sub.lastId from the store, then the buffered live rows, until caught up. */
+  async function sync(sub: Subscriber) {
+    sub.syncing = true;
+    try {
+      for (;;) {
+        const rows = await store.notificationsAfter(sub.userId, sub.lastId, REPLAY_BATCH);
+        if (sub.closed) return;
+        for (const row of rows) {
+          write(sub, { row, json: notificationJson(row), publishedAt: 0 }, false);
+          if (!checkQueue(sub)) return;
+        }
+        if (rows.length === REPLAY_BATCH) continue;
+        const pending = sub.pending.sort((a, b) => a.row.id - b.row.id);
+        sub.pending = [];
+        let gap = false;
+        for (const d of pending) {
+          if (d.row.id <= sub.lastId) continue;
+          if (d.row.id !== sub.lastId + 1) {
+            gap = true;
+            sub.pending.push(d);
+            continue;
+          }
+          write(sub, d, true);
+        }
+        if (!checkQueue(sub)) return;
+        // A gap here means a row committed after our query: go back for it (it is in the store by now).
+        if (!gap && sub.pending.length === 0) return;
+      }
+    } finally {
+      sub.syncing = false;
+    }
+  }
+
+  function deliver(sub: Subscriber, d: Delivery) {
+    if (sub.closed) return;
+    if (sub.syncing) {
+      sub.pending.push(d);
+      return;
+    }
+    if (d.row.id <= sub.lastId) return;
+    if (d.row.id === sub.lastId + 1) {
+      write(sub, d, true);
+      checkQueue(sub);
+      return;
+    }
+    sub.pending.push(d);
+    void sync(sub).catch(() => remove(sub, 'slow'));
+  }
+
+  return {
+    /**
+     * Registers a connection. `lastEventId` undefined: live only. The connection is registered at once
+     * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
+     */
+    subscribe(userId: string, conn: Connection, lastEventId: number | undefined): { unsubscribe: () => void; ready: Promise<void> } {
+      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, closed: false, pending: [] };
+      let list = byUser.get(userId);
+      if (!list) byUser.set(userId, (list = []));
+      // The oldest goes first, and is told not to come back, so two clients cannot evict each other forever.
+      while (list.length >= options.maxStreamsPerUser) remove(list[0], 'evicted');
+      list.push(sub);
+      count++;
+      metrics.connections.inc({ transport: conn.transport });
+      ensureTimer();
+      const ready = (async () => {
+        const { lastId } = await store.notificationState(userId);
+        if (sub.closed) return;
+        if (lastEventId === undefined) {
+          sub.lastId = lastId;
+        } else if (lastEventId > lastId) {
+          // The client is ahead of the server (another database, or a restored backup): tell it to reload.
+          conn.sendControl({ type: 'reset', id: String(lastId) });
+          sub.lastId = lastId;
+        } else {
+          sub.lastId = lastEventId;
+        }
+        await sync(sub);
+      })().catch((e: unknown) => {
+        remove(sub, 'slow');
+        throw e;
+      });
+      return { unsubscribe: () => remove(sub, 'client'), ready };
+    },
+
+    /** Called after commit with what the transaction wrote. */
+    publish(outbox: Outbox) {
+      const publishedAt = performance.now();
+      for (const row of outbox.notifications) {
+        const subs = byUser.get(row.userId);
+        if (!subs) continue;
+        const d: Delivery = { row, json: notificationJson(row), publishedAt };
+        for (const sub of [...subs]) deliver(sub, d);
+      }
+      for (const { groupId, memberIds } of outbox.groupUpdates) {
+        for (const userId of memberIds) {
+          for (const sub of [...(byUser.get(userId) ?? [])]) {
+            if (sub.closed) continue;
+            sub.conn.sendControl({ type: 'group.updated', groupId });
+            checkQueue(sub);
+          }
+        }
+      }
+    },
+
+    /** Heals anything a lost publish may have left: every subscriber checks the store for newer rows. */
+    resyncAll() {
+      for (const sub of [...byUser.values()].flat()) {
+        if (!sub.syncing && !sub.closed) void sync(sub).catch(() => remove(sub, 'slow'));
+      }
+    },
+
+    stats() {
+      return { subscribers: count, users: byUser.size, timer: timer !== undefined };
+    },
+
+    /** Closes every stream, telling clients to come back (SSE: a jittered retry; WebSocket: 1012). */
+    shutdown() {
+      for (const sub of [...byUser.values()].flat()) remove(sub, 'shutdown');
+    },
+  };
+}

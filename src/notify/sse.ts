@@ -1,0 +1,55 @@
+// Server-Sent Events framing (WHATWG HTML § 9.2 "Server-sent events"). Transport only: the hub decides
+// what to send. Every field value here is a decimal id, a known type or single-line JSON (JSON.stringify
+// escapes CR and LF), so no value can break the line-based framing.
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { GroupUpdated, Reset } from '../contract/events.ts';
+import type { CloseReason, Connection } from './connection.ts';
+
+export const SSE_RETRY_MS = 2000;
+
+/** The first bytes: the reconnection delay, then a comment so proxies flush the headers at once. */
+export const sseOpening = (retryMs = SSE_RETRY_MS) => `retry: ${retryMs}\n:ok\n\n`;
+
+export const sseEvent = (id: string | undefined, event: string, data: string) =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`;
+
+type Res = ServerResponse | Http2ServerResponse;
+
+export function sseConnection(res: Res, onEvicted: () => void): Connection {
+  let closed = false;
+  const write = (chunk: string) => {
+    if (!closed) (res as ServerResponse).write(chunk);
+  };
+  return {
+    transport: 'sse',
+    sendNotification(id, type, json) {
+      write(sseEvent(String(id), type, json));
+    },
+    sendControl(message: GroupUpdated | Reset) {
+      // group.updated carries no id, so it does not move the browser's Last-Event-ID; reset does, on purpose.
+      write(sseEvent(message.type === 'reset' ? message.id : undefined, message.type, JSON.stringify(message)));
+    },
+    heartbeat() {
+      if (closed || res.destroyed) return false;
+      write(':\n\n');
+      return true;
+    },
+    bufferedBytes() {
+      return (res as ServerResponse).writableLength ?? 0;
+    },
+    close(reason: CloseReason) {
+      if (closed) return;
+      if (reason === 'evicted') {
+        write(sseEvent(undefined, 'evicted', JSON.stringify({ type: 'evicted', reason: 'Too many open streams for this user; this one was the oldest' })));
+        onEvicted();
+      } else if (reason === 'shutdown') {
+        // Spread the reconnections of every client over a few seconds instead of one thundering herd.
+        write(`retry: ${3000 + Math.floor(Math.random() * 3000)}\n\n`);
+      }
+      closed = true;
+      if (reason === 'slow' || reason === 'heartbeat') res.destroy();
+      else res.end();
+    },
+  };
+}

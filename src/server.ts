@@ -1,0 +1,56 @@
+// Wires one Chipin instance: store → hub → commands → HTTP. Used by main.ts and by the tests.
+import type { Config } from './config.ts';
+import { openStore } from './store/open.ts';
+import { createHub } from './notify/hub.ts';
+import { createMetrics } from './notify/metrics.ts';
+import { buildApp, type App } from './http/app.ts';
+import type { Deps, Outbox } from './commands/deps.ts';
+import type { Hub } from './notify/hub.ts';
+import type { Store } from './store/store.ts';
+import { IDEMPOTENCY_RETENTION_MS } from './commands/idempotency.ts';
+
+export type Server = { app: App; hub: Hub; store: Store; url: string; close: () => Promise<void> };
+
+export async function startServer(config: Config): Promise<Server> {
+  const store = await openStore(config);
+  const metrics = createMetrics();
+  const hub = createHub({
+    store: store.read,
+    maxStreamsPerUser: config.maxStreamsPerUser,
+    streamQueueBytes: config.streamQueueBytes,
+    heartbeatMs: config.heartbeatMs,
+    metrics,
+  });
+  const bus = store.bus?.(hub) ?? { publish: (outbox: Outbox) => hub.publish(outbox), close: async () => undefined };
+  const deps: Deps = { store, now: () => new Date(), publish: bus.publish, sessionTtlMs: config.sessionTtlMs };
+  let accepting = false;
+  const app = await buildApp({ config, deps, hub, metrics, ready: () => accepting });
+
+  const purge = setInterval(() => {
+    store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
+  }, 3600_000);
+  purge.unref();
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  accepting = true;
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    hub,
+    store,
+    url: address.replace('[::1]', 'localhost'),
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        clearInterval(purge);
+        // Streams first, so clients are told to come back (SSE retry with jitter, WebSocket 1012).
+        hub.shutdown();
+        await app.close();
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
