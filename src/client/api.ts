@@ -1,0 +1,99 @@
+// The typed HTTP client: one method per route, types from src/contract. Works in browsers (cookie
+// session, same origin) and in Node (Bearer token).
+import type {
+  AuthResponse,
+  BalancesResponse,
+  Bill,
+  BillsResponse,
+  CreateBillBody,
+  Group,
+  NotificationsResponse,
+  Problem,
+  ReadBody,
+  User,
+} from '../contract/schemas.ts';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.detail);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+export type ClientOptions = {
+  /** '' in a browser (same origin), e.g. 'http://127.0.0.1:3000' in Node. */
+  baseUrl?: string;
+  /** Bearer token; browsers use the HttpOnly session cookie instead. */
+  token?: string;
+  fetch?: typeof fetch;
+  /** Keep the token from register/login and send it as Bearer (default: outside browsers). */
+  bearer?: boolean;
+};
+
+export function createApi(options: ClientOptions = {}) {
+  const base = options.baseUrl ?? '';
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  let token = options.token;
+  const keepToken = options.bearer ?? typeof document === 'undefined';
+
+  async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await doFetch(base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      throw new ApiError(parsed && typeof parsed === 'object' && 'status' in parsed ? (parsed as Problem) : { type: 'about:blank', title: res.statusText, status: res.status, detail: text, code: 'unknown' });
+    }
+    return parsed as T;
+  }
+  const q = (params: Record<string, string | number | undefined>) => {
+    const s = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    return s ? `?${s}` : '';
+  };
+  const enc = encodeURIComponent;
+
+  return {
+    get token() {
+      return token;
+    },
+    async register(name: string, email: string, password: string): Promise<AuthResponse> {
+      const r = await request<AuthResponse>('POST', '/api/auth/register', { name, email, password });
+      if (keepToken) token = r.token;
+      return r;
+    },
+    async login(email: string, password: string): Promise<AuthResponse> {
+      const r = await request<AuthResponse>('POST', '/api/auth/login', { email, password });
+      if (keepToken) token = r.token;
+      return r;
+    },
+    /** Use the token from register/login for later calls (Node clients). */
+    useToken(t: string | undefined) {
+      token = t;
+    },
+    logout: () => request<void>('POST', '/api/auth/logout'),
+    me: () => request<{ user: User }>('GET', '/api/me'),
+    createGroup: (name: string, currency?: string) => request<{ group: Group }>('POST', '/api/groups', currency ? { name, currency } : { name }),
+    listGroups: () => request<{ groups: Group[] }>('GET', '/api/groups'),
+    getGroup: (groupId: string) => request<{ group: Group }>('GET', `/api/groups/${enc(groupId)}`),
+    addMember: (groupId: string, email: string) => request<{ group: Group }>('POST', `/api/groups/${enc(groupId)}/members`, { email }),
+    createBill: (groupId: string, body: CreateBillBody, idempotencyKey?: string) =>
+      request<{ bill: Bill }>('POST', `/api/groups/${enc(groupId)}/bills`, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    listBills: (groupId: string, page: { limit?: number; cursor?: string } = {}) => request<BillsResponse>('GET', `/api/groups/${enc(groupId)}/bills${q(page)}`),
+    getBill: (billId: string) => request<{ bill: Bill }>('GET', `/api/bills/${enc(billId)}`),
+    payBill: (billId: string, idempotencyKey?: string) =>
+      request<{ bill: Bill }>('POST', `/api/bills/${enc(billId)}/pay`, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    deleteBill: (billId: string) => request<void>('DELETE', `/api/bills/${enc(billId)}`),
+    balances: (groupId: string) => request<BalancesResponse>('GET', `/api/groups/${enc(groupId)}/balances`),
+    notifications: (page: { limit?: number; before?: string } = {}) => request<NotificationsResponse>('GET', `/api/notifications${q(page)}`),
+    markRead: (body: ReadBody) => request<void>('POST', '/api/notifications/read', body),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

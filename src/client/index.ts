@@ -1,0 +1,2 @@
+export { createApi, ApiError, type Api, type ClientOptions } from './api.ts';
+export { subscribe, type ConnectionState, type Subscription, type SubscribeOptions } from './subscribe.ts';
