@@ -15,6 +15,8 @@ export type Config = Readonly<{
   maxStreamsPerUser: number;
   /** Bytes a stream may have queued for a slow reader before it is closed. */
   streamQueueBytes: number;
+  /** How long a replay waits for a stalled reader before closing it as slow. */
+  streamStallMs: number;
   metricsPublic: boolean;
   rateLimit: boolean;
   bodyLimit: number;
@@ -95,6 +97,7 @@ export function parseConfig(env: Env): Config {
     heartbeatMs: int(env, 'HEARTBEAT_MS', 25_000, 50, 3_600_000),
     maxStreamsPerUser: int(env, 'MAX_STREAMS_PER_USER', 16, 1, 10_000),
     streamQueueBytes: int(env, 'STREAM_QUEUE_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    streamStallMs: int(env, 'STREAM_STALL_MS', 5000, 10, 600_000),
     metricsPublic: flag(env, 'METRICS_PUBLIC', false),
     rateLimit: flag(env, 'RATE_LIMIT', true),
     bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 64 * 1024 * 1024),

@@ -19,6 +19,7 @@ export async function startServer(config: Config): Promise<Server> {
     maxStreamsPerUser: config.maxStreamsPerUser,
     streamQueueBytes: config.streamQueueBytes,
     heartbeatMs: config.heartbeatMs,
+    stallMs: config.streamStallMs,
     metrics,
   });
   const bus = store.bus?.(hub) ?? { publish: (outbox: Outbox) => hub.publish(outbox), close: async () => undefined };

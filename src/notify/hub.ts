@@ -34,6 +34,8 @@ export type HubOptions = {
   maxStreamsPerUser: number;
   streamQueueBytes: number;
   heartbeatMs: number;
+  /** How long a replay waits for a reader that stopped reading before closing it as slow. */
+  stallMs: number;
   metrics: Metrics;
 };
 
@@ -107,6 +109,20 @@ export function createHub(options: HubOptions) {
     }
   }
 
+  /** Waits until the reader has taken most of its queue; a reader stalled for stallMs is dropped as slow. */
+  async function drained(sub: Subscriber): Promise<boolean> {
+    const deadline = performance.now() + options.stallMs;
+    while (sub.conn.bufferedBytes() > options.streamQueueBytes / 4) {
+      if (sub.closed) return false;
+      if (performance.now() > deadline) {
+        remove(sub, 'slow');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return !sub.closed;
+  }
+
   /** Writes everything after sub.lastId from the store, then the buffered live rows, until caught up. */
   async function sync(sub: Subscriber) {
     sub.syncing = true;
@@ -116,7 +132,8 @@ export function createHub(options: HubOptions) {
         if (sub.closed) return;
         for (const row of rows) {
           write(sub, { row, json: notificationJson(row), publishedAt: 0 }, false);
-          if (!checkQueue(sub)) return;
+          // A replay can be far larger than the queue: wait for the reader instead of piling up.
+          if (sub.conn.bufferedBytes() > options.streamQueueBytes / 2 && !(await drained(sub))) return;
         }
         if (rows.length === REPLAY_BATCH) continue;
         const pending = sub.pending.sort((a, b) => a.row.id - b.row.id);
