@@ -1,0 +1,471 @@
+// One contract for every Store: the same tests run against SQLite and PostgreSQL (as Kysely's tests loop
+// over dialects), so the two cannot drift apart. PostgreSQL-only parts (concurrency, the NOTIFY bus) follow.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { BillRow, NotificationRow, Store, UserWithPassword } from '../../src/store/store.ts';
+import type { Outbox } from '../../src/commands/deps.ts';
+import { newId } from '../../src/domain/ids.ts';
+import { createTestDatabase, postgresRequired, postgresUnavailable } from '../support/postgres.ts';
+
+type Harness = {
+  store: Store;
+  url: string;
+  /** Another Store on the same database: another instance, with its own connection or pool. */
+  another(): Promise<Store>;
+  cleanup(): Promise<void>;
+};
+type Dialect = { name: Store['dialect']; skip: string | false; open(): Promise<Harness> };
+
+const pgDown = await postgresUnavailable();
+if (pgDown && postgresRequired) {
+  test('PostgreSQL is reachable (required under CI=true)', () => assert.fail(pgDown));
+}
+
+const dialects: Dialect[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'chipin-store-'));
+      const path = join(dir, 'chipin.db');
+      const opened: Store[] = [openSqliteStore(path, { synchronous: 'normal' })];
+      return {
+        store: opened[0],
+        url: path,
+        another: async () => {
+          opened.push(openSqliteStore(path, { synchronous: 'normal' }));
+          return opened.at(-1)!;
+        },
+        async cleanup() {
+          for (const s of opened) await s.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: pgDown ? `skipped: ${pgDown}` : false,
+    async open() {
+      const db = await createTestDatabase();
+      const opened: Store[] = [];
+      try {
+        opened.push(await openPostgresStore(db.url));
+      } catch (e) {
+        await db.drop();
+        throw e;
+      }
+      return {
+        store: opened[0],
+        url: db.url,
+        another: async () => {
+          opened.push(await openPostgresStore(db.url));
+          return opened.at(-1)!;
+        },
+        async cleanup() {
+          for (const s of opened) await s.close();
+          await db.drop();
+        },
+      };
+    },
+  },
+];
+
+// Tiny builders: every test makes its own rows, so tests share one database without seeing each other.
+let seq = 0;
+const iso = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms).toISOString();
+function aUser(over: Partial<UserWithPassword> = {}): UserWithPassword {
+  const n = ++seq;
+  return { id: newId(), name: `User ${n}`, email: `user${n}.${process.pid}@Example.test`, passwordHash: 'hash', createdAt: iso(n), ...over };
+}
+function aBill(groupId: string, ownerId: string, others: string[], over: Partial<BillRow> = {}): BillRow {
+  const createdAt = iso(++seq);
+  return {
+    id: newId(),
+    groupId,
+    ownerId,
+    description: 'Dinner',
+    amount: 3000,
+    currency: 'EUR',
+    createdAt,
+    deletedAt: null,
+    shares: [ownerId, ...others].map((userId, i) => ({ userId, amount: i === 0 ? 1000 : 2000 / others.length, paidAt: i === 0 ? createdAt : null })),
+    ...over,
+  };
+}
+
+for (const dialect of dialects) {
+  describe(`store contract: ${dialect.name}`, { skip: dialect.skip }, () => {
+    let h: Harness;
+    let store: Store;
+    before(async () => {
+      h = await dialect.open();
+      store = h.store;
+    });
+    after(() => h?.cleanup());
+
+    async function users(count: number) {
+      const list = Array.from({ length: count }, () => aUser());
+      for (const u of list) assert.equal(await store.read.insertUser(u), true);
+      return list;
+    }
+    async function groupOf(members: UserWithPassword[]) {
+      const g = { id: newId(), name: 'Trip', currency: 'EUR', createdAt: iso(++seq) };
+      await store.transaction(async (tx) => {
+        await tx.insertGroup(g, members[0].id);
+        for (const [i, m] of members.entries()) await tx.addMember(g.id, m.id, iso(seq + i));
+      });
+      return g;
+    }
+
+    test('reports its dialect', () => assert.equal(store.dialect, dialect.name));
+
+    test('users: insert, find by email case-insensitively, a duplicate email is refused', async () => {
+      const u = aUser({ email: `Mixed.Case.${seq}@Example.test` });
+      assert.equal(await store.read.insertUser(u), true);
+      assert.equal(await store.read.insertUser(aUser({ email: u.email.toUpperCase() })), false);
+      assert.deepEqual(await store.read.findUserByEmail(u.email.toLowerCase()), u);
+      const { passwordHash: _, ...row } = u;
+      assert.deepEqual(await store.read.getUser(u.id), row);
+      assert.equal(await store.read.getUser('nobody'), undefined);
+      assert.equal(await store.read.findUserByEmail('nobody@example.test'), undefined);
+    });
+
+    test('sessions: valid until expiry, gone once deleted', async () => {
+      const [u] = await users(1);
+      const { passwordHash: _, ...row } = u;
+      await store.read.insertSession(`tok-${u.id}`, u.id, iso(0), iso(1000));
+      assert.deepEqual(await store.read.sessionUser(`tok-${u.id}`, iso(999)), row);
+      assert.equal(await store.read.sessionUser(`tok-${u.id}`, iso(1000)), undefined, 'expired at expires_at');
+      await store.read.deleteSession(`tok-${u.id}`);
+      assert.equal(await store.read.sessionUser(`tok-${u.id}`, iso(0)), undefined);
+    });
+
+    test('groups: members in join order, once each; groups of a user newest first', async () => {
+      const [a, b, c] = await users(3);
+      const g1 = await groupOf([a, b]);
+      const g2 = await groupOf([a]);
+      assert.equal(await store.read.addMember(g2.id, c.id, iso(++seq)), true);
+      assert.equal(await store.read.addMember(g2.id, c.id, iso(++seq)), false);
+      assert.deepEqual(await store.read.getGroup(g1.id), g1);
+      assert.equal(await store.read.getGroup('none'), undefined);
+      assert.deepEqual((await store.read.listMembers(g1.id)).map((m) => m.id), [a.id, b.id]);
+      assert.deepEqual(await store.read.listMembers(g2.id), [a, c].map((u) => ({ id: u.id, name: u.name, email: u.email })));
+      assert.equal(await store.read.isMember(g1.id, b.id), true);
+      assert.equal(await store.read.isMember(g1.id, c.id), false);
+      assert.deepEqual((await store.read.listGroupsOf(a.id)).map((g) => g.id), [g2.id, g1.id]);
+      assert.deepEqual(await store.read.listGroupsOf(c.id), [g2]);
+    });
+
+    test('bills: stored with their shares, numbers come back as numbers', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
+      const bill = aBill(g.id, a.id, [b.id, c.id], { amount: 9_007_199_254_740_000 });
+      await store.transaction((tx) => tx.insertBill(bill));
+      assert.deepEqual(await store.read.getBill(bill.id), bill);
+      assert.equal(await store.read.getBill('none'), undefined);
+    });
+
+    test('bills: newest first by id, paged with an exclusive beforeId, in byte order like SQLite', async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      // Mixed case and punctuation: a locale collation would sort these differently from byte order.
+      const ids = ['0a', 'A1', 'B_', 'Z9', '_b', 'a0', 'b', '~x'].map((s) => `${g.id}-${s}`);
+      for (const id of ids) await store.transaction((tx) => tx.insertBill(aBill(g.id, a.id, [b.id], { id })));
+      const deleted = `${g.id}-Y`;
+      await store.transaction((tx) => tx.insertBill(aBill(g.id, a.id, [b.id], { id: deleted })));
+      assert.equal(await store.read.markBillDeleted(deleted, iso(++seq)), true);
+      assert.equal(await store.read.markBillDeleted(deleted, iso(++seq)), false);
+
+      const newest = [...ids].reverse();
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await store.read.listBills(g.id, 3, cursor);
+        if (page.length === 0) break;
+        pages.push(page.map((r) => r.id));
+        cursor = page.at(-1)!.id;
+      }
+      assert.deepEqual(pages, [newest.slice(0, 3), newest.slice(3, 6), newest.slice(6)]);
+      const [first] = await store.read.listBills(g.id, 1, undefined);
+      assert.equal(first.shares.length, 2);
+      assert.equal((await store.read.getBill(deleted))!.deletedAt !== null, true);
+    });
+
+    test('bills: a share is marked paid only once', async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      const bill = aBill(g.id, a.id, [b.id]);
+      await store.transaction((tx) => tx.insertBill(bill));
+      assert.equal(await store.read.markSharePaid(bill.id, b.id, iso(5)), true);
+      assert.equal(await store.read.markSharePaid(bill.id, b.id, iso(6)), false);
+      assert.equal(await store.read.markSharePaid(bill.id, a.id, iso(6)), false, 'the owner paid at creation');
+      assert.equal((await store.read.getBill(bill.id))!.shares[1].paidAt, iso(5));
+    });
+
+    test('debts: addDebt accumulates per ordered pair; settled pairs are not listed', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
+      await store.read.addDebt(g.id, b.id, a.id, 1500);
+      await store.read.addDebt(g.id, b.id, a.id, 500);
+      await store.read.addDebt(g.id, c.id, a.id, 700);
+      await store.read.addDebt(g.id, c.id, a.id, -700);
+      await store.read.addDebt(g.id, a.id, b.id, 100);
+      const expected = [
+        { debtorId: b.id, creditorId: a.id, amount: 2000 },
+        { debtorId: a.id, creditorId: b.id, amount: 100 },
+      ].sort((x, y) => (x.debtorId < y.debtorId ? -1 : 1));
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+    });
+
+    test('notifications: gapless ids per user, replay after an id, newest-first pages, read state', async () => {
+      const [a, b] = await users(2);
+      const appended: NotificationRow[] = [];
+      for (let i = 1; i <= 5; i++) {
+        appended.push(await store.transaction((tx) => tx.appendNotification(a.id, 'bill.created', iso(i), JSON.stringify({ n: i, text: 'é "q"' }))));
+      }
+      const other = await store.transaction((tx) => tx.appendNotification(b.id, 'bill.paid', iso(9), '{}'));
+      assert.deepEqual(appended.map((r) => r.id), [1, 2, 3, 4, 5]);
+      assert.equal(other.id, 1, 'each user has their own counter');
+      assert.deepEqual(appended[0], { userId: a.id, id: 1, type: 'bill.created', createdAt: iso(1), readAt: null, data: '{"n":1,"text":"é \\"q\\""}' });
+
+      assert.deepEqual(await store.read.notificationsAfter(a.id, 2, 2), appended.slice(2, 4));
+      assert.deepEqual(await store.read.notificationsAfter(a.id, 5, 10), []);
+      assert.deepEqual((await store.read.listNotifications(a.id, 2, undefined)).map((r) => r.id), [5, 4]);
+      assert.deepEqual((await store.read.listNotifications(a.id, 10, 4)).map((r) => r.id), [3, 2, 1]);
+
+      assert.deepEqual(await store.read.notificationState(a.id), { lastId: 5, readUpTo: 0 });
+      assert.deepEqual(await store.read.notificationState('nobody'), { lastId: 0, readUpTo: 0 });
+      await store.transaction((tx) => tx.markRead(a.id, 3, iso(50)));
+      await store.transaction((tx) => tx.markRead(a.id, 2, iso(60)));
+      assert.deepEqual(await store.read.notificationState(a.id), { lastId: 5, readUpTo: 3 }, 'never moves back');
+      assert.deepEqual((await store.read.listNotifications(a.id, 10, undefined)).map((r) => r.readAt), [null, null, iso(50), iso(50), iso(50)]);
+    });
+
+    test('idempotency: claim once, complete, release only while pending, reclaim when stale, purge', async () => {
+      const [u] = await users(1);
+      const read = store.read;
+      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(100)), true);
+      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(101)), false);
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(100) });
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(200), iso(100)), false, 'not stale yet');
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'other', iso(200), iso(150)), false, 'another request');
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(200), iso(150)), true);
+      assert.equal((await read.getIdempotency(u.id, 'k1'))!.createdAt, iso(200));
+
+      await read.completeIdempotency(u.id, 'k1', 201, '{"ok":true}');
+      await read.releaseIdempotency(u.id, 'k1');
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'done', status: 201, body: '{"ok":true}', createdAt: iso(200) });
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(300), iso(1000)), false, 'done is never reclaimed');
+
+      assert.equal(await read.claimIdempotency(u.id, 'k2', 'h2', iso(100)), true);
+      await read.releaseIdempotency(u.id, 'k2');
+      assert.equal(await read.getIdempotency(u.id, 'k2'), undefined);
+
+      assert.equal(await read.claimIdempotency(u.id, 'k3', 'h3', iso(-10)), true);
+      assert.equal(await read.purgeIdempotency(iso(0)) >= 1, true);
+      assert.equal(await read.getIdempotency(u.id, 'k3'), undefined);
+      assert.notEqual(await read.getIdempotency(u.id, 'k1'), undefined);
+    });
+
+    test('transaction: returns its value and sees its own writes; a throw leaves nothing behind', async () => {
+      const [a, b] = await users(2);
+      const seen = await store.transaction(async (tx) => {
+        const n = await tx.appendNotification(a.id, 't', iso(1), '{}');
+        return { n, state: await tx.notificationState(a.id) };
+      });
+      assert.deepEqual(seen.state, { lastId: 1, readUpTo: 0 });
+
+      const ghost = aUser();
+      const g = { id: newId(), name: 'Ghost', currency: 'EUR', createdAt: iso(1) };
+      const boom = new Error('boom');
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertUser(ghost);
+          await tx.insertGroup(g, a.id);
+          await tx.addMember(g.id, b.id, iso(1));
+          await tx.insertBill(aBill(g.id, a.id, [b.id]));
+          await tx.appendNotification(a.id, 't', iso(2), '{}');
+          await tx.claimIdempotency(a.id, 'ghost', 'h', iso(2));
+          throw boom;
+        }),
+        (e) => e === boom,
+      );
+      assert.equal(await store.read.getUser(ghost.id), undefined);
+      assert.equal(await store.read.getGroup(g.id), undefined);
+      assert.equal(await store.read.isMember(g.id, b.id), false);
+      assert.equal(await store.read.getIdempotency(a.id, 'ghost'), undefined);
+      assert.deepEqual(await store.read.notificationState(a.id), { lastId: 1, readUpTo: 0 }, 'the counter rolled back too');
+      const next = await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(3), '{}'));
+      assert.equal(next.id, 2, 'no gap after a rollback');
+
+      // A failing statement (duplicate key) also rolls back what came before it, and the store stays usable.
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.appendNotification(a.id, 't', iso(4), '{}');
+          await tx.insertGroup({ ...g, id: g.id }, a.id);
+          await tx.insertGroup({ ...g, id: g.id }, a.id);
+        }),
+      );
+      assert.deepEqual(await store.read.notificationState(a.id), { lastId: 2, readUpTo: 0 });
+      await store.ping();
+    });
+
+    test('a second instance on the same database shares the counters', async () => {
+      const other = await h.another();
+      const [a] = await users(1);
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const s = i % 2 === 0 ? store : other;
+        ids.push((await s.transaction((tx) => tx.appendNotification(a.id, 't', iso(i), '{}'))).id);
+      }
+      assert.deepEqual(ids, [1, 2, 3, 4]);
+    });
+  });
+}
+
+describe('store contract, PostgreSQL only: concurrency and the NOTIFY bus', { skip: pgDown ? `skipped: ${pgDown}` : false }, () => {
+  let h: Harness;
+  before(async () => {
+    h = await dialects[1].open();
+  });
+  after(() => h?.cleanup());
+
+  test('50 concurrent writers for one user through two instances take ids 1..50, and readers never see a gap', async () => {
+    const stores = [h.store, await h.another()];
+    const u = aUser();
+    await h.store.read.insertUser(u);
+    let writing = true;
+    const snapshots: number[][] = [];
+    // Under READ COMMITTED a reader sees whatever has committed: if commits could overtake each other in id
+    // order, some snapshot would show a hole (e.g. 1..7 and 9).
+    const reader = (async () => {
+      while (writing) {
+        snapshots.push((await stores[snapshots.length % 2].read.notificationsAfter(u.id, 0, 100)).map((r) => r.id));
+        await sleep(1);
+      }
+    })();
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        stores[i % 2].transaction(async (tx) => {
+          await sleep(i % 3); // widen the window in which transactions overlap
+          const row = await tx.appendNotification(u.id, 'bill.created', iso(i), JSON.stringify({ i }));
+          await sleep(1); // hold the row lock a little, so others queue behind it
+          return row.id;
+        }),
+      ),
+    );
+    writing = false;
+    await reader;
+    const expected = Array.from({ length: 50 }, (_, i) => i + 1);
+    assert.deepEqual([...ids].sort((x, y) => x - y), expected);
+    assert.deepEqual((await h.store.read.notificationsAfter(u.id, 0, 100)).map((r) => r.id), expected);
+    assert.deepEqual(await h.store.read.notificationState(u.id), { lastId: 50, readUpTo: 0 });
+    assert.ok(snapshots.length > 1);
+    for (const snap of snapshots) assert.deepEqual(snap, expected.slice(0, snap.length), `a reader saw a gap: ${snap.join(',')}`);
+  });
+
+  /** A stand-in for the hub that records what it is handed. */
+  function recordingHub() {
+    const heard: Outbox[] = [];
+    let resyncs = 0;
+    const waiters: (() => void)[] = [];
+    const hub = {
+      publish(o: Outbox) {
+        heard.push(o);
+        waiters.splice(0).forEach((w) => w());
+      },
+      resyncAll() {
+        resyncs++;
+        waiters.splice(0).forEach((w) => w());
+      },
+    };
+    async function until(ok: () => boolean, what: string, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+        await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(50)]);
+      }
+    }
+    return { hub, heard, resyncs: () => resyncs, until, rows: () => heard.flatMap((o) => o.notifications) };
+  }
+
+  test('the bus: committed rows reach every instance, rolled-back ones never; oversized rows are read back', async () => {
+    const writer = h.store;
+    const listener = await h.another();
+    const a = recordingHub();
+    const b = recordingHub();
+    const busA = writer.bus!(a.hub);
+    const busB = listener.bus!(b.hub);
+    try {
+      await a.until(() => a.resyncs() > 0, 'A listening');
+      await b.until(() => b.resyncs() > 0, 'B listening');
+      const u = aUser();
+      await writer.read.insertUser(u);
+
+      await assert.rejects(
+        writer.transaction(async (tx) => {
+          await tx.appendNotification(u.id, 'bill.created', iso(1), '{"rolled":"back"}');
+          throw new Error('rollback');
+        }),
+      );
+      const small = await writer.transaction((tx) => tx.appendNotification(u.id, 'bill.created', iso(2), '{"small":true}'));
+      const bigData = JSON.stringify({ text: 'x'.repeat(9000) });
+      const big = await writer.transaction((tx) => tx.appendNotification(u.id, 'bill.created', iso(3), bigData));
+      assert.deepEqual([small.id, big.id], [1, 2]);
+
+      for (const side of [a, b]) {
+        await side.until(() => side.rows().length >= 2, 'both rows');
+        assert.deepEqual(side.rows(), [small, big], 'exactly the committed rows, in order; the big one read back from the store');
+      }
+
+      // group.updated is published after commit; the writer hears it through LISTEN like everyone else.
+      const memberIds = Array.from({ length: 800 }, () => newId()); // more than one payload's worth
+      busA.publish({ notifications: [small], groupUpdates: [{ groupId: 'g1', memberIds }] });
+      for (const side of [a, b]) {
+        await side.until(() => side.heard.flatMap((o) => o.groupUpdates).flatMap((g) => g.memberIds).length >= 800, 'group update');
+        const updates = side.heard.flatMap((o) => o.groupUpdates);
+        assert.ok(updates.length > 1, 'split over several payloads');
+        assert.deepEqual(updates.flatMap((g) => g.memberIds), memberIds);
+        assert.ok(updates.every((g) => g.groupId === 'g1'));
+      }
+      await sleep(100);
+      assert.equal(a.rows().length, 2, 'publish() does not deliver notification rows a second time');
+    } finally {
+      await busA.close();
+      await busB.close();
+    }
+  });
+
+  test('the bus: a dropped LISTEN connection re-connects and asks the hub to resync', async () => {
+    const listener = await h.another();
+    const rec = recordingHub();
+    const bus = listener.bus!(rec.hub);
+    const admin = new pg.Client({ connectionString: h.url });
+    try {
+      await rec.until(() => rec.resyncs() === 1, 'listening');
+      await admin.connect();
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN chipin' AND pid <> pg_backend_pid()`,
+      );
+      assert.ok(killed.rowCount! >= 1);
+      await rec.until(() => rec.resyncs() >= 2, 'resync after re-connect');
+
+      const u = aUser();
+      await h.store.read.insertUser(u);
+      const row = await h.store.transaction((tx) => tx.appendNotification(u.id, 't', iso(1), '{}'));
+      await rec.until(() => rec.rows().some((r) => r.userId === u.id), 'a row heard on the new connection');
+      assert.deepEqual(rec.rows().filter((r) => r.userId === u.id), [row]);
+    } finally {
+      await admin.end().catch(() => undefined);
+      await bus.close();
+    }
+  });
+});
