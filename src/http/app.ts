@@ -78,6 +78,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // Upgrading subresources to https breaks a plain-http deployment (a LAN, a test run): only under TLS.
+        upgradeInsecureRequests: config.tlsCert !== undefined || (config.publicUrl?.startsWith('https:') ?? false) ? [] : null,
       },
     },
     // HSTS only makes sense over TLS; helmet would send it on plain http too.

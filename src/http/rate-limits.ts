@@ -13,16 +13,21 @@ export type Limits = {
 
 export function rateLimits(app: App, config: Config): Limits {
   if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [] };
-  const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string) => [
-    app.rateLimit({
-      groupId,
-      max,
-      timeWindow,
-      hook: 'preHandler',
-      keyGenerator,
-      errorResponseBuilder: (_req, ctx) => new AppError('rate_limited', `Too many requests; retry in ${ctx.after}`, undefined, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
-    }) as unknown as preHandlerAsyncHookHandler,
-  ];
+  // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
+  // request, so a second limit on the same route (login: per address, then per account) was never checked.
+  const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
+    const check = app.createRateLimit({ max, timeWindow, keyGenerator: (r) => `${groupId}:${keyGenerator(r)}` });
+    return [
+      async (request, reply) => {
+        const r = await check(request);
+        if (r.isAllowed) return;
+        reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', r.ttlInSeconds);
+        if (r.isExceeded) {
+          throw new AppError('rate_limited', `Too many requests; retry in ${r.ttlInSeconds} s`, undefined, { 'retry-after': String(r.ttlInSeconds) });
+        }
+      },
+    ];
+  };
   const email = (r: FastifyRequest) => String((r.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
   return {
     loginPerAccount: make('login-account', config.limits.loginPerAccountPerMinute, 60_000, (r) => `acct:${email(r)}`),
