@@ -110,7 +110,8 @@ test('SIGTERM: streams are told to come back, sockets close cleanly, the process
   const stoppedAt = Date.now();
   child.kill('SIGTERM');
   let text = '';
-  for await (const chunk of sse.body!) text += new TextDecoder().decode(chunk);
+  const reader = sse.body!.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
   const retries = [...text.matchAll(/retry: (\d+)\n/g)].map((m) => Number(m[1]));
   assert.equal(retries.length, 2, 'the opening retry and the shutdown retry');
   assert.ok(retries[1] >= 3000 && retries[1] < 6000, `shutdown retry ${retries[1]} is a few seconds with jitter`);

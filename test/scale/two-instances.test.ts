@@ -1,0 +1,135 @@
+// Scale-out end to end: two real server processes on one real PostgreSQL, fanned out by LISTEN/NOTIFY.
+// A write on one instance reaches a stream on the other; a client whose instance dies resumes on the
+// survivor by id and gets what it missed exactly once; concurrent writers through both instances still
+// give one receiver consecutive ids, in order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createTestDatabase, postgresRequired, postgresUnavailable, type TestDatabase } from '../support/postgres.ts';
+import { billFor, call, groupWith, register } from '../support/api.ts';
+import { openSse, openWs, type Received, type StreamClient } from '../support/streams.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+
+type Instance = { url: string; child: ChildProcess; output: () => string };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function startInstance(databaseUrl: string): Promise<Instance> {
+  const port = await freePort();
+  const child = spawn(NODE, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`instance exited during start-up:\n${output}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { url, child, output: () => output };
+    if (Date.now() > deadline) throw new Error(`instance not ready after 20 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ids = (rs: Received[]) => rs.map((r) => Number(r.id));
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+const lastId = (s: StreamClient) => Number(s.notifications().at(-1)!.id);
+
+const pgDown = await postgresUnavailable();
+
+test('two instances on one PostgreSQL: cross-instance delivery, failover resume, concurrent writers', { skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false }, async (t) => {
+  if (pgDown) assert.fail(`${pgDown} (required under CI=true)`);
+  const db: TestDatabase = await createTestDatabase();
+  const instances: Instance[] = [];
+  const streams: StreamClient[] = [];
+  t.after(async () => {
+    for (const s of streams) s.close();
+    for (const { child } of instances) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }
+    await db.drop();
+  });
+  // Started together, so their migrations race for the advisory lock.
+  const started = await Promise.allSettled([startInstance(db.url), startInstance(db.url)]);
+  for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  const [A, B] = instances;
+  const stream = <T extends StreamClient>(s: T) => (streams.push(s), s);
+
+  const alice = await register(A.url, 'Alice');
+  const bob = await register(B.url, 'Bob');
+  const groupId = await groupWith(A.url, alice, [bob]);
+  const bobOnB = stream(openSse(B.url, bob.token));
+  const aliceOnB = stream(openWs(B.url, alice.token));
+  await Promise.all([bobOnB.opened, aliceOnB.opened]);
+
+  let billId = '';
+  await t.test('a bill created on A reaches Bob on B, with the group refresh', async () => {
+    const bill = await billFor(A.url, alice, groupId, [bob]);
+    billId = bill.id;
+    const [created] = await bobOnB.waitFor(1, (r) => r.event === 'bill.created');
+    assert.equal(created.data.data.bill.id, bill.id);
+    assert.equal(created.id, '2', 'after group.member_added (1)');
+    await bobOnB.waitFor(1, (r) => r.event === 'group.updated' && r.data.groupId === groupId);
+  });
+
+  await t.test('Bob pays through A; Alice’s WebSocket on B hears bill.paid', async () => {
+    const res = await call(A.url, 'POST', `/api/bills/${billId}/pay`, { token: bob.token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const [paid] = await aliceOnB.waitFor(1, (r) => r.event === 'bill.paid');
+    assert.equal(paid.data.data.bill.id, billId);
+    assert.equal(paid.id, '1');
+  });
+
+  await t.test('50 bills for Bob created at once through both instances arrive on both, consecutive and in order', async () => {
+    const bobOnA = stream(openSse(A.url, bob.token));
+    await bobOnA.opened;
+    const before = { A: bobOnA.notifications().length, B: bobOnB.notifications().length };
+    const from = lastId(bobOnB) + 1;
+    const bills = await Promise.all(range(0, 50).map((i) => billFor(i % 2 ? B.url : A.url, alice, groupId, [bob], 200, `Round ${i}`)));
+    for (const [s, skip] of [[bobOnB, before.B], [bobOnA, before.A]] as const) {
+      const got = (await s.waitFor(skip + 50, undefined, 20_000)).slice(skip);
+      assert.deepEqual(ids(got), range(from, 50), 'no gap, no duplicate, in order');
+      assert.deepEqual(new Set(got.map((r) => r.data.data.bill.id)), new Set(bills.map((b) => b.id)));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(bobOnB.notifications().length, before.B + 50, 'nothing more arrives later');
+    bobOnA.close();
+  });
+
+  await t.test('B dies (SIGKILL); Bob resumes on A from his last id and gets what he missed exactly once', async () => {
+    const last = lastId(bobOnB);
+    B.child.kill('SIGKILL');
+    await once(B.child, 'exit');
+    bobOnB.close();
+    const away = await billFor(A.url, alice, groupId, [bob], 500, 'While Bob was away');
+    const resumed = stream(openSse(A.url, bob.token, { lastEventId: String(last) }));
+    await resumed.opened;
+    // A bill after the resume marks the end: once it is in, everything before it has been delivered.
+    const marker = await billFor(A.url, alice, groupId, [bob], 500, 'After the resume');
+    const got = await resumed.waitFor(2);
+    await resumed.waitFor(1, (r) => r.id !== undefined && r.data.data?.bill?.id === marker.id);
+    assert.deepEqual(ids(resumed.notifications()), [last + 1, last + 2]);
+    assert.deepEqual(got.map((r) => r.data.data.bill.id), [away.id, marker.id]);
+  });
+});
