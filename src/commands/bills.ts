@@ -18,6 +18,8 @@ function notificationData(bill: Bill, group: GroupRow, actor: UserRow, amount: n
   return JSON.stringify(data);
 }
 
+const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+
 async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
   const members = await tx.listMembers(groupId);
   outbox.groupUpdates.push({ groupId, memberIds: members.map((m) => m.id) });
@@ -59,7 +61,8 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
     };
     await tx.insertBill(row);
     const bill = presentBill(row);
-    for (const r of receivers) {
+    // Rows are locked in user-id order, so two bills naming the same people in another order cannot deadlock.
+    for (const r of byUserId(receivers)) {
       await tx.addDebt(group.id, r.userId, actor.id, r.amount);
       outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.created', createdAt, notificationData(bill, group, actor, r.amount)));
     }
@@ -104,7 +107,7 @@ export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Pr
     await tx.markBillDeleted(row.id, at);
     const group = (await tx.getGroup(row.groupId))!;
     const bill = presentBill(row);
-    for (const r of receivers) {
+    for (const r of byUserId(receivers)) {
       await tx.addDebt(row.groupId, r.userId, row.ownerId, -r.amount);
       outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.cancelled', at, notificationData(bill, group, actor, r.amount)));
     }

@@ -6,9 +6,15 @@ const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$
 const Timestamp = Type.String({ format: 'date-time' });
 /** A positive integer in the currency's minor unit, at most 10^12. */
 export const Amount = Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 });
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+// Single-line text has no control characters (C0, DEL, C1: they break lines, logs and terminals) and no
+// lone surrogates, which UTF-8 cannot encode (SQLite would keep U+FFFD, so the text would not be stored
+// as given). Ajv compiles patterns with the `u` flag, where a lone surrogate is a code point of \p{Cs}.
+// The non-space check is a lookahead: `^A*[B]A*$` would backtrack quadratically (seconds on 64 KiB).
+/** Single-line text with at least one non-space character. */
+const text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^(?=\\s*\\S)[^\\p{Cc}\\p{Cs}]*$' });
+const Name = text(100);
 // RFC 5321 caps a path at 254 octets; the pattern is the usual one-@ sanity check, not RFC 5322.
-const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@\\p{Cc}\\p{Cs}]+@[^\\s@\\p{Cc}\\p{Cs}]+$' });
 
 export const User = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() });
 export const Group = Type.Object({
@@ -39,7 +45,8 @@ export const Notification = Type.Object({
 
 // Requests
 export const RegisterBody = Type.Object(
-  { name: Name, email: Email, password: Type.String({ minLength: 8, maxLength: 1024 }) },
+  // Lone surrogates would all hash as U+FFFD: two different passwords would be the same one.
+  { name: Name, email: Email, password: Type.String({ minLength: 8, maxLength: 1024, pattern: '^[^\\p{Cs}]*$' }) },
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object(
@@ -78,7 +85,7 @@ export const Split = Type.Unsafe<Static<typeof EqualSplit> | Static<typeof Exact
   oneOf: [EqualSplit, ExactSplit, PercentSplit, SharesSplit],
 });
 export const CreateBillBody = Type.Object(
-  { description: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }), amount: Amount, split: Split },
+  { description: text(200), amount: Amount, split: Split },
   { additionalProperties: false },
 );
 export const ReadBody = Type.Union([

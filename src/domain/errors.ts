@@ -11,6 +11,7 @@ export const errorCatalog = {
   cross_origin: { status: 403, title: 'Cross-origin request refused' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   email_taken: { status: 409, title: 'Email already registered' },
   already_member: { status: 409, title: 'Already a member' },
   already_paid: { status: 409, title: 'Already paid' },
@@ -18,8 +19,10 @@ export const errorCatalog = {
   idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  upgrade_required: { status: 426, title: 'Upgrade required' },
   idempotency_mismatch: { status: 422, title: 'Idempotency-Key reused with a different request' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

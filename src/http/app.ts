@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import type { Deps } from '../commands/deps.ts';
 import type { Hub } from '../notify/hub.ts';
 import type { Metrics } from '../notify/metrics.ts';
-import { errorHandler } from './error-handler.ts';
+import { clientErrorHandler, errorHandler } from './error-handler.ts';
 import { authGuard, originGuard } from './auth.ts';
 import { rateLimits } from './rate-limits.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -52,6 +52,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, discriminator: true, allErrors: true } },
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Router-level refusals (a malformed %-escape, a path segment over maxParamLength) go through the same
+    // problem+json handler instead of Fastify's own plain JSON body.
+    frameworkErrors: errorHandler,
+    // And so do requests Node's HTTP parser refuses before Fastify sees them.
+    clientErrorHandler,
   };
   // HTTP/2 (with HTTP/1.1 fallback) under TLS lifts the browser's six-connections-per-origin limit.
   const app = (Fastify as unknown as (o: typeof options) => App)(options);

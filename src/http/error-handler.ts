@@ -1,4 +1,6 @@
 // The one place that turns errors into RFC 9457 problem details (application/problem+json).
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalog, type ErrorCode, type FieldError } from '../domain/errors.ts';
 
@@ -67,4 +69,28 @@ export function errorHandler(error: FastifyError & { validation?: AjvError[] }, 
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, new AppError('internal', 'Something went wrong on our side'));
+}
+
+/**
+ * Requests Node's HTTP parser refuses (not HTTP, headers over 16 KiB, a bad Content-Length, too slow)
+ * never reach a route or a hook; they get a problem too, with the headers a browser needs not to
+ * sniff or frame it, and the connection is closed (its framing cannot be trusted).
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail]: [ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'The request headers are larger than 16 KiB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'The request did not arrive in time']
+        : ['validation', 'The request is not well-formed HTTP'];
+  const body = JSON.stringify(problemBody(code, detail));
+  const { status } = errorCatalog[code];
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

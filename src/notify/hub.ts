@@ -21,6 +21,8 @@ type Subscriber = {
   conn: Connection;
   lastId: number;
   syncing: boolean;
+  /** Set when a resync is asked for while a sync runs: its query may predate what we must catch. */
+  syncAgain: boolean;
   closed: boolean;
   /** Live rows that arrived while syncing from the store. */
   pending: Delivery[];
@@ -150,7 +152,8 @@ export function createHub(options: HubOptions) {
         }
         if (!checkQueue(sub)) return;
         // A gap here means a row committed after our query: go back for it (it is in the store by now).
-        if (!gap && sub.pending.length === 0) return;
+        if (!gap && sub.pending.length === 0 && !sub.syncAgain) return;
+        sub.syncAgain = false;
       }
     } finally {
       sub.syncing = false;
@@ -179,7 +182,7 @@ export function createHub(options: HubOptions) {
      * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
      */
     subscribe(userId: string, conn: Connection, lastEventId: number | undefined): { unsubscribe: () => void; ready: Promise<void> } {
-      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, closed: false, pending: [] };
+      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, syncAgain: false, closed: false, pending: [] };
       let list = byUser.get(userId);
       if (!list) byUser.set(userId, (list = []));
       // The oldest goes first, and is told not to come back, so two clients cannot evict each other forever.
@@ -231,7 +234,9 @@ export function createHub(options: HubOptions) {
     /** Heals anything a lost publish may have left: every subscriber checks the store for newer rows. */
     resyncAll() {
       for (const sub of [...byUser.values()].flat()) {
-        if (!sub.syncing && !sub.closed) void sync(sub).catch(() => remove(sub, 'slow'));
+        if (sub.closed) continue;
+        if (sub.syncing) sub.syncAgain = true;
+        else void sync(sub).catch(() => remove(sub, 'slow'));
       }
     },
 

@@ -1,8 +1,6 @@
 // Server-Sent Events framing (WHATWG HTML § 9.2 "Server-sent events"). Transport only: the hub decides
 // what to send. Every field value here is a decimal id, a known type or single-line JSON (JSON.stringify
 // escapes CR and LF), so no value can break the line-based framing.
-import type { ServerResponse } from 'node:http';
-import type { Http2ServerResponse } from 'node:http2';
 import type { GroupUpdated, Reset } from '../contract/events.ts';
 import type { CloseReason, Connection } from './connection.ts';
 
@@ -14,12 +12,19 @@ export const sseOpening = (retryMs = SSE_RETRY_MS) => `retry: ${retryMs}\n:ok\n\
 export const sseEvent = (id: string | undefined, event: string, data: string) =>
   `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`;
 
-type Res = ServerResponse | Http2ServerResponse;
+/** A detached socket (HTTP/1.1) or a ServerResponse / HTTP/2 stream response: all are writable streams. */
+export type SseSink = {
+  write(chunk: string): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+};
 
-export function sseConnection(res: Res, onEvicted: () => void): Connection {
+export function sseConnection(sink: SseSink): Connection {
   let closed = false;
   const write = (chunk: string) => {
-    if (!closed) (res as ServerResponse).write(chunk);
+    if (!closed) sink.write(chunk);
   };
   return {
     transport: 'sse',
@@ -31,25 +36,29 @@ export function sseConnection(res: Res, onEvicted: () => void): Connection {
       write(sseEvent(message.type === 'reset' ? message.id : undefined, message.type, JSON.stringify(message)));
     },
     heartbeat() {
-      if (closed || res.destroyed) return false;
+      if (closed || sink.destroyed) return false;
       write(':\n\n');
       return true;
     },
     bufferedBytes() {
-      return (res as ServerResponse).writableLength ?? 0;
+      return sink.writableLength;
     },
     close(reason: CloseReason) {
       if (closed) return;
       if (reason === 'evicted') {
         write(sseEvent(undefined, 'evicted', JSON.stringify({ type: 'evicted', reason: 'Too many open streams for this user; this one was the oldest' })));
-        onEvicted();
       } else if (reason === 'shutdown') {
         // Spread the reconnections of every client over a few seconds instead of one thundering herd.
         write(`retry: ${3000 + Math.floor(Math.random() * 3000)}\n\n`);
       }
       closed = true;
-      if (reason === 'slow' || reason === 'heartbeat') res.destroy();
-      else res.end();
+      if (reason === 'slow' || reason === 'heartbeat') {
+        sink.destroy();
+      } else {
+        sink.end();
+        // A peer that never answers our FIN must not hold a shutdown open.
+        setTimeout(() => sink.destroy(), 1000).unref();
+      }
     },
   };
 }

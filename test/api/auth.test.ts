@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, register } from '../support/api.ts';
+import { startTestServer } from '../support/server.ts';
 import { expectInvalid, expectProblem, useServer } from './shared.ts';
 
 const api = useServer();
@@ -200,4 +201,41 @@ test('errors are problem+json with type, title, status, detail, and errors[] for
   const unauth = await call(api.url, 'GET', '/api/me');
   expectProblem(unauth, 401);
   assert.notEqual(unauth.body.type, res.body.type, 'each kind of problem has its own type');
+});
+
+test('PUBLIC_URL set: it is the only own Origin, and the cookie is Secure when it is https', async (t) => {
+  const server = await startTestServer({ PUBLIC_URL: 'https://chipin.example' });
+  t.after(() => server.close());
+  const res = await call(server.url, 'POST', '/api/auth/register', { body: { name: 'Mo', email: freshEmail('mo'), password: PASSWORD }, headers: { origin: 'https://chipin.example' } });
+  assert.equal(res.status, 201);
+  assert.ok(sessionCookie(res.headers).attributes.has('secure'));
+  const token = res.body.token as string;
+  // The address the request came in on is not the service's origin any more.
+  expectProblem(await call(server.url, 'POST', '/api/groups', { token, body: { name: 'G' }, headers: { origin: new URL(server.url).origin } }), 403, 'cross_origin');
+  expectProblem(await call(server.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { origin: new URL(server.url).origin }) }), 403);
+  const ok = await call(server.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { origin: 'https://chipin.example' }) });
+  assert.equal(ok.status, 201);
+});
+
+test('TRUST_PROXY on: the forwarded scheme and host make the own Origin; off, they are ignored', async (t) => {
+  const proxied = await startTestServer({ TRUST_PROXY: 'on' });
+  t.after(() => proxied.close());
+  const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chipin.example' };
+  const reg = await call(proxied.url, 'POST', '/api/auth/register', {
+    body: { name: 'Ned', email: freshEmail('ned'), password: PASSWORD },
+    headers: { ...forwarded, origin: 'https://chipin.example' },
+  });
+  assert.equal(reg.status, 201);
+  assert.ok(sessionCookie(reg.headers).attributes.has('secure'), 'https behind the proxy → Secure cookie');
+  const token = reg.body.token as string;
+  const viaProxy = await call(proxied.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { ...forwarded, origin: 'https://chipin.example' }) });
+  assert.equal(viaProxy.status, 201);
+  expectProblem(await call(proxied.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { ...forwarded, origin: new URL(proxied.url).origin }) }), 403);
+
+  // Without TRUST_PROXY the same headers are anyone's to send and change nothing.
+  const u = await register(api.url, 'Olu');
+  expectProblem(await call(api.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(u.token, { ...forwarded, origin: 'https://chipin.example' }) }), 403, 'cross_origin');
+  const direct = await call(api.url, 'POST', '/api/auth/register', { body: { name: 'Pat', email: freshEmail('pat'), password: PASSWORD }, headers: forwarded });
+  assert.equal(direct.status, 201);
+  assert.ok(!sessionCookie(direct.headers).attributes.has('secure'));
 });

@@ -420,3 +420,21 @@ test('pay with the same Idempotency-Key twice → 200 both times with the same b
   // Without the key it is a new request, and the part is already paid.
   expectProblem(await payBill(bob, bill.id), 409, 'already_paid');
 });
+
+test('concurrent requests with one Idempotency-Key: one bill; every answer is that bill or 409 in flight', async () => {
+  const { ann, bob, groupId } = await crew();
+  const body = { description: 'Race', amount: 999, split: equal(ann, bob) };
+  const key = { 'idempotency-key': `race-${Date.now()}` };
+  const answers = await Promise.all(Array.from({ length: 8 }, () => postBill(ann, groupId, body, key)));
+  const bills = (await listBills(ann, groupId)).body.bills;
+  assert.equal(bills.length, 1);
+  for (const res of answers) {
+    if (res.status === 409) expectProblem(res, 409, 'idempotency_in_flight');
+    else {
+      assert.equal(res.status, 201);
+      assert.deepEqual(res.body.bill, bills[0]);
+    }
+  }
+  assert.ok(answers.some((r) => r.status === 201));
+  assert.equal((await notificationsOf(api.url, bob)).filter((n) => n.type === 'bill.created').length, 1);
+});

@@ -191,7 +191,7 @@ test('bad input never changes stored data: bills, balances, members and notifica
 
 test('odd path parameters are 400 or 404, never 500', async () => {
   const { ann } = await world();
-  for (const id of ['x'.repeat(90), '%00', '..%2F..%2Fetc', "'%20OR%201=1--", '%F0%9F%92%B8', '0']) {
+  for (const id of ['x'.repeat(90), 'x'.repeat(300), '%E0%A4%A', '%', '%00', '..%2F..%2Fetc', "'%20OR%201=1--", '%F0%9F%92%B8', '0']) {
     for (const path of [`/api/groups/${id}`, `/api/bills/${id}`, `/api/groups/${id}/balances`, `/api/groups/${id}/bills`]) {
       const res = await call(api.url, 'GET', path, { token: ann.token });
       assert.ok(res.status === 400 || res.status === 404, `GET ${path} → ${res.status}`);

@@ -3,6 +3,7 @@ import { login, logout, register } from '../../commands/auth.ts';
 import { presentUser } from '../../commands/present.ts';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import type { App, RouteContext } from '../app.ts';
+import { noBody } from '../no-body.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem };
 
@@ -23,11 +24,11 @@ export function authRoutes(app: App, { config, deps, auth, limits }: RouteContex
     },
   );
 
-  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preHandler: auth }, async (request, reply) => {
+  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
     await logout(deps, request.sessionToken!);
     clearSessionCookie(reply, config, request);
     return reply.code(204).send();
   });
 
-  app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preHandler: auth }, async (request) => ({ user: presentUser(request.user!) }));
+  app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preValidation: auth }, async (request) => ({ user: presentUser(request.user!) }));
 }

@@ -1,11 +1,12 @@
 import { type Bill, BillParams, BillResponse, BillsResponse, CreateBillBody, GroupParams, PageQuery, Problem } from '../../contract/schemas.ts';
 import { createBill, deleteBill, getBill, listBills, payBill } from '../../commands/bills.ts';
 import { idempotent, IDEMPOTENCY_KEY_PATTERN, requestHash } from '../../commands/idempotency.ts';
-import { AppError, invalid } from '../../domain/errors.ts';
+import { invalid } from '../../domain/errors.ts';
 import { ID_PATTERN } from '../../domain/ids.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
+import { noBody } from '../no-body.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
 
@@ -19,7 +20,7 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
 export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
   app.post(
     '/groups/:groupId/bills',
-    { schema: { tags: ['bills'], params: GroupParams, body: CreateBillBody, response: { 201: BillResponse, ...errors } }, preHandler: [auth, ...limits.bills] },
+    { schema: { tags: ['bills'], params: GroupParams, body: CreateBillBody, response: { 201: BillResponse, ...errors } }, preValidation: auth, preHandler: limits.bills },
     async (request, reply) => {
       const user = request.user!;
       const key = idempotencyKey(request);
@@ -33,7 +34,7 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
 
   app.get(
     '/groups/:groupId/bills',
-    { schema: { tags: ['bills'], params: GroupParams, querystring: PageQuery, response: { 200: BillsResponse, ...errors } }, preHandler: auth },
+    { schema: { tags: ['bills'], params: GroupParams, querystring: PageQuery, response: { 200: BillsResponse, ...errors } }, preValidation: auth },
     async (request) => {
       const { cursor } = request.query;
       if (cursor !== undefined && !ID_PATTERN.test(cursor)) throw invalid('cursor', 'is not a cursor this service issued');
@@ -41,15 +42,12 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     },
   );
 
-  app.get('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preHandler: auth }, async (request) => ({
+  app.get('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth }, async (request) => ({
     bill: await getBill(deps, request.user!, request.params.billId),
   }));
 
-  app.post('/bills/:billId/pay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preHandler: auth }, async (request, reply) => {
+  app.post('/bills/:billId/pay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
     const user = request.user!;
-    if (request.body !== undefined && request.body !== null && Object.keys(request.body as object).length > 0) {
-      throw new AppError('validation', 'This request takes no body', [{ path: '', message: 'must be empty' }]);
-    }
     const key = idempotencyKey(request);
     const hash = requestHash('POST', request.url.split('?')[0], null);
     const result = await idempotent(deps, user.id, key, hash, 200, async (record) => ({
@@ -58,7 +56,7 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     return reply.code(result.status).send(result.body as { bill: Bill });
   });
 
-  app.delete('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 204: { type: 'null' }, ...errors } }, preHandler: auth }, async (request, reply) => {
+  app.delete('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
     await deleteBill(deps, request.user!, request.params.billId);
     return reply.code(204).send();
   });

@@ -7,27 +7,27 @@ import type { App, RouteContext } from '../app.ts';
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
 export function groupRoutes(app: App, { deps, auth }: RouteContext) {
-  app.post('/groups', { schema: { tags: ['groups'], body: CreateGroupBody, response: { 201: GroupResponse, ...errors } }, preHandler: auth }, async (request, reply) => {
+  app.post('/groups', { schema: { tags: ['groups'], body: CreateGroupBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth }, async (request, reply) => {
     return reply.code(201).send({ group: await createGroup(deps, request.user!, request.body) });
   });
 
-  app.get('/groups', { schema: { tags: ['groups'], response: { 200: GroupsResponse, ...errors } }, preHandler: auth }, async (request) => ({
+  app.get('/groups', { schema: { tags: ['groups'], response: { 200: GroupsResponse, ...errors } }, preValidation: auth }, async (request) => ({
     groups: await listGroups(deps, request.user!),
   }));
 
-  app.get('/groups/:groupId', { schema: { tags: ['groups'], params: GroupParams, response: { 200: GroupResponse, ...errors } }, preHandler: auth }, async (request) => ({
+  app.get('/groups/:groupId', { schema: { tags: ['groups'], params: GroupParams, response: { 200: GroupResponse, ...errors } }, preValidation: auth }, async (request) => ({
     group: await getGroup(deps, request.user!, request.params.groupId),
   }));
 
   app.post(
     '/groups/:groupId/members',
-    { schema: { tags: ['groups'], params: GroupParams, body: AddMemberBody, response: { 201: GroupResponse, ...errors } }, preHandler: auth },
+    { schema: { tags: ['groups'], params: GroupParams, body: AddMemberBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth },
     async (request, reply) => reply.code(201).send({ group: await addMember(deps, request.user!, request.params.groupId, request.body) }),
   );
 
   app.get(
     '/groups/:groupId/balances',
-    { schema: { tags: ['groups'], params: GroupParams, querystring: Type.Object({}, { additionalProperties: false }), response: { 200: BalancesResponse, ...errors } }, preHandler: auth },
+    { schema: { tags: ['groups'], params: GroupParams, querystring: Type.Object({}, { additionalProperties: false }), response: { 200: BalancesResponse, ...errors } }, preValidation: auth },
     async (request) => groupBalances(deps, request.user!, request.params.groupId),
   );
 }

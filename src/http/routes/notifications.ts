@@ -10,7 +10,7 @@ export const NOTIFICATION_ID = /^(0|[1-9][0-9]{0,15})$/;
 export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
   app.get(
     '/notifications',
-    { schema: { tags: ['notifications'], querystring: NotificationsQuery, response: { 200: NotificationsResponse, ...errors } }, preHandler: auth },
+    { schema: { tags: ['notifications'], querystring: NotificationsQuery, response: { 200: NotificationsResponse, ...errors } }, preValidation: auth },
     async (request) => {
       const { before } = request.query;
       if (before !== undefined && !NOTIFICATION_ID.test(before)) throw invalid('before', 'is not a cursor this service issued');
@@ -18,7 +18,7 @@ export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
     },
   );
 
-  app.post('/notifications/read', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preHandler: auth }, async (request, reply) => {
+  app.post('/notifications/read', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
     await markRead(deps, request.user!, request.body);
     return reply.code(204).send();
   });

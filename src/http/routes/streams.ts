@@ -1,8 +1,9 @@
 // The live notification streams: SSE (the default) and WebSocket, both fed by the same hub.
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { invalid } from '../../domain/errors.ts';
-import { sseConnection, sseOpening } from '../../notify/sse.ts';
+import { AppError, invalid } from '../../domain/errors.ts';
+import { sseConnection, sseOpening, type SseSink } from '../../notify/sse.ts';
+import { detachFromHttp } from '../../notify/detach.ts';
 import { wsConnection } from '../../notify/ws.ts';
 import type { App, RouteContext } from '../app.ts';
 import { NOTIFICATION_ID } from './notifications.ts';
@@ -21,34 +22,59 @@ export function lastEventId(request: FastifyRequest): number | undefined {
 }
 
 export function streamRoutes(app: App, { hub, auth }: RouteContext) {
-  app.get('/notifications/stream', { schema: { hide: true }, preHandler: auth }, async (request, reply) => {
+  app.get('/notifications/stream', { schema: { hide: true }, preValidation: auth }, async (request, reply) => {
     const resumeFrom = lastEventId(request);
     const user = request.user!;
+    const log = request.log;
     reply.hijack();
-    const res = reply.raw;
-    // Security headers set by the hooks (helmet) are copied: hijacking skips Fastify's own send.
-    const headers: Record<string, string | number | string[]> = {};
-    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
+    // Security headers set by the hooks (helmet) are kept: hijacking skips Fastify's own send.
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache, no-transform';
     headers['x-accel-buffering'] = 'no';
-    if (request.raw.httpVersionMajor === 1) headers.connection = 'keep-alive';
-    res.writeHead(200, headers);
-    res.write(sseOpening());
-    const { unsubscribe, ready } = hub.subscribe(user.id, sseConnection(res, () => undefined), resumeFrom);
-    res.on('close', unsubscribe);
-    ready.catch((err: unknown) => request.log.warn({ err }, 'stream replay failed'));
+    const socket = request.raw.socket;
+    let sink: SseSink;
+    if (request.raw.httpVersionMajor === 1 && detachFromHttp(socket)) {
+      // HTTP/1.1 on a bare socket: the body runs until the connection closes (RFC 9112 §6.3), so no
+      // chunked framing is needed, and nothing of Node's HTTP objects stays alive per stream.
+      headers.connection = 'keep-alive';
+      const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.write(`HTTP/1.1 200 OK\r\n${head}\r\n${sseOpening()}`);
+      socket.on('data', () => undefined); // keep reading, only to see the peer's FIN
+      socket.on('end', () => socket.end());
+      socket.on('error', () => socket.destroy());
+      sink = socket;
+    } else {
+      // HTTP/2 (under TLS) or a Node whose internals changed: the ordinary response path.
+      reply.raw.writeHead(200, headers);
+      reply.raw.write(sseOpening());
+      sink = reply.raw as unknown as SseSink;
+    }
+    const { unsubscribe, ready } = hub.subscribe(user.id, sseConnection(sink), resumeFrom);
+    (sink === socket ? socket : reply.raw).once('close', unsubscribe);
+    ready.catch((err: unknown) => log.warn({ err }, 'stream replay failed'));
   });
 
   // A malformed resume id is answered 400 before the upgrade, as on the SSE route.
   const checkResume = async (request: FastifyRequest) => void lastEventId(request);
-  app.get('/notifications/ws', { websocket: true, schema: { hide: true }, preHandler: [auth, checkResume] }, (socket: WebSocket, request) => {
-    const resumeFrom = lastEventId(request);
-    // Notifications flow one way; anything the client sends is ignored (actions go over HTTP).
-    socket.on('message', () => undefined);
-    const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);
-    socket.on('close', unsubscribe);
-    socket.on('error', unsubscribe);
-    ready.catch((err: unknown) => request.log.warn({ err }, 'stream replay failed'));
+  app.route({
+    method: 'GET',
+    url: '/notifications/ws',
+    schema: { hide: true },
+    preValidation: auth, preHandler: checkResume,
+    // A plain GET (no Upgrade) is told what to do (RFC 9110 §15.5.22), not given an empty 404.
+    handler: async () => {
+      throw new AppError('upgrade_required', 'This endpoint speaks WebSocket: send an Upgrade: websocket request', undefined, { upgrade: 'websocket' });
+    },
+    wsHandler: (socket: WebSocket, request) => {
+      const resumeFrom = lastEventId(request);
+      // Notifications flow one way; anything the client sends is ignored (actions go over HTTP).
+      socket.on('message', () => undefined);
+      const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);
+      socket.on('close', unsubscribe);
+      socket.on('error', unsubscribe);
+      ready.catch((err: unknown) => request.log.warn({ err }, 'stream replay failed'));
+    },
   });
 }

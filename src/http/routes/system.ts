@@ -14,7 +14,7 @@ export function systemRoutes(app: App, { deps, metrics, config, ready }: RouteCo
 
   // Metrics reveal traffic shapes; loopback only unless the operator opts in (METRICS_PUBLIC=on).
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (!config.metricsPublic && !LOOPBACK.test(request.socket.remoteAddress ?? '')) throw new AppError('forbidden', 'Metrics are served to loopback clients only');
+    if (!config.metricsPublic && !LOOPBACK.test(request.ip)) throw new AppError('forbidden', 'Metrics are served to loopback clients only');
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

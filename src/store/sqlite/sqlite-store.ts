@@ -20,6 +20,10 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const conn = new DatabaseSync(path);
   conn.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
   migrate(conn);
+  // One process owns this file, so a key still pending at start-up belongs to a request that died with the
+  // previous process (a crash mid-request): free it, or a client's retry would get 409 "in flight" until
+  // the key went stale a minute later.
+  conn.exec(`DELETE FROM idempotency_keys WHERE state = 'pending'`);
 
   const statements = new Map<string, StatementSync>();
   const prepare = (sql: string) => {

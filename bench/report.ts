@@ -1,0 +1,119 @@
+// One run's figures as Markdown (printed, and kept in docs/benchmarks.md between two markers so the
+// hand-written text around them survives a new run) and as JSON (bench/results/<date>.json).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { ApiResult } from './api.ts';
+import type { Options } from './options.ts';
+import { REPO_DIR } from './options.ts';
+import type { Machine } from './process.ts';
+import type { RealtimeResult } from './realtime.ts';
+import { SPECS } from './realtime.ts';
+import type { Check } from './targets.ts';
+import { round } from './stats.ts';
+
+export type Run = {
+  date: string;
+  machine: Machine;
+  settings: Omit<Options, 'resultsDir' | 'docs'>;
+  realtime: RealtimeResult | undefined;
+  api: ApiResult | undefined;
+  targets: Check[];
+};
+
+const BEGIN = '<!-- bench:results:begin (written by npm run bench; edit outside these markers) -->';
+const END = '<!-- bench:results:end -->';
+
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const ms = (...xs: number[]) => xs.map((x) => (Number.isFinite(x) ? String(x) : '–')).join(' / ');
+
+export function markdown(run: Run): string {
+  const { machine: m, settings: s } = run;
+  const out: string[] = [];
+  out.push(`Run of ${run.date}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}; Node ${m.node}; open-file limit ${m.fileLimit}.`);
+  if (run.realtime) {
+    out.push(
+      `\nSettings: N = ${s.n} idle streams per server (memory marginal between ${s.baseline} and N), targeted delivery at ${s.rate}/s for ${s.durationS} s, ` +
+        `heartbeat period ${s.heartbeatMs} ms for every server (the idle window is one period), fan-out ${s.fanReps}× to 50 receivers, ` +
+        `broadcast ${s.broadcastReps}× to all N (reference servers), CPU burst of ${s.burst} messages.`,
+    );
+    out.push('\n### Realtime\n');
+    const byKey = new Map(run.realtime.targets.map((t) => [t.key, t]));
+    out.push(
+      table(
+        ['Server', 'RSS/conn KB', 'Heap/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg', 'vs floor', 'Load avg'],
+        run.realtime.targets.map((t) => {
+          const floorKey = SPECS[t.key].floor;
+          const floor = floorKey ? byKey.get(floorKey) : undefined;
+          const lost = t.targeted.lost + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
+          return [
+            t.label,
+            t.memory.rssPerConnKB,
+            t.memory.heapPerConnKB,
+            t.memory.kernelPerConnKB,
+            t.idle.usPerConnPerS,
+            ms(t.targeted.latencyMs.p50, t.targeted.latencyMs.p99, t.targeted.latencyMs.max),
+            lost +
+              (t.targeted.misdelivered ? ` (${t.targeted.misdelivered} to the wrong stream)` : '') +
+              (t.targeted.postErrors ? ` (+${t.targeted.postErrors} request errors)` : '') +
+              (t.generator.closedByServer ? ` (${t.generator.closedByServer} closed by server)` : ''),
+            ms(t.fanout50.lastReceiptMs.p50, t.fanout50.lastReceiptMs.max),
+            t.broadcast ? ms(t.broadcast.lastReceiptMs.p50, t.broadcast.lastReceiptMs.max) : 'n/a',
+            t.burst.usPerMessage,
+            floor ? `${round(t.burst.usPerMessage / floor.burst.usPerMessage)}× ${floor.label}` : '',
+            `${t.loadAverage.start} → ${t.loadAverage.end}`,
+          ];
+        }),
+      ),
+    );
+    out.push(
+      `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
+        `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended: anything else running skews every timing.`,
+    );
+  }
+  if (run.api) {
+    for (const suite of run.api.suites) {
+      out.push(`\n### API on ${suite.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (autocannon, ${suite.connections} connections, ${suite.durationS} s each)\n`);
+      out.push(
+        table(
+          ['Endpoint', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+          [...suite.endpoints, suite.bare].map((e) => [e.name, e.rps, e.p50Ms, e.p99Ms, e.maxMs, e.non2xx, e.errors]),
+        ),
+      );
+      const post = suite.endpoints.find((e) => e.name === 'POST /bills');
+      if (post) out.push(`\nPOST /bills reaches ${round((post.rps / suite.bare.rps) * 100, 1)}% of the bare Fastify route (response body ${suite.responseBytes} bytes for both).`);
+      out.push('\nGET /balances of a 10-member group as its bills grow (1,000 serial requests each):\n');
+      out.push(table(['Bills', 'p50 ms', 'p99 ms', 'max ms'], suite.balances.map((b) => [b.bills.toLocaleString('en'), b.p50Ms, b.p99Ms, b.maxMs])));
+    }
+  }
+  out.push('\n### Targets (issue 6)\n');
+  out.push(table(['Target', 'Measured', 'Met'], run.targets.map((c) => [c.target, c.measured, c.met === undefined ? 'not measured' : c.met ? 'yes' : '**no**'])));
+  return out.join('\n');
+}
+
+export function writeJson(run: Run, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${run.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
+  return file;
+}
+
+const DOC_HEAD = `# Benchmarks
+
+How Chipin's live notifications and API hold up on one machine, measured side by side with the usual
+alternatives in one run (issue 6). Regenerate with \`npm run bench\` (a few minutes at the defaults);
+\`npm run bench -- --help\`-style flags and \`BENCH_*\` variables are listed in \`bench/options.ts\`.
+
+`;
+
+/** Replaces the figures between the markers; the text around them is kept. */
+export function writeDocs(run: Run, file: string, jsonFile: string): void {
+  const body = `${BEGIN}\n\n${markdown(run)}\n\nRaw figures: \`${relative(REPO_DIR, jsonFile)}\`.\n\n${END}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : `${DOC_HEAD}${BEGIN}\n${END}\n`;
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  text = a >= 0 && b > a ? text.slice(0, a) + body + text.slice(b + END.length) : `${text.trimEnd()}\n\n${body}\n`;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}

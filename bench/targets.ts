@@ -1,0 +1,73 @@
+// The targets of issue 6, checked against one run's figures. A target whose figures were not measured in
+// this run (a subset of servers, or the API part skipped) is reported as not measured, never as met.
+import type { ApiResult } from './api.ts';
+import type { TargetKey } from './options.ts';
+import type { RealtimeResult, TargetResult } from './realtime.ts';
+import { round } from './stats.ts';
+
+export type Check = { target: string; measured: string; met: boolean | undefined };
+
+export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResult | undefined): Check[] {
+  const checks: Check[] = [];
+  const t = (key: TargetKey): TargetResult | undefined => realtime?.targets.find((r) => r.key === key);
+  const sse = t('chipin-sse');
+  const ws = t('ws');
+  const sio = t('socketio');
+
+  const memory = (against: TargetResult | undefined, share: number, name: string) => {
+    if (!sse || !against) return checks.push({ target: `Chipin SSE memory/conn ≤ ${share === 0.5 ? 'half' : 'a fifth'} of ${name}'s`, measured: 'not measured', met: undefined });
+    const limit = against.memory.rssPerConnKB * share;
+    checks.push({
+      target: `Chipin SSE memory/conn ≤ ${share === 0.5 ? 'half' : 'a fifth'} of ${name}'s`,
+      measured: `${sse.memory.rssPerConnKB} KB vs limit ${round(limit)} KB (${name} ${against.memory.rssPerConnKB} KB)`,
+      met: sse.memory.rssPerConnKB <= limit,
+    });
+  };
+  memory(ws, 0.5, 'bare ws');
+  memory(sio, 0.2, 'Socket.IO');
+
+  for (const key of ['chipin-sse', 'chipin-ws'] as const) {
+    const r = t(key);
+    const name = `${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} targeted delivery p99 ≤ 10 ms, 0 lost`;
+    if (!r) {
+      checks.push({ target: name, measured: 'not measured', met: undefined });
+      continue;
+    }
+    const lost = r.targeted.lost + r.fanout50.lost + r.burst.lost + r.burst.misdelivered;
+    checks.push({
+      target: name,
+      measured: `p99 ${r.targeted.latencyMs.p99} ms at ${r.memory.n} streams, ${r.targeted.achievedRate}/s; lost ${lost}; to the wrong stream ${r.targeted.misdelivered}; request errors ${r.targeted.postErrors}`,
+      met: r.targeted.latencyMs.p99 <= 10 && lost === 0 && r.targeted.misdelivered === 0 && r.targeted.postErrors === 0,
+    });
+  }
+
+  for (const [key, floorKey] of [['chipin-sse', 'node-sse'], ['chipin-ws', 'ws']] as const) {
+    const r = t(key);
+    const floor = t(floorKey);
+    const name = `${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} CPU/notification ≤ 1.2× ${floorKey}`;
+    if (!r || !floor) {
+      checks.push({ target: name, measured: 'not measured', met: undefined });
+      continue;
+    }
+    const ratio = r.burst.usPerMessage / floor.burst.usPerMessage;
+    checks.push({ target: name, measured: `${r.burst.usPerMessage} µs vs ${floor.burst.usPerMessage} µs (${round(ratio)}×)`, met: ratio <= 1.2 });
+  }
+
+  const suite = api?.suites.find((s) => s.database === 'sqlite');
+  const post = suite?.endpoints.find((e) => e.name === 'POST /bills');
+  if (suite && post) {
+    const share = post.rps / suite.bare.rps;
+    checks.push({ target: 'POST /bills on SQLite ≥ 5,000/s', measured: `${post.rps}/s`, met: post.rps >= 5000 && post.non2xx === 0 });
+    checks.push({ target: 'POST /bills p99 ≤ 20 ms', measured: `${post.p99Ms} ms`, met: post.p99Ms <= 20 });
+    checks.push({ target: 'POST /bills ≥ 30% of bare Fastify', measured: `${round(share * 100, 1)}% (${post.rps} vs ${suite.bare.rps}/s)`, met: share >= 0.3 });
+  } else {
+    checks.push({ target: 'POST /bills on SQLite ≥ 5,000/s, p99 ≤ 20 ms, ≥ 30% of bare Fastify', measured: 'not measured', met: undefined });
+  }
+  const largest = suite?.balances.find((b) => b.bills >= 100_000);
+  checks.push({
+    target: 'GET /balances at 100k bills ≤ 20 ms',
+    measured: largest ? `p99 ${largest.p99Ms} ms (p50 ${largest.p50Ms} ms)` : 'not measured',
+    met: largest ? largest.p99Ms <= 20 : undefined,
+  });
+  return checks;
+}

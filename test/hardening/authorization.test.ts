@@ -1,0 +1,304 @@
+// The authorization matrix (issue 7): every route × every role → the status it must get, and for every
+// answer, that nothing of anyone the caller may not see is in it. Streams included: a user's SSE and
+// WebSocket streams carry that user's notifications and nobody else's, whatever resume id is named.
+//
+// Two separate worlds share the server. Olga's group: Olga (owner of the bills), Rita (receiver, owes a
+// part), Max (member, in no bill's split). Sam's group: Sam and Sue, with bills of their own. Each world
+// has a marker in its names, so a leak of either is a substring away.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { billFor, call, register, type Res, type TestUser } from '../support/api.ts';
+import { openSse, openWs, type StreamClient } from '../support/streams.ts';
+
+type Role = 'anonymous' | 'stranger' | 'member' | 'owner' | 'receiver';
+const ROLES: Role[] = ['anonymous', 'stranger', 'member', 'owner', 'receiver'];
+const PASSWORD = 'correct horse battery';
+const OLGA_MARK = 'olga-world-4d1e';
+const SAM_MARK = 'sam-world-9b7c';
+
+let server: TestServer;
+let olga: TestUser, rita: TestUser, max: TestUser, sam: TestUser, sue: TestUser;
+let groupId: string;
+let samGroupId: string;
+let samBillId: string;
+let spare = 0;
+
+before(async () => {
+  server = await startTestServer();
+  [olga, rita, max, sam, sue] = await Promise.all(['Olga', 'Rita', 'Max', 'Sam', 'Sue'].map((n) => register(server.url, n)));
+  groupId = await newGroup(olga, [rita, max], `Trip ${OLGA_MARK}`);
+  samGroupId = await newGroup(sam, [sue], `Flat ${SAM_MARK}`);
+  // Each world has history: bills, a payment, notifications on both sides.
+  const samBill = await billFor(server.url, sam, samGroupId, [sue], 4000, `Rent ${SAM_MARK}`);
+  samBillId = samBill.id;
+  await pay(sue, samBill.id);
+  await billFor(server.url, sam, samGroupId, [sue], 1000, `Power ${SAM_MARK}`);
+  await pay(rita, (await billFor(server.url, olga, groupId, [rita], 2000, `Taxi ${OLGA_MARK}`)).id);
+  await billFor(server.url, olga, groupId, [rita], 3000, `Dinner ${OLGA_MARK}`);
+});
+after(() => server?.close());
+
+async function newGroup(owner: TestUser, members: TestUser[], name: string) {
+  const res = await call(server.url, 'POST', '/api/groups', { token: owner.token, body: { name } });
+  assert.equal(res.status, 201);
+  for (const m of members) assert.equal((await call(server.url, 'POST', `/api/groups/${res.body.group.id}/members`, { token: owner.token, body: { email: m.email } })).status, 201);
+  return res.body.group.id as string;
+}
+
+async function pay(user: TestUser, billId: string) {
+  const res = await call(server.url, 'POST', `/api/bills/${billId}/pay`, { token: user.token });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+}
+
+const userOf = (role: Role): TestUser | undefined => ({ anonymous: undefined, stranger: sam, member: max, owner: olga, receiver: rita })[role];
+
+/** What a role may not see: the other world's ids, emails and marker. Anonymous may see neither. */
+function foreignTo(role: Role): string[] {
+  const olgaWorld = [groupId, olga.id, rita.id, max.id, olga.email, rita.email, max.email, OLGA_MARK];
+  const samWorld = [samGroupId, samBillId, sam.id, sue.id, sam.email, sue.email, SAM_MARK];
+  if (role === 'anonymous') return [...olgaWorld, ...samWorld];
+  return role === 'stranger' ? olgaWorld : samWorld;
+}
+
+function assertNoForeignData(role: Role, what: string, res: Res) {
+  const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+  for (const token of foreignTo(role)) assert.ok(!text.includes(token), `${what} as ${role}: the answer contains ${JSON.stringify(token)}: ${text.slice(0, 400)}`);
+}
+
+/** A fresh bill of Olga's that Rita owes (Max is in the group but not in the split). */
+const freshBill = async () => (await billFor(server.url, olga, groupId, [rita], 1200, `Snack ${OLGA_MARK}`)).id as string;
+const freshUser = () => register(server.url, `Spare${++spare}`);
+
+type Row = {
+  route: string;
+  expect: Record<Role, number>;
+  /** Builds the request for one cell; fixtures that a success would use up are made fresh per cell. */
+  request: (role: Role, user: TestUser | undefined) => Promise<{ method: string; path: string; body?: unknown }>;
+  /** Extra checks on a success. */
+  then?: (role: Role, user: TestUser, res: Res) => Promise<void> | void;
+};
+
+const OK_FOR_MEMBERS = (ok: number): Record<Role, number> => ({ anonymous: 401, stranger: 404, member: ok, owner: ok, receiver: ok });
+const OK_FOR_ALL = (ok: number): Record<Role, number> => ({ anonymous: 401, stranger: ok, member: ok, owner: ok, receiver: ok });
+
+const ROWS: Row[] = [
+  {
+    route: 'GET /api/me',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'GET', path: '/api/me' }),
+    then: (_r, u, res) => assert.deepEqual(res.body.user, { id: u.id, name: u.name, email: u.email }),
+  },
+  {
+    route: 'POST /api/auth/logout',
+    expect: OK_FOR_ALL(204),
+    // Logout ends the session it is sent with; a second session is made so the role keeps its own.
+    request: async () => ({ method: 'POST', path: '/api/auth/logout' }),
+  },
+  {
+    route: 'GET /api/groups',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'GET', path: '/api/groups' }),
+    then: (role, u, res) => {
+      for (const g of res.body.groups) assert.ok(g.members.some((m: { id: string }) => m.id === u.id), `${role} sees a group it is not in`);
+      assert.equal(res.body.groups.some((g: { id: string }) => g.id === groupId), role !== 'stranger');
+    },
+  },
+  { route: 'POST /api/groups', expect: OK_FOR_ALL(201), request: async () => ({ method: 'POST', path: '/api/groups', body: { name: 'Own' } }) },
+  { route: 'GET /api/groups/:groupId', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}` }) },
+  {
+    route: 'POST /api/groups/:groupId/members',
+    expect: OK_FOR_MEMBERS(201),
+    request: async () => ({ method: 'POST', path: `/api/groups/${groupId}/members`, body: { email: (await freshUser()).email } }),
+  },
+  { route: 'GET /api/groups/:groupId/balances', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/balances` }) },
+  { route: 'GET /api/groups/:groupId/bills', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/bills` }) },
+  {
+    route: 'POST /api/groups/:groupId/bills',
+    expect: OK_FOR_MEMBERS(201),
+    // The caller splits with a member of the group (for the stranger: a member it cannot see).
+    request: async (_role, u) => ({
+      method: 'POST',
+      path: `/api/groups/${groupId}/bills`,
+      body: { description: 'Lunch', amount: 1000, split: { mode: 'equal', among: [u?.id ?? olga.id, u?.id === olga.id ? rita.id : olga.id] } },
+    }),
+  },
+  { route: 'GET /api/bills/:billId', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}` }) },
+  {
+    route: 'POST /api/bills/:billId/pay',
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 403, receiver: 200 },
+    request: async () => ({ method: 'POST', path: `/api/bills/${await freshBill()}/pay` }),
+  },
+  {
+    route: 'DELETE /api/bills/:billId',
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 204, receiver: 403 },
+    request: async () => ({ method: 'DELETE', path: `/api/bills/${await freshBill()}` }),
+  },
+  {
+    route: 'GET /api/notifications',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'GET', path: '/api/notifications?limit=100' }),
+    then: async (_role, u, res) => {
+      // Exactly the caller's own rows, as stored.
+      const own = (await server.store.read.listNotifications(u.id, 100, undefined)).map((n) => ({ id: String(n.id), type: n.type, data: JSON.parse(n.data) }));
+      assert.deepEqual(res.body.notifications.map((n: { id: string; type: string; data: unknown }) => ({ id: n.id, type: n.type, data: n.data })), own);
+    },
+  },
+  {
+    route: 'POST /api/notifications/read',
+    expect: OK_FOR_ALL(204),
+    request: async () => ({ method: 'POST', path: '/api/notifications/read', body: { all: true } }),
+  },
+];
+
+test('every route × every role gets the status it must, and nothing of the other world', { timeout: 60_000 }, async (t) => {
+  for (const row of ROWS) {
+    await t.test(row.route, async () => {
+      for (const role of ROLES) {
+        let user = userOf(role);
+        if (user && row.route === 'POST /api/auth/logout') {
+          const login = await call(server.url, 'POST', '/api/auth/login', { body: { email: user.email, password: PASSWORD } });
+          user = { ...user, token: login.body.token };
+        }
+        // Others' read positions, to see that a read by this role moved only its own.
+        const others = [olga, rita, max, sam, sue].filter((u) => u.id !== user?.id);
+        const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));
+        const req = await row.request(role, user);
+        const res = await call(server.url, req.method, req.path, { token: user?.token, body: req.body });
+        const what = `${req.method} ${req.path}`;
+        assert.equal(res.status, row.expect[role], `${what} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+        assertNoForeignData(role, what, res);
+        if (res.status < 300 && user) await row.then?.(role, user, res);
+        assert.deepEqual(await Promise.all(others.map((u) => server.store.read.notificationState(u.id))).then((s) => s.map((x) => x.readUpTo)), readBefore.map((x) => x.readUpTo), `${what} as ${role} moved someone else's read position`);
+        if (row.route === 'POST /api/auth/logout' && userOf(role)) {
+          // Only the session the request came with ended.
+          assert.equal((await call(server.url, 'GET', '/api/me', { token: userOf(role)!.token })).status, 200);
+          assert.equal((await call(server.url, 'GET', '/api/me', { token: user!.token })).status, 401);
+        }
+      }
+    });
+  }
+});
+
+test("a stranger's 404 says no more than a missing id's: existence is not leaked", { timeout: 60_000 }, async () => {
+  const bill = await freshBill();
+  const pairs: [string, string, string][] = [
+    ['GET', `/api/groups/${groupId}`, '/api/groups/0000000000zzzzzzzzzz'],
+    ['GET', `/api/groups/${groupId}/bills`, '/api/groups/0000000000zzzzzzzzzz/bills'],
+    ['GET', `/api/groups/${groupId}/balances`, '/api/groups/0000000000zzzzzzzzzz/balances'],
+    ['GET', `/api/bills/${bill}`, '/api/bills/0000000000zzzzzzzzzz'],
+    ['POST', `/api/bills/${bill}/pay`, '/api/bills/0000000000zzzzzzzzzz/pay'],
+    ['DELETE', `/api/bills/${bill}`, '/api/bills/0000000000zzzzzzzzzz'],
+  ];
+  for (const [method, real, missing] of pairs) {
+    const a = await call(server.url, method, real, { token: sam.token });
+    const b = await call(server.url, method, missing, { token: sam.token });
+    assert.equal(a.status, 404);
+    assert.deepEqual(a.body, b.body, `${method} ${real}`);
+  }
+  // A deleted bill is gone for its own members too, in the same words.
+  const gone = await freshBill();
+  assert.equal((await call(server.url, 'DELETE', `/api/bills/${gone}`, { token: olga.token })).status, 204);
+  const after = await call(server.url, 'GET', `/api/bills/${gone}`, { token: rita.token });
+  assert.deepEqual(after.body, (await call(server.url, 'GET', '/api/bills/0000000000zzzzzzzzzz', { token: rita.token })).body);
+});
+
+test('streams refuse the anonymous and a session that ended', { timeout: 60_000 }, async () => {
+  const sse = await fetch(`${server.url}/api/notifications/stream`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(sse.status, 401);
+  assert.match(sse.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  await sse.body?.cancel();
+  const ws = openWs(server.url, undefined);
+  await assert.rejects(ws.opened, /401/);
+  const login = await call(server.url, 'POST', '/api/auth/login', { body: { email: rita.email, password: PASSWORD } });
+  assert.equal((await call(server.url, 'POST', '/api/auth/logout', { token: login.body.token })).status, 204);
+  const ended = await fetch(`${server.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${login.body.token}` }, signal: AbortSignal.timeout(5000) });
+  assert.equal(ended.status, 401);
+  await ended.body?.cancel();
+  await assert.rejects(openWs(server.url, login.body.token).opened, /401/);
+  assert.equal(server.hub.stats().subscribers, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Streams
+
+/** A user's stored notifications after `afterId`, as the stream carries them. */
+async function storedAfter(user: TestUser, afterId: number) {
+  return (await server.store.read.notificationsAfter(user.id, afterId, 10_000)).map((n) => ({ id: String(n.id), type: n.type, data: JSON.parse(n.data) as unknown }));
+}
+
+const received = (s: StreamClient) => s.notifications().map((r) => ({ id: r.data.id as string, type: r.data.type as string, data: r.data.data as unknown }));
+
+type Opened = { user: TestUser; transport: 'sse' | 'ws'; from: number; forged: string; stream: StreamClient };
+
+function open(user: TestUser, transport: 'sse' | 'ws', opts: { lastEventId?: string; query?: string; headers?: Record<string, string> }): StreamClient {
+  return transport === 'sse' ? openSse(server.url, user.token, opts) : openWs(server.url, user.token, opts);
+}
+
+test("streams carry only the caller's notifications, whatever resume id is forged or guessed", { timeout: 60_000 }, async (t) => {
+  const everyone = [olga, rita, max, sam, sue];
+  const lastIds = new Map(await Promise.all(everyone.map(async (u) => [u.id, (await server.store.read.notificationState(u.id)).lastId] as const)));
+  const opened: Opened[] = [];
+  for (const user of everyone) {
+    const others = everyone.filter((u) => u.id !== user.id);
+    const otherLast = Math.max(...others.map((o) => lastIds.get(o.id)!));
+    const own = lastIds.get(user.id)!;
+    // Resume positions a client might forge: everything, another user's newest id, another user's id in the
+    // query with the header naming 0, ids of the form other-user:n, and user-switching query parameters.
+    const variants: { from: number; forged: string; opts: { lastEventId?: string; query?: string; headers?: Record<string, string> } }[] = [
+      { from: 0, forged: 'lastEventId 0', opts: { lastEventId: '0' } },
+      { from: Math.min(otherLast, own), forged: `another user's newest id (${otherLast})`, opts: { lastEventId: String(otherLast) } },
+      { from: 0, forged: 'header 0 beats a query id', opts: { lastEventId: '0', query: `?lastEventId=${otherLast}` } },
+      { from: 0, forged: 'user-switching parameters', opts: { query: `?lastEventId=0&userId=${others[0].id}&user=${others[0].id}&as=${others[0].id}` } },
+      { from: 0, forged: 'another user id in headers', opts: { lastEventId: '0', headers: { 'x-user-id': others[0].id, 'x-forwarded-user': others[0].id } } },
+    ];
+    for (const transport of ['sse', 'ws'] as const) {
+      for (const v of variants) opened.push({ user, transport, from: v.from, forged: v.forged, stream: open(user, transport, v.opts) });
+    }
+  }
+  t.after(() => opened.forEach((o) => o.stream.close()));
+  await Promise.all(opened.map((o) => o.stream.opened));
+
+  // Replays: exactly the user's own rows after the named position (another user's newest id, when ahead
+  // of the user's own, is a reset to the user's own newest id, never to anyone else's).
+  for (const o of opened) {
+    const own = lastIds.get(o.user.id)!;
+    const expected = await storedAfter(o.user, Math.min(o.from, own));
+    await o.stream.waitFor(expected.length);
+    const resets = o.stream.received.filter((r) => r.event === 'reset');
+    if (o.forged.startsWith("another user's newest") && Number(o.forged.match(/\((\d+)\)/)![1]) > own) {
+      assert.deepEqual(resets.map((r) => r.data), [{ type: 'reset', id: String(own) }], `${o.user.name} ${o.transport} ${o.forged}`);
+    } else {
+      assert.equal(resets.length, 0, `${o.user.name} ${o.transport} ${o.forged}: unexpected reset`);
+    }
+  }
+
+  // Live: both worlds busy at once: bills, payments, a deletion, a new member.
+  const newcomer = await freshUser();
+  const b1 = await billFor(server.url, olga, groupId, [rita, max], 900, `Live ${OLGA_MARK}`);
+  const s1 = await billFor(server.url, sam, samGroupId, [sue], 700, `Live ${SAM_MARK}`);
+  await pay(rita, b1.id);
+  await pay(sue, s1.id);
+  const b2 = await billFor(server.url, olga, groupId, [max], 500, `Gone ${OLGA_MARK}`);
+  assert.equal((await call(server.url, 'DELETE', `/api/bills/${b2.id}`, { token: olga.token })).status, 204);
+  assert.equal((await call(server.url, 'POST', `/api/groups/${samGroupId}/members`, { token: sam.token, body: { email: newcomer.email } })).status, 201);
+  await billFor(server.url, rita, groupId, [olga], 300, `Back ${OLGA_MARK}`);
+
+  for (const o of opened) {
+    const own = lastIds.get(o.user.id)!;
+    const expected = await storedAfter(o.user, Math.min(o.from, own));
+    await o.stream.waitFor(expected.length, undefined, 10_000);
+  }
+  // Anything foreign would have come with the rest; give it a moment to show up.
+  await new Promise((r) => setTimeout(r, 300));
+  const groupsOf = (u: TestUser) => new Set(u === sam || u === sue ? [samGroupId] : [groupId]);
+  for (const o of opened) {
+    const what = `${o.user.name} ${o.transport} (${o.forged})`;
+    const own = lastIds.get(o.user.id)!;
+    assert.deepEqual(received(o.stream), await storedAfter(o.user, Math.min(o.from, own)), `${what}: not exactly the user's own notifications`);
+    const text = JSON.stringify(o.stream.received);
+    const foreign = o.user === sam || o.user === sue ? foreignTo('stranger') : foreignTo('owner');
+    for (const token of foreign) assert.ok(!text.includes(token), `${what} carried ${token}`);
+    for (const r of o.stream.received.filter((x) => x.event === 'group.updated')) assert.ok(groupsOf(o.user).has(r.data.groupId), `${what}: group.updated for ${r.data.groupId}`);
+  }
+});

@@ -1,0 +1,109 @@
+// The app: who is signed in (GET /api/me on load; the session is the server's cookie), then the page
+// for the current path, with the live layer around every signed-in page.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { User } from '../../src/contract/schemas.ts';
+import { api } from './api.ts';
+import { Header } from './components/header.tsx';
+import { LiveProvider, useLive } from './live/live-context.tsx';
+import { InboxProvider } from './notifications/inbox.tsx';
+import { Toasts } from './notifications/toasts.tsx';
+import { AuthPage } from './pages/auth-page.tsx';
+import { BillPage } from './pages/bill-page.tsx';
+import { GroupPage } from './pages/group-page.tsx';
+import { GroupsPage } from './pages/groups-page.tsx';
+import { PageTitle } from './pages/page-title.tsx';
+import { isUnauthenticated } from './problem.ts';
+import { Link, navigate, parseRoute, paths, usePath, type Route } from './router.tsx';
+import { SessionContext, type Session } from './session.tsx';
+
+export function App() {
+  /** undefined: not known yet; null: signed out. */
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [failed, setFailed] = useState(false);
+  const path = usePath();
+  const route = parseRoute(path);
+
+  const check = useCallback(() => {
+    setFailed(false);
+    api.me().then(
+      (r) => setUser(r.user),
+      (e: unknown) => (isUnauthenticated(e) ? setUser(null) : setFailed(true)),
+    );
+  }, []);
+  useEffect(check, [check]);
+
+  useEffect(() => {
+    document.documentElement.dataset.session = user === undefined ? 'unknown' : user ? 'signed-in' : 'signed-out';
+    if (user && (route.name === 'signin' || route.name === 'signup')) navigate(paths.groups(), { replace: true });
+  }, [user, route.name]);
+
+  if (failed) {
+    return (
+      <main id="main" className="auth">
+        <h1>Chipin</h1>
+        <p role="alert">Chipin cannot be reached right now.</p>
+        <button type="button" onClick={check}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+  if (user === undefined) return <main id="main" className="auth" aria-busy="true" />;
+  if (user === null) return <AuthPage mode={route.name === 'signup' ? 'signup' : 'signin'} onSignedIn={setUser} />;
+  return (
+    <LiveProvider key={user.id} user={user} onSignedOutElsewhere={() => setUser(null)}>
+      <InboxProvider>
+        <SignedIn user={user} route={route} onSignedOut={() => setUser(null)} />
+      </InboxProvider>
+    </LiveProvider>
+  );
+}
+
+function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSignedOut(): void }) {
+  const live = useLive();
+  const session = useMemo<Session>(
+    () => ({
+      user,
+      async signOut() {
+        await api.logout().catch(() => undefined);
+        live.tell({ type: 'signed-out' });
+        onSignedOut();
+        navigate('/signin', { replace: true });
+      },
+      expired: onSignedOut,
+    }),
+    [user, live.tell, onSignedOut],
+  );
+  return (
+    <SessionContext.Provider value={session}>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <Page route={route} />
+      <Toasts />
+    </SessionContext.Provider>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'groups':
+    case 'signin':
+    case 'signup':
+      return <GroupsPage />;
+    case 'group':
+      return <GroupPage key={route.groupId} groupId={route.groupId} />;
+    case 'bill':
+      return <BillPage key={route.billId} billId={route.billId} />;
+    case 'not-found':
+      return (
+        <main id="main" className="page">
+          <PageTitle>Page not found</PageTitle>
+          <Link to={paths.groups()}>Back to your groups</Link>
+        </main>
+      );
+    default:
+      return route satisfies never;
+  }
+}

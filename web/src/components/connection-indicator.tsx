@@ -1,0 +1,21 @@
+// Live / reconnecting / offline, from the SDK's connection state (the leader tab's, in a follower).
+import type { ConnectionState } from '../../../src/client/index.ts';
+import { useLive } from '../live/live-context.tsx';
+
+const LABELS: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
+
+export function ConnectionIndicator() {
+  const { state, role, transport } = useLive();
+  const title = `Live updates over ${transport === 'ws' ? 'WebSocket' : 'Server-Sent Events'}${role === 'follower' ? ', shared by another tab' : ''}`;
+  return (
+    <p className="connection" data-connection={state} data-stream-role={role} data-transport={transport} title={title} role="status">
+      <span className="dot" aria-hidden="true" />
+      <span className="connection-label">{LABELS[state]}</span>
+    </p>
+  );
+}

@@ -1,0 +1,23 @@
+// A disclosure (menu, panel) closes on Escape, returning focus to its button, and on a click outside it.
+import { useEffect, type RefObject } from 'react';
+
+export function useDismiss(open: boolean, close: () => void, button: RefObject<HTMLElement | null>, panel: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: MouseEvent) => {
+      const target = e.target as Node;
+      if (!panel.current?.contains(target) && !button.current?.contains(target)) close();
+    };
+    const escape = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      close();
+      button.current?.focus();
+    };
+    document.addEventListener('mousedown', away);
+    document.addEventListener('keydown', escape);
+    return () => {
+      document.removeEventListener('mousedown', away);
+      document.removeEventListener('keydown', escape);
+    };
+  }, [open, close, button, panel]);
+}

@@ -1,0 +1,77 @@
+// A group: balances, a new bill, the bills (newest first) and the members.
+import { ApiError } from '../../../src/client/index.ts';
+import { FormError } from '../components/field.tsx';
+import { Balances } from '../group/balances.tsx';
+import { BillCard } from '../group/bill-card.tsx';
+import { BillForm } from '../group/bill-form.tsx';
+import { Members } from '../group/members.tsx';
+import { useGroup } from '../group/use-group.ts';
+import { Link, paths } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { PageTitle } from './page-title.tsx';
+
+export function GroupPage({ groupId }: { groupId: string }) {
+  const { user } = useSession();
+  const { group, bills, balances, reload, showOlder } = useGroup(groupId);
+
+  if (group.error instanceof ApiError && group.error.status === 404) {
+    return (
+      <main id="main" className="page">
+        <PageTitle>Group not found</PageTitle>
+        <p>This group does not exist, or you are not one of its members.</p>
+        <Link to={paths.groups()}>Back to your groups</Link>
+      </main>
+    );
+  }
+  if (!group.data) {
+    return (
+      <main id="main" className="page" aria-busy={group.error === undefined}>
+        {group.error !== undefined ? <FormError message="Could not load this group. Reload to try again." /> : <p className="muted">Loading…</p>}
+      </main>
+    );
+  }
+  const g = group.data.group;
+  return (
+    <main id="main" className="page group-page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to={paths.groups()}>Groups</Link>
+      </nav>
+      <PageTitle>{g.name}</PageTitle>
+      <p className="muted subtitle">
+        {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
+      </p>
+      <div className="group-layout">
+        <div className="area-balances">
+          <Balances balances={balances.data} group={g} me={user.id} />
+        </div>
+        <div className="area-form">
+          <BillForm key={g.id} group={g} me={user.id} onCreated={reload} />
+        </div>
+        <section className="area-bills" aria-labelledby="bills-title">
+          <h2 id="bills-title">Bills</h2>
+          {!bills.data ? (
+            <p className="muted">Loading…</p>
+          ) : bills.data.bills.length === 0 ? (
+            <p className="muted">No bills yet.</p>
+          ) : (
+            <ol className="bill-list">
+              {bills.data.bills.map((b) => (
+                <li key={b.id}>
+                  <BillCard bill={b} group={g} me={user.id} onChanged={reload} />
+                </li>
+              ))}
+            </ol>
+          )}
+          {bills.data?.more && (
+            <button type="button" className="secondary" onClick={showOlder}>
+              Show older bills
+            </button>
+          )}
+        </section>
+        <div className="area-members">
+          <Members group={g} me={user.id} onAdded={reload} />
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,98 @@
+// Your groups, and a new one with its currency.
+import { useId, useState, type FormEvent } from 'react';
+import { CURRENCY_CODES } from '../../../src/domain/money.ts';
+import { api } from '../api.ts';
+import { Field, FieldError, FormError } from '../components/field.tsx';
+import { useLiveEvent } from '../live/live-context.tsx';
+import { formErrorsOf, type FormErrors } from '../problem.ts';
+import { Link, navigate, paths } from '../router.tsx';
+import { useLoader } from '../use-loader.ts';
+import { PageTitle } from './page-title.tsx';
+
+export function GroupsPage() {
+  const groups = useLoader(() => api.listGroups(), []);
+  // Being added to a group arrives as a notification; membership changes elsewhere as group.updated.
+  useLiveEvent((e) => {
+    if (e.type !== 'inbox.stale') groups.reload();
+  });
+
+  return (
+    <main id="main" className="page">
+      <PageTitle>Your groups</PageTitle>
+      {groups.error !== undefined && !groups.data && <FormError message="Could not load your groups. Reload to try again." />}
+      {groups.data &&
+        (groups.data.groups.length === 0 ? (
+          <p className="muted">No groups yet. Create one below, or ask a friend to add you by email.</p>
+        ) : (
+          <ul className="group-list">
+            {groups.data.groups.map((g) => (
+              <li key={g.id}>
+                <Link to={paths.group(g.id)} className="group-link">
+                  <span className="group-name">{g.name}</span>
+                  <span className="muted">
+                    {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        ))}
+      <NewGroup />
+    </main>
+  );
+}
+
+const currencyNames = new Intl.DisplayNames(undefined, { type: 'currency' });
+const currencyLabel = (code: string) => {
+  const name = currencyNames.of(code);
+  return name && name !== code ? `${code} — ${name}` : code;
+};
+
+function NewGroup() {
+  const [name, setName] = useState('');
+  const [currency, setCurrency] = useState('USD');
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [busy, setBusy] = useState(false);
+  const currencyId = useId();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (name.trim() === '') {
+      setErrors({ name: 'Give the group a name.' });
+      return;
+    }
+    setBusy(true);
+    setErrors({});
+    try {
+      const { group } = await api.createGroup(name.trim(), currency);
+      navigate(paths.group(group.id));
+    } catch (err) {
+      setErrors(formErrorsOf(err, ['name', 'currency'], 'name'));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-group-title">
+      <h2 id="new-group-title">New group</h2>
+      <div className="row">
+        <Field id="group-name" label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} className="grow" />
+        <div className="field">
+          <label htmlFor={currencyId}>Currency</label>
+          <select id={currencyId} value={currency} onChange={(e) => setCurrency(e.target.value)} aria-describedby={errors.currency ? `${currencyId}-error` : undefined}>
+            {CURRENCY_CODES.map((c) => (
+              <option key={c} value={c}>
+                {currencyLabel(c)}
+              </option>
+            ))}
+          </select>
+          <FieldError id={`${currencyId}-error`} message={errors.currency} />
+        </div>
+      </div>
+      <FormError message={errors['']} />
+      <button type="submit" disabled={busy}>
+        Create group
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,19 @@
+// Each page's h1 takes focus when the page opens, so keyboard and screen-reader users start at the top
+// of the new content after an in-app navigation (there is no page load to do it for them); it also
+// names the browser tab.
+import { useEffect, useRef } from 'react';
+
+export function PageTitle({ children }: { children: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: true });
+  }, []);
+  useEffect(() => {
+    document.title = `${children} · Chipin`;
+  }, [children]);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
