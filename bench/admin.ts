@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { writeHeapSnapshot } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,20 +16,37 @@ export type CpuReport = { userUs: number; systemUs: number; wallMs: number };
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
-function gc() {
-  const g = (globalThis as { gc?: () => void }).gc;
+type GcOptions = { type: 'major' | 'minor'; execution: 'sync' | 'async'; flavor?: 'regular' | 'last-resort' };
+
+function gc(options?: GcOptions) {
+  const g = (globalThis as { gc?: (options?: GcOptions) => void }).gc;
   if (!g) throw new Error('start the server with --expose-gc');
-  g();
+  g(options);
 }
 
-/** Memory after full collections: a few rounds, so finalizers and weak callbacks have run. */
+/**
+ * Memory after full collections: a few rounds, so finalizers and weak callbacks have run, the last one
+ * V8's memory-reducing "last resort" collection, which also compacts fragmented pages and gives them
+ * back. Without it, heap pages left sparse by the garbage of connection set-up count as memory per
+ * connection, and by how much depends on where the previous collection happened to fall.
+ */
 export async function memoryAfterGc(): Promise<MemoryReport> {
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     gc();
     await sleep(30);
   }
+  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  await sleep(30);
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+export type LoopDelay = { p50: number; p99: number; max: number };
+
+/** The histogram is in ns and includes the sampling resolution itself; reported in ms. */
+export function loopDelayMs(h: ELDHistogram): LoopDelay {
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
 export function cpuNow(): CpuReport {
@@ -46,7 +64,22 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startAdmin(handlers: AdminHandlers): Promise<number> {
   // CPU profiles of one phase at a time (V8's sampling profiler, as --cpu-prof uses, with a window).
   let session: Session | undefined;
+  let loop: ELDHistogram | undefined;
   const all: AdminHandlers = {
+    // How late the event loop ran during a phase: a stall in the server shows here, one elsewhere does not.
+    loopStart: () => {
+      loop?.disable();
+      loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
+      return undefined;
+    },
+    loopStop: () => {
+      if (!loop) throw new Error('no loop monitor running');
+      loop.disable();
+      const r = loopDelayMs(loop);
+      loop = undefined;
+      return r;
+    },
     profileStart: async () => {
       session ??= new Session();
       session.connect();

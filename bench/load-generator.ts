@@ -5,6 +5,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopDelayMs } from './admin.ts';
 import { FAN_GROUP_ID, MARKER, OWNERS, fanBill, ownerToken, pairGroupId, receiverToken, targetedBill } from './fixtures.ts';
 import type {
   AwaitResult,
@@ -244,6 +246,8 @@ async function runTargeted(rate: number, durationMs: number, receivers: number, 
   let inFlight = 0;
   let postErrors = 0;
   let firstPostError: string | undefined;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const t0 = performance.now();
   phaseStart = t0;
   const fire = (seq: number) => {
@@ -275,6 +279,7 @@ async function runTargeted(rate: number, durationMs: number, receivers: number, 
   }
   const sendMs = performance.now() - t0;
   await until(() => inFlight === 0 && targeted.size === 0, drainMs);
+  loop.disable();
   const lost = targeted.size;
   targeted.clear();
   return {
@@ -287,6 +292,7 @@ async function runTargeted(rate: number, durationMs: number, receivers: number, 
     achievedRate: Math.round((sent / sendMs) * 1000),
     latencyMs: summarize(latencies),
     over10ms: latencies.filter((l) => l > 10).length,
+    generatorLoopDelayMs: loopDelayMs(loop),
     worst: latencies
       .map((l, i) => ({ atMs: Math.round(startedAt[i]), latencyMs: Math.round(l * 100) / 100 }))
       .sort((a, b) => b.latencyMs - a.latencyMs)

@@ -90,3 +90,16 @@ export function describeMachine(): Machine {
     fileLimit,
   };
 }
+
+/**
+ * Time the process's main thread (the event loop) spent running and waiting for a CPU, in ms, from
+ * /proc/<pid>/schedstat. Waiting means another process had the core: the machine, not the code, was slow.
+ */
+export function schedstat(pid: number | undefined): { runMs: number; waitMs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return { runMs: Number.NaN, waitMs: Number.NaN };
+  }
+}

@@ -41,6 +41,8 @@ export type TargetedResult = {
   latencyMs: { p50: number; p99: number; max: number; samples: number };
   /** How many deliveries took over 10 ms, and the slowest, with when their request started (ms into the phase). */
   over10ms: number;
+  /** The generator's own event-loop delay during the phase: its stalls would look like the server's. */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number };
   worst: { atMs: number; latencyMs: number }[];
 };
 

@@ -9,10 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../src/config.ts';
 import { openStore } from '../src/store/open.ts';
-import { callAdmin, type CpuReport, type MemoryReport } from './admin.ts';
+import { callAdmin, type CpuReport, type LoopDelay, type MemoryReport } from './admin.ts';
 import { FAN_SIZE } from './fixtures.ts';
 import { BENCH_DIR, type Options, type TargetKey } from './options.ts';
-import { sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
+import { schedstat, sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
 import type {
   AwaitResult,
   ConnectResult,
@@ -64,6 +64,8 @@ export type TargetResult = {
   };
   idle: { windowMs: number; cpuMs: number; usPerConnPerS: number };
   targeted: TargetedResult;
+  /** During the targeted phase: each side's event-loop delay, and how long each waited for a CPU (run queue). */
+  contention: { serverLoopDelayMs: LoopDelay; generatorLoopDelayMs: LoopDelay; serverRunQueueWaitMs: number; generatorRunQueueWaitMs: number };
   fanout50: FanoutResult;
   broadcast: FanoutResult | undefined;
   burst: { messages: number; cpuUs: number; wallMs: number; usPerMessage: number; lost: number; misdelivered: number };
@@ -187,9 +189,20 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
     const idleUsPerS = idleUs / (idleWindowMs / 1000);
     log(key, `idle: ${round(idleUs / 1000)} ms CPU in ${round(idleWindowMs)} ms`);
 
+    const sched0 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
+    await callAdmin(adminPort, 'loopStart');
     const targeted = await profiled('targeted', () =>
       gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.durationS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 }),
     );
+    const serverLoop = await callAdmin<LoopDelay>(adminPort, 'loopStop');
+    const sched1 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
+    const contention = {
+      serverLoopDelayMs: serverLoop,
+      generatorLoopDelayMs: targeted.generatorLoopDelayMs,
+      serverRunQueueWaitMs: round(sched1.server.waitMs - sched0.server.waitMs),
+      generatorRunQueueWaitMs: round(sched1.generator.waitMs - sched0.generator.waitMs),
+    };
+    log(key, `event-loop delay max: server ${serverLoop.max} ms, generator ${targeted.generatorLoopDelayMs.max} ms; waiting for a CPU: server ${contention.serverRunQueueWaitMs} ms, generator ${contention.generatorRunQueueWaitMs} ms`);
     log(key, `targeted: ${targeted.received}/${targeted.sent} at ${targeted.achievedRate}/s, p50 ${targeted.latencyMs.p50} ms, p99 ${targeted.latencyMs.p99} ms, max ${targeted.latencyMs.max} ms, lost ${targeted.lost}, misdelivered ${targeted.misdelivered}, errors ${targeted.postErrors}${targeted.firstPostError ? ` (${targeted.firstPostError})` : ''}; ${targeted.over10ms} over 10 ms, slowest at ${targeted.worst.map((w) => `${w.atMs} ms: ${w.latencyMs}`).join(', ')}`);
 
     const fanout50 = await gen.call<FanoutResult>({ type: 'fanout', phase: 'fan', reps: opts.fanReps, size: Math.min(FAN_SIZE, opts.n), gapMs: 100, timeoutMs: 10_000 });
@@ -231,6 +244,7 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
       },
       idle: { windowMs: round(idleWindowMs), cpuMs: round(idleUs / 1000), usPerConnPerS: round(idleUsPerS / opts.n, 3) },
       targeted,
+      contention,
       fanout50,
       broadcast,
       burst: { messages: opts.burst, cpuUs: burstCpu.cpuUs, wallMs: round(burstCpu.wallMs), usPerMessage, lost: burstRecv.lost, misdelivered: burstRecv.misdelivered },

@@ -42,7 +42,7 @@ export function markdown(run: Run): string {
     const byKey = new Map(run.realtime.targets.map((t) => [t.key, t]));
     out.push(
       table(
-        ['Server', 'RSS/conn KB', 'Heap/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg', 'vs floor', 'Load avg'],
+        ['Server', 'RSS/conn KB', 'Heap/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg', 'vs floor', 'Load avg', 'Waited for CPU ms (server / generator)'],
         run.realtime.targets.map((t) => {
           const floorKey = SPECS[t.key].floor;
           const floor = floorKey ? byKey.get(floorKey) : undefined;
@@ -63,13 +63,14 @@ export function markdown(run: Run): string {
             t.burst.usPerMessage,
             floor ? `${round(t.burst.usPerMessage / floor.burst.usPerMessage)}× ${floor.label}` : '',
             `${t.loadAverage.start} → ${t.loadAverage.end}`,
+            `${t.contention.serverRunQueueWaitMs} / ${t.contention.generatorRunQueueWaitMs}`,
           ];
         }),
       ),
     );
     out.push(
       `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
-        `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended: anything else running skews every timing.`,
+        `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended; "waited for CPU" is how long the server's and the generator's event-loop threads sat runnable in the run queue during the ${s.durationS} s targeted phase (/proc/<pid>/schedstat): time another process had the core. Anything else running skews every timing; memory is unaffected.`,
     );
   }
   if (run.api) {

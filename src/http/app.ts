@@ -2,7 +2,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
@@ -14,6 +13,7 @@ import type { Metrics } from '../notify/metrics.ts';
 import { clientErrorHandler, errorHandler } from './error-handler.ts';
 import { authGuard, originGuard } from './auth.ts';
 import { rateLimits } from './rate-limits.ts';
+import { securityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { billRoutes } from './routes/bills.ts';
@@ -71,24 +71,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
 
   await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        // Upgrading subresources to https breaks a plain-http deployment (a LAN, a test run): only under TLS.
-        upgradeInsecureRequests: config.tlsCert !== undefined || (config.publicUrl?.startsWith('https:') ?? false) ? [] : null,
-      },
-    },
-    // HSTS only makes sense over TLS; helmet would send it on plain http too.
-    hsts: config.tlsCert !== undefined || (config.publicUrl?.startsWith('https:') ?? false),
+  const security = securityHeaders(config);
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(security);
   });
   await app.register(rateLimit, { global: false });
   await app.register(websocket, { options: { maxPayload: 4096 } });

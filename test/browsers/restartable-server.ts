@@ -25,6 +25,7 @@ export async function startRestartableServer(webRoot: string): Promise<Restartab
   const port = await freePort();
   const env = { HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: 'off', DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT: webRoot };
   let server: Server | undefined = await startServer(parseConfig({ ...env, PORT: String(port) }));
+  let disposed = false;
   return {
     url: `http://127.0.0.1:${port}`,
     get current() {
@@ -36,10 +37,15 @@ export async function startRestartableServer(webRoot: string): Promise<Restartab
       server = undefined;
     },
     async start() {
+      if (disposed) throw new Error('the server was disposed');
       server ??= await startServer(parseConfig({ ...env, PORT: String(port) }));
     },
-    sidecar: () => startServer(parseConfig({ ...env, PORT: '0' })),
+    async sidecar() {
+      if (disposed) throw new Error('the server was disposed');
+      return startServer(parseConfig({ ...env, PORT: '0' }));
+    },
     async dispose() {
+      disposed = true;
       await server?.close();
       server = undefined;
       rmSync(dir, { recursive: true, force: true });

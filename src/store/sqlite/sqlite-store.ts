@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { queries, type Db } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import type { Ops, Store } from '../store.ts';
 
 export type SqliteOptions = {
@@ -15,11 +16,26 @@ export type SqliteOptions = {
 
 type SqlValue = null | number | bigint | string;
 
+/** Ops that only read: outside a transaction they need no BEGIN/COMMIT. */
+const READ_ONLY = new Set<string>([
+  'findUserByEmail', 'getUser', 'sessionUser', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'getBill', 'listBills',
+  'listDebts', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency',
+] satisfies (keyof Ops)[]);
+
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const conn = new DatabaseSync(path);
   conn.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
   migrate(conn);
+  let closed = false;
+  // Checkpoints run in a worker (./checkpointer.ts); if it fails, SQLite's own auto-checkpoint comes back.
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ':memory:') {
+    conn.exec('PRAGMA wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, () => {
+      if (!closed) conn.exec('PRAGMA wal_autocheckpoint = 1000');
+    });
+  }
   // One process owns this file, so a key still pending at start-up belongs to a request that died with the
   // previous process (a crash mid-request): free it, or a client's retry would get 409 "in flight" until
   // the key went stale a minute later.
@@ -41,44 +57,111 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   };
   const ops = queries(db);
 
-  let tail: Promise<unknown> = Promise.resolve();
-  function enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const result = tail.then(work);
-    tail = result.catch(() => undefined);
-    return result;
+  // Group commit: jobs that queue up while a batch runs are executed together in one SQLite transaction,
+  // each inside its own SAVEPOINT, so a failing job rolls back alone while the batch pays for one COMMIT
+  // (the WAL append and, now and then, the checkpoint). Every job, reads included, settles only after the
+  // COMMIT, so nothing uncommitted is ever answered or published.
+  type Job = { work: () => Promise<unknown>; write: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  const MAX_BATCH = 128;
+  let queue: Job[] = [];
+  let draining = false;
+
+  function submit<T>(work: () => Promise<T>, write: boolean): Promise<T> {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, write, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) void drain();
+    });
+  }
+
+  async function drain() {
+    draining = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      const outcomes = await runBatch(batch);
+      batch.forEach((job, i) => {
+        const o = outcomes[i];
+        if (o.ok) job.resolve(o.value);
+        else job.reject(o.error);
+      });
+    }
+    draining = false;
+  }
+
+  async function runBatch(batch: Job[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const writes = batch.some((j) => j.write);
+    if (!writes) {
+      for (const job of batch) outcomes.push(await attempt(job.work));
+      return outcomes;
+    }
+    conn.exec('BEGIN IMMEDIATE');
+    for (const job of batch) {
+      if (!job.write) {
+        outcomes.push(await attempt(job.work));
+        continue;
+      }
+      conn.exec('SAVEPOINT job');
+      const o = await attempt(job.work);
+      if (o.ok) {
+        conn.exec('RELEASE job');
+      } else if (conn.isTransaction) {
+        conn.exec('ROLLBACK TO job');
+        conn.exec('RELEASE job');
+      } else {
+        // SQLite rolled the whole transaction back by itself (e.g. disk full): every earlier job of this
+        // batch lost its changes too, so none of them may report success. Start over for the rest.
+        outcomes.forEach((prev, i) => {
+          if (prev.ok && batch[i].write) outcomes[i] = { ok: false, error: o.error };
+        });
+        conn.exec('BEGIN IMMEDIATE');
+      }
+      outcomes.push(o);
+    }
+    try {
+      conn.exec('COMMIT');
+    } catch (error) {
+      if (conn.isTransaction) conn.exec('ROLLBACK');
+      return batch.map(() => ({ ok: false, error }));
+    }
+    return outcomes;
+  }
+
+  async function attempt(work: () => Promise<unknown>): Promise<Outcome> {
+    try {
+      return { ok: true, value: await work() };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 
   const read = Object.fromEntries(
-    Object.entries(ops).map(([name, fn]) => [name, (...args: unknown[]) => enqueue(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+    Object.entries(ops).map(([name, fn]) => [
+      name,
+      // Single statements that write (a session row, an idempotency key) take the write path.
+      (...args: unknown[]) => submit(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args), !READ_ONLY.has(name)),
+    ]),
   ) as unknown as Ops;
 
-  let closed = false;
   return {
     dialect: 'sqlite',
     read,
     transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
-      return enqueue(async () => {
-        conn.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(ops);
-          conn.exec('COMMIT');
-          return result;
-        } catch (e) {
-          if (conn.isTransaction) conn.exec('ROLLBACK');
-          throw e;
-        }
-      });
+      return submit(() => fn(ops), true);
     },
     async ping() {
-      await enqueue(async () => prepare('SELECT 1').get());
+      await submit(async () => prepare('SELECT 1').get(), false);
     },
     async close() {
       if (closed) return;
+      const last = submit(async () => undefined, false);
       closed = true;
-      await enqueue(async () => {
-        conn.exec('PRAGMA optimize');
-        conn.close();
-      });
+      await last;
+      await checkpointer?.stop();
+      conn.exec('PRAGMA optimize');
+      conn.close();
     },
   };
 }

@@ -1,0 +1,46 @@
+// Group commit on SQLite: concurrent transactions share one COMMIT, yet each one stands or falls alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+
+test('a failing transaction in a batch rolls back alone; the others commit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-batch-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = openSqliteStore(join(dir, 'db'), { synchronous: 'normal' });
+  const at = new Date().toISOString();
+  const user = (i: number) => ({ id: `u${i}`, name: `U${i}`, email: `u${i}@x.test`, passwordHash: 'h', createdAt: at });
+  const results = await Promise.allSettled(
+    Array.from({ length: 40 }, (_, i) =>
+      store.transaction(async (tx) => {
+        await tx.insertUser(user(i));
+        await tx.appendNotification(`u${i}`, 'group.member_added', at, '{}');
+        if (i % 3 === 0) throw new Error(`job ${i} fails after writing`);
+        return i;
+      }),
+    ),
+  );
+  results.forEach((r, i) => assert.equal(r.status, i % 3 === 0 ? 'rejected' : 'fulfilled', `job ${i}`));
+  for (let i = 0; i < 40; i++) {
+    const u = await store.read.getUser(`u${i}`);
+    assert.equal(u !== undefined, i % 3 !== 0, `user ${i} stored iff its transaction succeeded`);
+    assert.equal((await store.read.notificationsAfter(`u${i}`, 0, 10)).length, i % 3 === 0 ? 0 : 1);
+  }
+  await store.close();
+  await assert.rejects(store.read.getUser('u1'), /closed/);
+});
+
+test('data committed by a batch survives reopening the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-batch-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'db');
+  const at = new Date().toISOString();
+  let store = openSqliteStore(path, { synchronous: 'normal' });
+  await Promise.all(Array.from({ length: 25 }, (_, i) => store.read.insertUser({ id: `u${i}`, name: 'U', email: `u${i}@x.test`, passwordHash: 'h', createdAt: at })));
+  await store.close();
+  store = openSqliteStore(path, { synchronous: 'full' });
+  t.after(() => store.close());
+  for (let i = 0; i < 25; i++) assert.ok(await store.read.getUser(`u${i}`));
+});
