@@ -31,14 +31,19 @@ async function startXvfb(): Promise<{ proc: ChildProcess; display: string }> {
   return { proc, display };
 }
 
-/** Ends a process we started in a group of its own (detached), with everything it started. */
-function killGroup(proc: ChildProcess | undefined) {
+/** Ends a process we started in a group of its own (detached), with everything it started: asked first, then killed. */
+async function stopGroup(proc: ChildProcess | undefined) {
   if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
-  try {
-    process.kill(-proc.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-proc.pid!, s);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  await within(exited, 2000, 'stopping').catch(() => signal('SIGKILL'));
 }
 
 export async function launchWebKit(): Promise<Engine> {
@@ -66,18 +71,18 @@ export async function launchWebKit(): Promise<Engine> {
     });
     const driver = await within(new Builder().usingServer(server).withCapabilities(capabilities).build(), START_MS, 'starting MiniBrowser');
     const version = (await driver.getCapabilities()).getBrowserVersion() ?? 'unknown';
-    return webkitEngine(driver, version, () => {
-      killGroup(driverProc);
-      killGroup(xvfb.proc);
+    return webkitEngine(driver, version, async () => {
+      await stopGroup(driverProc);
+      await stopGroup(xvfb.proc);
     });
   } catch (e) {
-    killGroup(driverProc);
-    killGroup(xvfb.proc);
+    await stopGroup(driverProc);
+    await stopGroup(xvfb.proc);
     throw e;
   }
 }
 
-function webkitEngine(driver: WebDriver, version: string, kill: () => void): Engine {
+function webkitEngine(driver: WebDriver, version: string, stop: () => Promise<void>): Engine {
   // WebDriver drives one window at a time: every step switches to its tab first, and steps never interleave.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(step: () => Promise<T>): Promise<T> => {
@@ -152,7 +157,7 @@ function webkitEngine(driver: WebDriver, version: string, kill: () => void): Eng
       }),
     async close() {
       await within(driver.quit(), CLOSE_MS, 'closing MiniBrowser').catch(() => undefined);
-      kill();
+      await stop();
     },
   };
 }
