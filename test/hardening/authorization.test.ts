@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { billFor, call, register, type Res, type TestUser } from '../support/api.ts';
 import { openSse, openWs, type StreamClient } from '../support/streams.ts';
+import { declaredRoutes } from './declared-routes.ts';
 
 type Role = 'anonymous' | 'stranger' | 'member' | 'owner' | 'receiver';
 const ROLES: Role[] = ['anonymous', 'stranger', 'member', 'owner', 'receiver'];
@@ -178,6 +179,13 @@ test('every route × every role gets the status it must, and nothing of the othe
       }
     });
   }
+});
+
+test('the matrix has a row for every declared route', { timeout: 10_000 }, () => {
+  // Open to anyone by contract (issue 2): sign-up, sign-in, health and the OpenAPI document; /metrics is
+  // restricted by address (loopback), not by user. The streams have their own tests below.
+  const covered = new Set([...ROWS.map((r) => r.route), 'POST /api/auth/register', 'POST /api/auth/login', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /healthz', 'GET /api/openapi.json', 'GET /metrics']);
+  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from the authorization matrix');
 });
 
 test("a stranger's 404 says no more than a missing id's: existence is not leaked", { timeout: 60_000 }, async () => {

@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { billFor, groupWith, register, type TestUser } from '../support/api.ts';
 import { isCurrencyCode } from '../../src/domain/money.ts';
 import { dbFileOf, dumpDiff, openReader, type DbReader, type Dump } from './store-dump.ts';
+import { declaredRoutes } from './declared-routes.ts';
 import {
   anyJson,
   badAuthorization,
@@ -633,6 +634,19 @@ test('well-formed text in any script is stored as given (names trimmed, descript
     { numRuns: 30 },
   );
   baseline = reader.dump();
+});
+
+test('every declared route is covered by the cases above', { timeout: 10_000 }, () => {
+  // Routes with no input at all (public, no parameters) are covered by the wrong-method cases only.
+  const covered = new Set([
+    ...bodyRoutes().map((r) => r.name),
+    ...Object.keys(ROUTES),
+    'GET /api/notifications/ws',
+    'GET /healthz',
+    'GET /metrics',
+    'GET /api/openapi.json',
+  ]);
+  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes without hostile-input cases: add them here');
 });
 
 test('the fixtures are live: each base request, as built here, would succeed', { timeout: 120_000 }, async () => {

@@ -32,6 +32,9 @@ export function startCheckpointer(path: string, onFailure: (reason: string) => v
     async stop() {
       stopping = true;
       const exited = new Promise((r) => worker.once('exit', r));
+      // Referenced again while it stops: otherwise a process with nothing else to do exits before the
+      // worker's 'exit' arrives, and close() never finishes (the connection is never closed).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
