@@ -35,9 +35,10 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
   }
   const outbox = emptyOutbox();
   const result = await deps.store.transaction(async (tx) => {
-    const group = await visibleGroup(tx, groupId, actor.id);
-    const members = await tx.listMembers(group.id);
+    // One membership read serves both the visibility check and the split check.
+    const [group, members] = await Promise.all([tx.getGroup(groupId), tx.listMembers(groupId)]);
     const memberIds = new Set(members.map((m) => m.id));
+    if (!group || !memberIds.has(actor.id)) throw new AppError('not_found', 'Group not found');
     const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
     if (strangers.length > 0) {
       throw new AppError(
