@@ -44,6 +44,50 @@ export const watchProblems: PageScript<null, void> = () => {
 
 export const readProblems: PageScript<null, string[]> = () => (window as unknown as { chipinProblems?: string[] }).chipinProblems ?? [];
 
+/** The little the tabs use of a page object, in the drivers that have them (playwright-core's, puppeteer-core's). */
+export interface DriverPage {
+  goto(url: string, options: { waitUntil: 'load' }): Promise<unknown>;
+  evaluate(script: (arg: unknown) => unknown, arg: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The tabs of an engine whose driver hands out page objects (the Chromium and Firefox adapters): `open`
+ * wraps a page already set up by the adapter as a Tab at `url`; `problems` is what the driver itself
+ * reported (the adapter pushes to `reported`) with what every open page has kept on `window`.
+ */
+export function driverTabs() {
+  const reported: string[] = [];
+  const pages = new Set<DriverPage>();
+  // The drivers' own typings want their function types; the script is the same function either way.
+  const run = <A, R>(page: DriverPage, script: PageScript<A, R>, arg: A) => page.evaluate(script as (a: unknown) => unknown, arg) as Promise<R>;
+
+  const tab = (page: DriverPage): Tab => ({
+    async goto(url) {
+      await page.goto(url, { waitUntil: 'load' });
+    },
+    run: (script, arg) => run(page, script, arg),
+    async close() {
+      pages.delete(page);
+      await page.close();
+    },
+  });
+
+  return {
+    reported,
+    async open(page: DriverPage, url: string): Promise<Tab> {
+      pages.add(page);
+      const t = tab(page);
+      await t.goto(url);
+      return t;
+    },
+    async problems(): Promise<string[]> {
+      const inPages = await Promise.all([...pages].map((p) => run(p, readProblems, null).catch(() => [])));
+      return [...new Set([...reported, ...inPages.flat()])];
+    },
+  };
+}
+
 /** Resolves with `promise`, or rejects after `ms` with "<what> took longer than <ms> ms". */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,27 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startTestServer } from '../support/server.ts';
-import { call, groupWith, register } from '../support/api.ts';
-import { PHONE, SCREENSHOTS, WEB_ROOT, assertBuilt, billCard, launchBrowser, newPerson, signInWithToken, signUp, toast, waitLive, pageProblems, TEST_TIMEOUT_MS } from './browser.ts';
+import { call } from '../support/api.ts';
+import { PHONE, SCREENSHOTS, billCard, browserTest, newPerson, signUp, toast, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 const part = (page: Page, name: string) => page.locator(`output[aria-label="${name} owes"]`);
 const parts = (page: Page) => Promise.all(['Alice (you)', 'Bob', 'Carol'].map((n) => part(page, n).textContent()));
 
 test('bills in every split mode, checked as the API checks them', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
-
-  const alice = await register(server.url, 'Alice');
-  const bob = await register(server.url, 'Bob');
-  const carol = await register(server.url, 'Carol');
-  const groupId = await groupWith(server.url, alice, [bob, carol], 'EUR');
-  const context = await newPerson(browser);
-  await signInWithToken(context, server.url, alice);
+  const { server, people: [alice, bob, carol], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob', 'Carol'], currency: 'EUR', signedIn: 'Alice' });
   const page = await context.newPage();
   const posts: string[] = [];
   page.on('request', (r) => {
@@ -133,12 +120,7 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
 });
 
 test('sign up, sign in and out; the session survives a reload and signing out reaches every tab', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
+  const { server, browser } = await browserTest(t);
   const context = await newPerson(browser);
   const page = await context.newPage();
 

@@ -3,8 +3,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
-import type { TestUser } from '../support/api.ts';
+import { groupWith, register, type TestUser } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** The built app (npm run build:web); the tests build nothing themselves. */
@@ -50,6 +52,61 @@ export async function newPerson(browser: Browser, viewport = DESKTOP): Promise<B
 /** Signs the profile in with a session made over the API (the cookie the server would have set). */
 export async function signInWithToken(context: BrowserContext, baseUrl: string, user: TestUser) {
   await context.addCookies([{ name: 'chipin_session', value: user.token, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+}
+
+/** A browser for this test: closed after it, and the test fails if any of its pages had an uncaught error or a CSP refusal. */
+export async function openBrowser(t: TestContext): Promise<Browser> {
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
+  return browser;
+}
+
+/** People registered over the API, in a group of theirs, and a browser profile signed in as one of them. */
+export interface GroupSetup {
+  /** Registered in this order; the first creates the group "Trip" and adds the others to it. */
+  people: string[];
+  /** The group's currency (groupWith's default when left out). */
+  currency?: string;
+  /** Whose session the returned profile holds: one of `people`. */
+  signedIn: string;
+}
+
+export interface BrowserTest {
+  server: TestServer;
+  browser: Browser;
+}
+
+export interface GroupTest extends BrowserTest {
+  /** The registered people, in the order of `people`. */
+  people: TestUser[];
+  groupId: string;
+  /** A profile (newPerson) signed in as `signedIn`. */
+  context: BrowserContext;
+}
+
+/**
+ * The set-up of a browser test: the built app served by a server of its own and a browser (openBrowser),
+ * both ended after the test; with a GroupSetup, also its people, their group and a signed-in profile.
+ */
+export function browserTest(t: TestContext): Promise<BrowserTest>;
+export function browserTest(t: TestContext, setup: GroupSetup): Promise<GroupTest>;
+export async function browserTest(t: TestContext, setup?: GroupSetup): Promise<BrowserTest | GroupTest> {
+  assertBuilt();
+  const server = await startTestServer({ WEB_ROOT });
+  t.after(() => server.close());
+  const browser = await openBrowser(t);
+  if (!setup) return { server, browser };
+
+  const people: TestUser[] = [];
+  for (const name of setup.people) people.push(await register(server.url, name));
+  const [owner, ...others] = people;
+  const groupId = await groupWith(server.url, owner, others, setup.currency);
+  const signedIn = people[setup.people.indexOf(setup.signedIn)];
+  assert.ok(signedIn, `signedIn "${setup.signedIn}" is not one of the people (${setup.people.join(', ')})`);
+  const context = await newPerson(browser);
+  await signInWithToken(context, server.url, signedIn);
+  return { server, browser, people, groupId, context };
 }
 
 let people = 0;

@@ -4,16 +4,10 @@
 // the payment toast and her balance changes. A screenshot of the live toast goes to docs/screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer } from '../support/server.ts';
-import { SCREENSHOTS, WEB_ROOT, assertBuilt, billCard, launchBrowser, newPerson, openGroup, signUp, toast, unread, waitLive, LIVE_TIMEOUT_MS, pageProblems, TEST_TIMEOUT_MS } from './browser.ts';
+import { SCREENSHOTS, billCard, browserTest, newPerson, openGroup, signUp, toast, unread, waitLive, LIVE_TIMEOUT_MS, TEST_TIMEOUT_MS } from './browser.ts';
 
 test('a bill and its payment show up live on the other people\'s open pages', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
+  const { server, browser } = await browserTest(t);
   const [alice, bob, carol] = await Promise.all([newPerson(browser), newPerson(browser), newPerson(browser)]);
   const [pa, pb, pc] = await Promise.all([alice.newPage(), bob.newPage(), carol.newPage()]);
 

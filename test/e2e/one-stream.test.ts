@@ -4,23 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startTestServer } from '../support/server.ts';
-import { billFor, groupWith, register } from '../support/api.ts';
-import { WEB_ROOT, assertBuilt, billCard, eventually, holdStreams, launchBrowser, newPerson, signInWithToken, streamConnections, streamRole, toast, unread, waitLive, pageProblems, TEST_TIMEOUT_MS } from './browser.ts';
+import { billFor } from '../support/api.ts';
+import { billCard, browserTest, eventually, holdStreams, streamConnections, streamRole, toast, unread, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 test('five tabs share one stream, and another tab takes over when the leader closes', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
-
-  const alice = await register(server.url, 'Alice');
-  const bob = await register(server.url, 'Bob');
-  const groupId = await groupWith(server.url, alice, [bob]);
-  const context = await newPerson(browser);
-  await signInWithToken(context, server.url, bob);
+  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
 
   const tabs: Page[] = [];
   for (let i = 0; i < 5; i++) {
@@ -72,18 +60,7 @@ test('five tabs share one stream, and another tab takes over when the leader clo
 });
 
 test('?transport=ws switches the shared stream to WebSocket', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
-
-  const alice = await register(server.url, 'Alice');
-  const bob = await register(server.url, 'Bob');
-  const groupId = await groupWith(server.url, alice, [bob]);
-  const context = await newPerson(browser);
-  await signInWithToken(context, server.url, bob);
+  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
   const first = await context.newPage();
   await first.goto(`${server.url}/groups/${groupId}?transport=ws`);
   await waitLive(first);
@@ -106,18 +83,7 @@ test('?transport=ws switches the shared stream to WebSocket', { timeout: TEST_TI
 });
 
 test('without navigator.locks (plain http from another host) each tab opens its own stream', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assertBuilt();
-  const server = await startTestServer({ WEB_ROOT });
-  t.after(() => server.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
-
-  const alice = await register(server.url, 'Alice');
-  const bob = await register(server.url, 'Bob');
-  const groupId = await groupWith(server.url, alice, [bob]);
-  const context = await newPerson(browser);
-  await signInWithToken(context, server.url, bob);
+  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
   // What an insecure context looks like to the page: the Web Locks API is not exposed.
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
   const tabs = [await context.newPage(), await context.newPage()];

@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { billFor, groupWith, register } from '../support/api.ts';
-import { WEB_ROOT, assertBuilt, billCard, connection, eventually, holdStreams, launchBrowser, newPerson, signInWithToken, toast, unread, waitConnection, waitLive, pageProblems, TEST_TIMEOUT_MS } from './browser.ts';
+import { freePort } from '../browsers/free-port.ts';
+import { WEB_ROOT, assertBuilt, billCard, connection, eventually, holdStreams, newPerson, openBrowser, signInWithToken, toast, unread, waitConnection, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 async function startChild(env: Record<string, string>, url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -49,9 +40,7 @@ test('after a server restart, a bill created while the page reconnects appears e
   const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' };
   let server = await startChild(env, url);
   t.after(() => stop(server));
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  t.after(() => assert.deepEqual(pageProblems(browser), [], 'no uncaught errors or CSP refusals in the pages'));
+  const browser = await openBrowser(t);
 
   const alice = await register(url, 'Alice');
   const bob = await register(url, 'Bob');

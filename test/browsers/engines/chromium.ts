@@ -1,6 +1,6 @@
 // Blink: Debian's Chromium, driven by playwright-core over the Chrome DevTools Protocol.
-import { chromium, type Page } from 'playwright-core';
-import { readProblems, watchProblems, within, type Engine, type PageScript, type Tab } from '../engine.ts';
+import { chromium } from 'playwright-core';
+import { driverTabs, watchProblems, within, type Engine } from '../engine.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CLOSE_MS = 5000;
@@ -14,36 +14,16 @@ export async function launchChromium(): Promise<Engine> {
   const browser = await chromium.connect(server.wsEndpoint());
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
   await context.addInitScript(watchProblems, null);
-  const problems: string[] = [];
-  const pages = new Set<Page>();
-  context.on('weberror', (e) => problems.push(`uncaught: ${e.error().message}`));
-
-  const tab = (page: Page): Tab => ({
-    async goto(url) {
-      await page.goto(url, { waitUntil: 'load' });
-    },
-    // The drivers' own typings want their function types; the script is the same function either way.
-    run: <A, R>(script: PageScript<A, R>, arg: A) => page.evaluate(script as (a: unknown) => unknown, arg) as Promise<R>,
-    async close() {
-      pages.delete(page);
-      await page.close();
-    },
-  });
+  const tabs = driverTabs();
+  context.on('weberror', (e) => tabs.reported.push(`uncaught: ${e.error().message}`));
 
   return {
     name: 'chromium',
     version: browser.version(),
     async open(url) {
-      const page = await context.newPage();
-      pages.add(page);
-      const t = tab(page);
-      await t.goto(url);
-      return t;
+      return tabs.open(await context.newPage(), url);
     },
-    async problems() {
-      const inPages = await Promise.all([...pages].map((p) => p.evaluate(readProblems, null).catch(() => [])));
-      return [...new Set([...problems, ...inPages.flat()])];
-    },
+    problems: () => tabs.problems(),
     async close() {
       await within(browser.close(), CLOSE_MS, 'closing Chromium').catch(() => undefined);
       await within(server.close(), CLOSE_MS, 'stopping Chromium').catch(() => server.kill());
