@@ -6,6 +6,7 @@ import { Field, FieldError, FormError } from '../components/field.tsx';
 import { exponentOf, money } from '../format.ts';
 import { formErrorsOf, type FormErrors } from '../problem.ts';
 import { DEFAULT_SHARES, MODES, MODE_KEY, checkDraft, emptyDraft, type Draft, type Mode } from './split-draft.ts';
+import { SubmitRow } from '../components/submit-row.tsx';
 
 const MODE_LABELS: Record<Mode, string> = { equal: 'Equally', exact: 'Exact amounts', percent: 'Percentages', shares: 'Shares' };
 const INPUT_HINTS: Record<Exclude<Mode, 'equal'>, string> = { exact: 'amount', percent: 'percent', shares: 'shares' };
@@ -144,14 +145,7 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
         <FieldError id="bill-split-error" message={splitError} />
       </fieldset>
       <FormError message={shown['']} />
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          Add bill
-        </button>
-        <p className="status" role="status">
-          {done}
-        </p>
-      </div>
+      <SubmitRow label="Add bill" busy={busy} done={done} />
     </form>
   );
 }

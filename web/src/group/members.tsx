@@ -4,6 +4,7 @@ import type { Group } from '../../../src/contract/schemas.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/field.tsx';
 import { formErrorsOf, type FormErrors } from '../problem.ts';
+import { SubmitRow } from '../components/submit-row.tsx';
 
 export function Members({ group, me, onAdded }: { group: Group; me: string; onAdded(): void }) {
   const [email, setEmail] = useState('');
@@ -44,14 +45,7 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
       </ul>
       <form onSubmit={submit} noValidate aria-label="Add a member">
         <Field id="member-email" label="Add a member by email" type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} />
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            Add member
-          </button>
-          <p className="status" role="status">
-            {done}
-          </p>
-        </div>
+        <SubmitRow label="Add member" busy={busy} done={done} />
       </form>
     </section>
   );
