@@ -14,8 +14,11 @@ export type ChannelMessage =
   | { type: 'state'; state: ConnectionState; transport: Transport; lastId: string | undefined }
   /** A new tab asks the leader for its state. */
   | { type: 'hello' }
-  /** Any tab → leader: the transport setting changed; reopen the stream with it. */
-  | { type: 'transport' }
+  /**
+   * Any tab → leader: the transport setting changed; reopen the stream with it. The value travels with
+   * the message: another tab's localStorage write can reach the leader after this message does.
+   */
+  | { type: 'transport'; transport: Transport }
   /** Any tab → tabs: notifications were marked read; reload the inbox. */
   | { type: 'read' }
   /** Any tab → tabs: the user signed out. */

@@ -9,7 +9,7 @@
 import { subscribe, type ConnectionState, type Subscription } from '../../../src/client/index.ts';
 import type { Notification } from '../../../src/contract/schemas.ts';
 import type { ChannelMessage } from './channel-messages.ts';
-import { readTransport, type Transport } from './transport-setting.ts';
+import { readTransport, storeTransport, type Transport } from './transport-setting.ts';
 
 export type FeedRole = 'leader' | 'follower' | 'solo';
 
@@ -101,7 +101,7 @@ export function startFeed(userId: string, on: FeedListener): Feed {
   }
 
   function restart() {
-    if (role === 'follower') return post({ type: 'transport' });
+    if (role === 'follower') return post({ type: 'transport', transport: readTransport() });
     sub?.close();
     sub = undefined;
     void lead();
@@ -129,7 +129,9 @@ export function startFeed(userId: string, on: FeedListener): Feed {
           if (role === 'leader') post({ type: 'state', state, transport, lastId: lastId() });
           return;
         case 'transport':
-          if (role === 'leader') restart();
+          if (role !== 'leader') return;
+          storeTransport(m.transport);
+          restart();
           return;
         case 'read':
           on.read();
