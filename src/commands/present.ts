@@ -1,5 +1,5 @@
 // Store rows → wire objects (src/contract). One place, so every route and notification agrees.
-import type { Bill, Group, Notification, User } from '../contract/schemas.ts';
+import type { Bill, Group, User } from '../contract/schemas.ts';
 import type { BillRow, GroupRow, MemberRow, NotificationRow, UserRow } from '../store/store.ts';
 
 export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
@@ -27,11 +27,3 @@ export const presentBill = (b: BillRow): Bill => ({
 export function notificationJson(n: NotificationRow): string {
   return `{"id":"${n.id}","type":${JSON.stringify(n.type)},"createdAt":"${n.createdAt}","readAt":${n.readAt === null ? 'null' : `"${n.readAt}"`},"data":${n.data}}`;
 }
-
-export const presentNotification = (n: NotificationRow): Notification => ({
-  id: String(n.id),
-  type: n.type,
-  createdAt: n.createdAt,
-  readAt: n.readAt,
-  data: JSON.parse(n.data) as Record<string, unknown>,
-});
