@@ -71,12 +71,16 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     if (closed) return Promise.reject(new Error('the store is closed'));
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, write, resolve: resolve as (v: unknown) => void, reject });
-      if (!draining) void drain();
+      // Start on the next turn, after the poll phase: every request that arrived in this turn queues its
+      // job first, so they share one batch (started at once, the first job would always commit alone).
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
     });
   }
 
   async function drain() {
-    draining = true;
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(MAX_BATCH);
