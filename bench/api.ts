@@ -14,11 +14,24 @@ import { openStore } from '../src/store/open.ts';
 import { benchId } from './fixtures.ts';
 import { callAdmin } from './admin.ts';
 import { BENCH_DIR, type Options } from './options.ts';
-import { spawnNode, stopChild, waitForMessage } from './process.ts';
+import { processCpuMs, schedstat, spawnNode, stopChild, waitForMessage } from './process.ts';
 import { seedBills, seedGroup, seedUser } from './seed.ts';
 import { round, summarize } from './stats.ts';
 
-export type Endpoint = { name: string; rps: number; p50Ms: number; p99Ms: number; maxMs: number; requests: number; non2xx: number; errors: number };
+export type Endpoint = {
+  name: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** The server's own CPU per answered request: what it would take on a core of its own, whatever else ran. */
+  serverCpuUsPerRequest: number;
+  /** How long the server's event-loop thread waited for a CPU during the run (another process had it). */
+  serverRunQueueWaitMs: number;
+};
 export type BalancesPoint = { bills: number; p50Ms: number; p99Ms: number; maxMs: number; samples: number };
 export type ApiSuite = {
   database: 'sqlite' | 'postgres';
@@ -35,8 +48,10 @@ const MEMBERS = 10;
 const started = performance.now();
 const log = (message: string) => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s [api] ${message}`);
 
-function endpoint(name: string, r: Result): Endpoint {
+function endpoint(name: string, r: Result, cpuMs: number, waitMs: number): Endpoint {
   return {
+    serverCpuUsPerRequest: round((cpuMs * 1000) / Math.max(1, r['2xx'] + r.non2xx)),
+    serverRunQueueWaitMs: round(waitMs),
     name,
     rps: Math.round(r.requests.average),
     p50Ms: r.latency.p50,
@@ -118,21 +133,30 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     const barePort = (await waitForMessage<{ port: number }>(bare, (m) => m.type === 'ready', 30_000, 'bare fastify')).port;
 
     const common = { connections: opts.apiConnections, duration: opts.apiDurationS };
-    const run = async (name: string, options: Parameters<typeof autocannon>[0], profile = true) => {
+    const run = async (name: string, options: Parameters<typeof autocannon>[0], server: ChildProcess, profile = true) => {
+      // Warm-up, not recorded: the route's first requests run cold code (interpreted, then compiled).
+      if (opts.warmupS > 0) {
+        const warm = await autocannon({ ...common, ...options, duration: opts.warmupS, maxOverallRequests: options.maxOverallRequests && Math.floor(options.maxOverallRequests / 10) });
+        if (warm.non2xx + warm.errors > 0) throw new Error(`${name}: ${warm.non2xx} non-2xx and ${warm.errors} errors during warm-up`);
+      }
       // With --profile, the Chipin server records a CPU profile of this endpoint's run alone.
       const slug = `${database}-${name.replace(/[^a-z]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`;
       if (profileDir && profile) await callAdmin(adminPort, 'profileStart');
+      const cpu0 = processCpuMs(server.pid);
+      const wait0 = schedstat(server.pid).waitMs;
       const result = await autocannon({ ...common, ...options });
+      const cpuMs = processCpuMs(server.pid) - cpu0;
+      const waitMs = schedstat(server.pid).waitMs - wait0;
       if (profileDir && profile) await callAdmin(adminPort, 'profileStop', { path: join(profileDir, `api-${slug}.cpuprofile`) });
-      const e = endpoint(name, result);
-      log(`${database} ${name}: ${e.rps} req/s, p99 ${e.p99Ms} ms, non-2xx ${e.non2xx}, errors ${e.errors}`);
+      const e = endpoint(name, result, cpuMs, waitMs);
+      log(`${database} ${name}: ${e.rps} req/s, p99 ${e.p99Ms} ms, non-2xx ${e.non2xx}, errors ${e.errors}; server CPU ${e.serverCpuUsPerRequest} µs/request, waited ${e.serverRunQueueWaitMs} ms for a CPU`);
       return e;
     };
     const json = { 'content-type': 'application/json' };
 
-    const bareResult = await run('bare Fastify POST (same body size)', { url: `http://127.0.0.1:${barePort}/bills`, method: 'POST', headers: json, body: billBody }, false);
+    const bareResult = await run('bare Fastify POST (same body size)', { url: `http://127.0.0.1:${barePort}/bills`, method: 'POST', headers: json, body: billBody }, bare, false);
     const endpoints: Endpoint[] = [];
-    endpoints.push(await run('POST /bills', { url: `${base}/api/groups/${writeGroup}/bills`, method: 'POST', headers: { ...json, ...auth(0) }, body: billBody }));
+    endpoints.push(await run('POST /bills', { url: `${base}/api/groups/${writeGroup}/bills`, method: 'POST', headers: { ...json, ...auth(0) }, body: billBody }, chipin));
 
     // Each payment needs an unpaid share: walk (bill, payer) pairs of the seeded bills, each used once.
     const pays: { path: string; headers: Record<string, string> }[] = [];
@@ -143,12 +167,13 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     endpoints.push(
       await run('POST /bills/:id/pay', {
         url: base,
-        maxOverallRequests: pays.length,
+        // A tenth goes to the warm-up; the rest bounds the measured run, so no share is ever paid twice.
+        maxOverallRequests: Math.floor((pays.length * 9) / 10),
         requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...pays[next++ % pays.length] }) }],
-      }),
+      }, chipin),
     );
-    endpoints.push(await run('GET /groups/:id/balances', { url: `${base}/api/groups/${writeGroup}/balances`, headers: auth(0) }));
-    endpoints.push(await run('GET /notifications', { url: `${base}/api/notifications`, headers: auth(1) }));
+    endpoints.push(await run('GET /groups/:id/balances', { url: `${base}/api/groups/${writeGroup}/balances`, headers: auth(0) }, chipin));
+    endpoints.push(await run('GET /notifications', { url: `${base}/api/notifications`, headers: auth(1) }, chipin));
 
     const balances: BalancesPoint[] = [];
     for (const bills of opts.balancesBills) {

@@ -1,8 +1,8 @@
 // `npm run bench`: the realtime benchmark, then the API benchmark, then one report: a Markdown table on
 // stdout, the JSON in bench/results/<date>.json, and the figures in docs/benchmarks.md.
 // Progress goes to stderr, so stdout is the table alone.
-import { parseOptions } from './options.ts';
-import { describeMachine } from './process.ts';
+import { parseOptions, REPO_DIR } from './options.ts';
+import { describeCode, describeMachine } from './process.ts';
 import { runRealtime } from './realtime.ts';
 import { runApi } from './api.ts';
 import { checkTargets } from './targets.ts';
@@ -11,10 +11,11 @@ import { markdown, writeDocs, writeJson, type Run } from './report.ts';
 export async function main(argv: string[]): Promise<Run> {
   const opts = parseOptions(argv);
   const started = performance.now();
+  const code = describeCode(REPO_DIR);
   const realtime = opts.realtime ? await runRealtime(opts) : undefined;
   const api = opts.api ? await runApi(opts) : undefined;
   const { resultsDir, docs, ...settings } = opts;
-  const run: Run = { date: new Date().toISOString(), machine: describeMachine(), settings, realtime, api, targets: checkTargets(realtime, api) };
+  const run: Run = { date: new Date().toISOString(), code, machine: describeMachine(), settings, realtime, api, targets: checkTargets(realtime, api) };
   console.log(markdown(run));
   const jsonFile = writeJson(run, resultsDir);
   console.error(`\nJSON: ${jsonFile}`);

@@ -71,8 +71,10 @@ if (values.retainers) {
       list.push([i, `${edgeType}:${edgeName}`]);
     }
   }
+  // An object of that constructor, else anything so named (a closure, say).
   let start = -1;
   for (let i = 0; i < count && start < 0; i++) if (type(i) === 'object' && name(i) === values.retainers) start = i;
+  for (let i = 0; i < count && start < 0; i++) if (name(i) === values.retainers) start = i;
   if (start < 0) console.log(`\nno ${values.retainers} in this snapshot`);
   else {
     console.log(`\nretainers of one ${values.retainers}:`);

@@ -31,6 +31,7 @@ let closing = false;
 
 // What is expected, and what arrived.
 const targeted = new Map<number, { receiver: number; start: number }>();
+let nextSeq = 0;
 const targetedSeen = new Set<number>();
 let latencies: number[] = [];
 let startedAt: number[] = [];
@@ -51,6 +52,7 @@ let burstDone: (() => void) | undefined;
 function onMessage(idx: number, text: string, now: number) {
   const m = MARKER.exec(text);
   if (!m) {
+    // BENCH_DEBUG=1 shows every message that carries no marker, to see what a server actually sent.
     if (process.env.BENCH_DEBUG) console.error(`[gen ${idx}] ${JSON.stringify(text.slice(0, 300))}`);
     return; // group.updated, heartbeats, control messages
   }
@@ -273,11 +275,14 @@ async function runTargeted(rate: number, durationMs: number, receivers: number, 
         sent++;
         continue;
       }
-      fire(sent++);
+      fire(nextSeq + sent++);
     }
     if (sent < total) await sleep(Math.max(0, t0 + (sent * 1000) / rate - performance.now()));
   }
   const sendMs = performance.now() - t0;
+  // Sequence numbers continue across runs (warm-up, then measured), so a straggler of one run is never
+  // taken for a delivery of the next.
+  nextSeq += total;
   await until(() => inFlight === 0 && targeted.size === 0, drainMs);
   loop.disable();
   const lost = targeted.size;

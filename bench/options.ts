@@ -17,6 +17,8 @@ export type Options = {
   /** Bills (or publishes) per second in the targeted phase, and for how long. */
   rate: number;
   durationS: number;
+  /** Seconds of the same load before the targeted and API phases, not recorded (deliveries still checked). */
+  warmupS: number;
   /** One heartbeat period for every server; the idle CPU window is exactly one period. */
   heartbeatMs: number;
   targets: TargetKey[];
@@ -24,8 +26,9 @@ export type Options = {
   settleMs: number;
   fanReps: number;
   broadcastReps: number;
-  /** Messages in the hub-to-socket CPU burst. */
+  /** Messages in the hub-to-socket CPU burst, and how many bursts (the median counts). */
   burst: number;
+  burstRounds: number;
   apiDurationS: number;
   apiConnections: number;
   balancesBills: number[];
@@ -45,12 +48,14 @@ const FLAGS = {
   baseline: { type: 'string' },
   rate: { type: 'string' },
   duration: { type: 'string' },
+  warmup: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   targets: { type: 'string' },
   'settle-ms': { type: 'string' },
   'fan-reps': { type: 'string' },
   'broadcast-reps': { type: 'string' },
   burst: { type: 'string' },
+  'burst-rounds': { type: 'string' },
   'api-duration': { type: 'string' },
   'api-connections': { type: 'string' },
   'balances-bills': { type: 'string' },
@@ -92,12 +97,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     baseline: Math.round(num('baseline', Math.min(1000, Math.floor(n / 2)), 1)),
     rate: num('rate', 500, 1),
     durationS: num('duration', 20, 0.1),
+    warmupS: num('warmup', 2, 0),
     heartbeatMs: Math.round(num('heartbeat-ms', 10_000, 50)),
     targets: targets as TargetKey[],
     settleMs: Math.round(num('settle-ms', 500, 0)),
     fanReps: Math.round(num('fan-reps', 20, 1)),
     broadcastReps: Math.round(num('broadcast-reps', 5, 1)),
     burst: Math.round(num('burst', Math.max(1000, Math.min(20_000, 2 * n)), 1)),
+    burstRounds: Math.round(num('burst-rounds', 5, 1)),
     apiDurationS: num('api-duration', 10, 0.5),
     apiConnections: Math.round(num('api-connections', 16, 1)),
     balancesBills: (raw('balances-bills') ?? '1000,10000,100000').split(',').map((s) => Number(s.replace(/_/g, ''))),

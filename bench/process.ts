@@ -1,6 +1,6 @@
 // Child processes of a benchmark run (servers under test, the load generator) and what the machine reports
 // about itself. Children get the highest file limit the machine allows and die with their parent.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,5 +101,31 @@ export function schedstat(pid: number | undefined): { runMs: number; waitMs: num
     return { runMs: run / 1e6, waitMs: wait / 1e6 };
   } catch {
     return { runMs: Number.NaN, waitMs: Number.NaN };
+  }
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system, all threads) a process has used, in ms, from /proc/<pid>/stat. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // Fields after the command (which is in parentheses and may hold spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The commit under test and whether src/ differs from it, so a result names the code it measured. */
+export function describeCode(repoDir: string): { commit: string; srcDirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoDir, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoDir, encoding: 'utf8' }).trim() !== '';
+    return { commit, srcDirty: dirty };
+  } catch {
+    return { commit: 'unknown (not a git checkout)', srcDirty: false };
   }
 }

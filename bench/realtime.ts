@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../src/config.ts';
 import { openStore } from '../src/store/open.ts';
-import { callAdmin, type CpuReport, type LoopDelay, type MemoryReport } from './admin.ts';
+import { callAdmin, type BurstCpu, type CpuReport, type LoopDelay, type MemoryReport } from './admin.ts';
 import { FAN_SIZE } from './fixtures.ts';
 import { BENCH_DIR, type Options, type TargetKey } from './options.ts';
 import { schedstat, sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
@@ -53,22 +53,45 @@ export type TargetResult = {
   memory: {
     baseline: number;
     n: number;
+    /** Marginal per stream after ordinary full GCs (V8's reserved heap included). */
     rssPerConnKB: number;
+    heapTotalPerConnKB: number;
     heapPerConnKB: number;
+    /** Marginal per stream after a compacting, memory-reducing GC: what is live. */
+    rssCompactedPerConnKB: number;
+    heapCompactedPerConnKB: number;
     externalPerConnKB: number;
     /** /proc/net/sockstat TCP mem: both ends of every loopback connection, and anything else on the machine. */
     kernelPerConnKB: number;
     rssAtNMB: number;
-    atBaseline: MemoryReport;
-    atN: MemoryReport;
+    atBaseline: { afterGc: MemoryReport; compacted: MemoryReport };
+    atN: { afterGc: MemoryReport; compacted: MemoryReport };
   };
-  idle: { windowMs: number; cpuMs: number; usPerConnPerS: number };
+  /** One heartbeat period with N idle streams; the loop delay includes the monitor's 5 ms resolution. */
+  idle: { windowMs: number; cpuMs: number; usPerConnPerS: number; loopDelayMs: LoopDelay };
+  /** The unrecorded warm-up at the targeted rate (its losses count). */
+  warmup: TargetedResult | undefined;
   targeted: TargetedResult;
   /** During the targeted phase: each side's event-loop delay, and how long each waited for a CPU (run queue). */
-  contention: { serverLoopDelayMs: LoopDelay; generatorLoopDelayMs: LoopDelay; serverRunQueueWaitMs: number; generatorRunQueueWaitMs: number };
+  contention: {
+    /** The server's whole CPU during the phase (request, store, delivery, heartbeats) per request sent. */
+    serverCpuUsPerDelivery: number;
+    serverLoopDelayMs: LoopDelay;
+    generatorLoopDelayMs: LoopDelay;
+    serverRunQueueWaitMs: number;
+    generatorRunQueueWaitMs: number;
+  };
   fanout50: FanoutResult;
   broadcast: FanoutResult | undefined;
-  burst: { messages: number; cpuUs: number; wallMs: number; usPerMessage: number; lost: number; misdelivered: number };
+  /** Per round of `messages`; the medians over the rounds of main-thread and of process CPU per message. */
+  burst: {
+    messages: number;
+    rounds: { cpuUs: number; mainThreadUs: number; wallMs: number; usPerMessage: number; processUsPerMessage: number }[];
+    usPerMessage: number;
+    processUsPerMessage: number;
+    lost: number;
+    misdelivered: number;
+  };
   generator: StatusResult;
   heapSnapshot: string | undefined;
   cpuProfileDir: string | undefined;
@@ -115,6 +138,162 @@ async function waitConnections(adminPort: number, expected: number, timeoutMs: n
 
 const perConnKB = (a: number, b: number, conns: number) => round((b - a) / conns / 1024, 2);
 
+/** What every phase of one server's run needs. */
+type Phase = {
+  key: TargetKey;
+  opts: Options;
+  adminPort: number;
+  gen: Generator;
+  server: ChildProcess;
+  generatorProcess: ChildProcess;
+  /** Runs `work`, with a CPU profile of its window when --profile is on. */
+  profiled: <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+};
+
+type Memory = { afterGc: MemoryReport; compacted: MemoryReport };
+
+/** Memory: marginal between the baseline and N streams, after GC, so the service's fixed memory does not count. */
+async function measureMemory({ key, opts, adminPort, gen }: Phase, profileDir: string | undefined) {
+  const connect = async (from: number, to: number) => {
+    const r = await gen.call<ConnectResult>({ type: 'connect', from, to, concurrency: 100, timeoutMs: 30_000 });
+    const seen = await waitConnections(adminPort, to, 15_000);
+    log(key, `streams ${from}..${to}: opened ${r.opened}, failed ${r.failed} in ${r.ms} ms; server counts ${seen}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
+    await sleep(opts.settleMs);
+    return r;
+  };
+  const baseline = await connect(0, opts.baseline);
+  const atBaseline = await callAdmin<Memory>(adminPort, 'mem');
+  const kernelBaseline = sockstat();
+  const rest = await connect(opts.baseline, opts.n);
+  const atN = await callAdmin<Memory>(adminPort, 'mem');
+  const kernelN = sockstat();
+  const added = opts.n - opts.baseline;
+  const memory: TargetResult['memory'] = {
+    baseline: opts.baseline,
+    n: opts.n,
+    rssPerConnKB: perConnKB(atBaseline.afterGc.rss, atN.afterGc.rss, added),
+    heapTotalPerConnKB: perConnKB(atBaseline.afterGc.heapTotal, atN.afterGc.heapTotal, added),
+    heapPerConnKB: perConnKB(atBaseline.afterGc.heapUsed, atN.afterGc.heapUsed, added),
+    rssCompactedPerConnKB: perConnKB(atBaseline.compacted.rss, atN.compacted.rss, added),
+    heapCompactedPerConnKB: perConnKB(atBaseline.compacted.heapUsed, atN.compacted.heapUsed, added),
+    externalPerConnKB: perConnKB(atBaseline.compacted.external, atN.compacted.external, added),
+    kernelPerConnKB: perConnKB(kernelBaseline.memPages * 4096, kernelN.memPages * 4096, added),
+    rssAtNMB: round(atN.afterGc.rss / 2 ** 20, 1),
+    atBaseline,
+    atN,
+  };
+  log(key, `memory per stream: RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`);
+  let heapSnapshot: string | undefined;
+  if (profileDir) {
+    heapSnapshot = (await callAdmin<{ path: string }>(adminPort, 'heapSnapshot', { path: join(profileDir, `${key}-${opts.n}.heapsnapshot`) })).path;
+    log(key, `heap snapshot: ${heapSnapshot}`);
+  }
+  return { connect: { baseline, rest }, memory, heapSnapshot };
+}
+
+/** Idle: exactly one heartbeat period, so every server's heartbeat round falls in it once. */
+async function measureIdle({ key, opts, adminPort }: Phase) {
+  await callAdmin(adminPort, 'loopStart');
+  const cpu0 = await callAdmin<CpuReport>(adminPort, 'cpu');
+  await sleep(opts.heartbeatMs);
+  const cpu1 = await callAdmin<CpuReport>(adminPort, 'cpu');
+  // With nothing else to do, how late the event loop runs is the heartbeat's doing (and the machine's).
+  const loopDelayMs = await callAdmin<LoopDelay>(adminPort, 'loopStop');
+  const idleUs = cpu1.userUs + cpu1.systemUs - cpu0.userUs - cpu0.systemUs;
+  const windowMs = cpu1.wallMs - cpu0.wallMs;
+  log(key, `idle: ${round(idleUs / 1000)} ms CPU in ${round(windowMs)} ms; event-loop delay p99 ${loopDelayMs.p99} ms, max ${loopDelayMs.max} ms`);
+  return {
+    usPerS: idleUs / (windowMs / 1000),
+    mainThreadUsPerS: (cpu1.mainThreadUs - cpu0.mainThreadUs) / (windowMs / 1000),
+    result: { windowMs: round(windowMs), cpuMs: round(idleUs / 1000), usPerConnPerS: round(idleUs / (windowMs / 1000) / opts.n, 3), loopDelayMs },
+  };
+}
+
+/** Targeted delivery, with what the machine did meanwhile: who waited for a CPU, and how late each event loop ran. */
+async function measureTargeted({ key, opts, adminPort, gen, server, generatorProcess, profiled }: Phase) {
+  // Warm-up at the same rate: the request path's first runs are interpreted and compiled as they go (a
+  // stall of tens of ms that any restart pays once), which is not what the targeted figure is about.
+  // Its deliveries are still checked: a loss here counts like any other.
+  let warmup: TargetedResult | undefined;
+  if (opts.warmupS > 0) {
+    warmup = await gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.warmupS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 });
+    log(key, `warm-up: ${warmup.received}/${warmup.sent}, p99 ${warmup.latencyMs.p99} ms, max ${warmup.latencyMs.max} ms, lost ${warmup.lost}, errors ${warmup.postErrors}`);
+  }
+  const sched0 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
+  await callAdmin(adminPort, 'loopStart');
+  const cpu0 = await callAdmin<CpuReport>(adminPort, 'cpu');
+  const targeted = await profiled('targeted', () =>
+    gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.durationS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 }),
+  );
+  const cpu1 = await callAdmin<CpuReport>(adminPort, 'cpu');
+  const serverLoop = await callAdmin<LoopDelay>(adminPort, 'loopStop');
+  const sched1 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
+  const contention: TargetResult['contention'] = {
+    serverCpuUsPerDelivery: round((cpu1.userUs + cpu1.systemUs - cpu0.userUs - cpu0.systemUs) / Math.max(1, targeted.sent)),
+    serverLoopDelayMs: serverLoop,
+    generatorLoopDelayMs: targeted.generatorLoopDelayMs,
+    serverRunQueueWaitMs: round(sched1.server.waitMs - sched0.server.waitMs),
+    generatorRunQueueWaitMs: round(sched1.generator.waitMs - sched0.generator.waitMs),
+  };
+  log(
+    key,
+    `targeted: ${targeted.received}/${targeted.sent} at ${targeted.achievedRate}/s, p50 ${targeted.latencyMs.p50} ms, p99 ${targeted.latencyMs.p99} ms, max ${targeted.latencyMs.max} ms, ` +
+      `lost ${targeted.lost}, misdelivered ${targeted.misdelivered}, errors ${targeted.postErrors}${targeted.firstPostError ? ` (${targeted.firstPostError})` : ''}; ` +
+      `${targeted.over10ms} over 10 ms, slowest at ${targeted.worst.map((w) => `${w.atMs} ms: ${w.latencyMs}`).join(', ')}`,
+  );
+  log(
+    key,
+    `server CPU ${contention.serverCpuUsPerDelivery} µs per delivery (all of it); event-loop delay max: server ${serverLoop.max} ms, generator ${targeted.generatorLoopDelayMs.max} ms; ` +
+      `waiting for a CPU: server ${contention.serverRunQueueWaitMs} ms, generator ${contention.generatorRunQueueWaitMs} ms`,
+  );
+  return { targeted, contention, warmup };
+}
+
+async function measureFanout({ key, opts, gen }: Phase, broadcastToo: boolean) {
+  const fanout50 = await gen.call<FanoutResult>({ type: 'fanout', phase: 'fan', reps: opts.fanReps, size: Math.min(FAN_SIZE, opts.n), gapMs: 100, timeoutMs: 10_000 });
+  log(key, `fan-out ${fanout50.size}: last receipt p50 ${fanout50.lastReceiptMs.p50} ms, max ${fanout50.lastReceiptMs.max} ms, lost ${fanout50.lost}`);
+  if (!broadcastToo) return { fanout50, broadcast: undefined };
+  const broadcast = await gen.call<FanoutResult>({ type: 'fanout', phase: 'all', reps: opts.broadcastReps, size: opts.n, gapMs: opts.settleMs, timeoutMs: 30_000 });
+  log(key, `broadcast ${broadcast.size}: last receipt p50 ${broadcast.lastReceiptMs.p50} ms, max ${broadcast.lastReceiptMs.max} ms, lost ${broadcast.lost}`);
+  return { fanout50, broadcast };
+}
+
+/**
+ * CPU per delivered message in the publish-to-socket path, on the main thread where that path runs, minus
+ * what the main thread burns idle meanwhile. (The process's CPU is kept too: it also counts other threads,
+ * e.g. Chipin's checkpointer copying the rows the burst was prepared with, which is store work.)
+ * Several rounds, the median kept: one round's figure moves with whatever else the machine does.
+ */
+async function measureBurst({ key, opts, adminPort, gen, profiled }: Phase, idle: { usPerS: number; mainThreadUsPerS: number }): Promise<TargetResult['burst']> {
+  const rounds: TargetResult['burst']['rounds'] = [];
+  let lost = 0;
+  let misdelivered = 0;
+  const perMessage = (us: number, idleUsPerS: number, wallMs: number) => round((us - (idleUsPerS * wallMs) / 1000) / opts.burst, 2);
+  for (let r = 0; r < opts.burstRounds; r++) {
+    await gen.call({ type: 'expect', phase: 'burst', count: opts.burst, users: opts.n });
+    const cpu = await profiled(`burst-${r}`, () => callAdmin<BurstCpu>(adminPort, 'burst', { count: opts.burst, users: opts.n, chunk: 500 }));
+    const recv = await gen.call<AwaitResult>({ type: 'await', phase: 'burst', timeoutMs: 30_000 });
+    lost += recv.lost;
+    misdelivered += recv.misdelivered;
+    rounds.push({
+      cpuUs: cpu.cpuUs,
+      mainThreadUs: cpu.mainThreadUs,
+      wallMs: round(cpu.wallMs),
+      usPerMessage: perMessage(cpu.mainThreadUs, idle.mainThreadUsPerS, cpu.wallMs),
+      processUsPerMessage: perMessage(cpu.cpuUs, idle.usPerS, cpu.wallMs),
+    });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const usPerMessage = median(rounds.map((r) => r.usPerMessage));
+  const processUsPerMessage = median(rounds.map((r) => r.processUsPerMessage));
+  log(
+    key,
+    `burst: ${opts.burstRounds} × ${opts.burst} messages, main-thread µs/message ${rounds.map((r) => r.usPerMessage).join(', ')} (median ${usPerMessage}); ` +
+      `process ${processUsPerMessage}; lost ${lost}, misdelivered ${misdelivered}`,
+  );
+  return { messages: opts.burst, rounds, usPerMessage, processUsPerMessage, lost, misdelivered };
+}
+
 export async function runTarget(key: TargetKey, index: number, opts: Options): Promise<TargetResult> {
   const spec = SPECS[key];
   const salt = randomBytes(6).toString('hex');
@@ -138,19 +317,7 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
       if (spec.chipin) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     }
     server = spawnNode(join(BENCH_DIR, spec.script), nodeArgs, env);
-    const ready = await waitForMessage<{ port: number; adminPort: number }>(server, (m) => m.type === 'ready', 30_000, `${key} server`);
-    const { port, adminPort } = ready;
-    // With --profile, each timed phase also gets a profile of its own window (its timings then carry the
-    // profiler's overhead: a profiled run is evidence, not the record).
-    const profiled = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
-      if (!profileDir) return work();
-      await callAdmin(adminPort, 'profileStart');
-      try {
-        return await work();
-      } finally {
-        await callAdmin(adminPort, 'profileStop', { path: join(profileDir, `${key}-${phase}.cpuprofile`) });
-      }
-    };
+    const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(server, (m) => m.type === 'ready', 30_000, `${key} server`);
 
     // A larger young generation: fewer scavenges in the generator while it times deliveries.
     generatorProcess = spawnNode(join(BENCH_DIR, 'load-generator.ts'), ['--max-semi-space-size=64'], {});
@@ -159,95 +326,49 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
     const post: PostTarget = spec.chipin ? { kind: 'chipin', host: '127.0.0.1', port, salt } : { kind: 'reference', host: '127.0.0.1', port: adminPort };
     await gen.call({ type: 'init', target: { kind: spec.kind, host: '127.0.0.1', port, path: spec.path, salt, localAddresses: sourceAddresses(index) }, post });
 
-    // Memory: marginal between the baseline and N streams, after GC, so fixed memory does not count.
-    const connect = async (from: number, to: number) => {
-      const r = await gen.call<ConnectResult>({ type: 'connect', from, to, concurrency: 100, timeoutMs: 30_000 });
-      const seen = await waitConnections(adminPort, to, 15_000);
-      log(key, `streams ${from}..${to}: opened ${r.opened}, failed ${r.failed} in ${r.ms} ms; server counts ${seen}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
-      await sleep(opts.settleMs);
-      return r;
+    const phase: Phase = {
+      key,
+      opts,
+      adminPort,
+      gen,
+      server,
+      generatorProcess,
+      // With --profile, each timed phase also gets a profile of its own window (its timings then carry the
+      // profiler's overhead: a profiled run is evidence, not the record).
+      profiled: async (name, run) => {
+        if (!profileDir) return run();
+        await callAdmin(adminPort, 'profileStart');
+        try {
+          return await run();
+        } finally {
+          await callAdmin(adminPort, 'profileStop', { path: join(profileDir, `${key}-${name}.cpuprofile`) });
+        }
+      },
     };
-    const baseline = await connect(0, opts.baseline);
-    const memBaseline = await callAdmin<MemoryReport>(adminPort, 'mem');
-    const kernelBaseline = sockstat();
-    const rest = await connect(opts.baseline, opts.n);
-    const memN = await callAdmin<MemoryReport>(adminPort, 'mem');
-    const kernelN = sockstat();
-    const added = opts.n - opts.baseline;
-    let heapSnapshot: string | undefined;
-    if (profileDir) {
-      heapSnapshot = (await callAdmin<{ path: string }>(adminPort, 'heapSnapshot', { path: join(profileDir, `${key}-${opts.n}.heapsnapshot`) })).path;
-      log(key, `heap snapshot: ${heapSnapshot}`);
-    }
-
-    // Idle: exactly one heartbeat period, so every server's heartbeat round falls in it once.
-    const cpu0 = await callAdmin<CpuReport>(adminPort, 'cpu');
-    await sleep(opts.heartbeatMs);
-    const cpu1 = await callAdmin<CpuReport>(adminPort, 'cpu');
-    const idleUs = cpu1.userUs + cpu1.systemUs - cpu0.userUs - cpu0.systemUs;
-    const idleWindowMs = cpu1.wallMs - cpu0.wallMs;
-    const idleUsPerS = idleUs / (idleWindowMs / 1000);
-    log(key, `idle: ${round(idleUs / 1000)} ms CPU in ${round(idleWindowMs)} ms`);
-
-    const sched0 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
-    await callAdmin(adminPort, 'loopStart');
-    const targeted = await profiled('targeted', () =>
-      gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.durationS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 }),
-    );
-    const serverLoop = await callAdmin<LoopDelay>(adminPort, 'loopStop');
-    const sched1 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
-    const contention = {
-      serverLoopDelayMs: serverLoop,
-      generatorLoopDelayMs: targeted.generatorLoopDelayMs,
-      serverRunQueueWaitMs: round(sched1.server.waitMs - sched0.server.waitMs),
-      generatorRunQueueWaitMs: round(sched1.generator.waitMs - sched0.generator.waitMs),
-    };
-    log(key, `event-loop delay max: server ${serverLoop.max} ms, generator ${targeted.generatorLoopDelayMs.max} ms; waiting for a CPU: server ${contention.serverRunQueueWaitMs} ms, generator ${contention.generatorRunQueueWaitMs} ms`);
-    log(key, `targeted: ${targeted.received}/${targeted.sent} at ${targeted.achievedRate}/s, p50 ${targeted.latencyMs.p50} ms, p99 ${targeted.latencyMs.p99} ms, max ${targeted.latencyMs.max} ms, lost ${targeted.lost}, misdelivered ${targeted.misdelivered}, errors ${targeted.postErrors}${targeted.firstPostError ? ` (${targeted.firstPostError})` : ''}; ${targeted.over10ms} over 10 ms, slowest at ${targeted.worst.map((w) => `${w.atMs} ms: ${w.latencyMs}`).join(', ')}`);
-
-    const fanout50 = await gen.call<FanoutResult>({ type: 'fanout', phase: 'fan', reps: opts.fanReps, size: Math.min(FAN_SIZE, opts.n), gapMs: 100, timeoutMs: 10_000 });
-    log(key, `fan-out ${fanout50.size}: last receipt p50 ${fanout50.lastReceiptMs.p50} ms, max ${fanout50.lastReceiptMs.max} ms, lost ${fanout50.lost}`);
-    let broadcast: FanoutResult | undefined;
-    if (!spec.chipin) {
-      broadcast = await gen.call<FanoutResult>({ type: 'fanout', phase: 'all', reps: opts.broadcastReps, size: opts.n, gapMs: opts.settleMs, timeoutMs: 30_000 });
-      log(key, `broadcast ${broadcast.size}: last receipt p50 ${broadcast.lastReceiptMs.p50} ms, max ${broadcast.lastReceiptMs.max} ms, lost ${broadcast.lost}`);
-    }
-
-    // CPU per delivered message in the publish-to-socket path, minus what the server burns idle meanwhile.
-    await gen.call({ type: 'expect', phase: 'burst', count: opts.burst, users: opts.n });
-    const burstCpu = await profiled('burst', () => callAdmin<{ cpuUs: number; wallMs: number }>(adminPort, 'burst', { count: opts.burst, users: opts.n, chunk: 500 }));
-    const burstRecv = await gen.call<AwaitResult>({ type: 'await', phase: 'burst', timeoutMs: 30_000 });
-    const usPerMessage = round((burstCpu.cpuUs - (idleUsPerS * burstCpu.wallMs) / 1000) / opts.burst, 2);
-    log(key, `burst: ${opts.burst} messages, ${round(burstCpu.cpuUs / 1000)} ms CPU, ${usPerMessage} µs/message, received ${burstRecv.received}, misdelivered ${burstRecv.misdelivered}`);
+    const { connect, memory, heapSnapshot } = await measureMemory(phase, profileDir);
+    const idle = await measureIdle(phase);
+    const { targeted, contention, warmup } = await measureTargeted(phase);
+    const { fanout50, broadcast } = await measureFanout(phase, !spec.chipin);
+    const burst = await measureBurst(phase, idle);
 
     const generator = await gen.call<StatusResult>({ type: 'status' });
     await gen.call({ type: 'close' }).catch(() => undefined);
     await stopChild(generatorProcess);
     await stopChild(server);
-    if (profileDir) log(key, `CPU profile in ${profileDir}`);
-
+    if (profileDir) log(key, `CPU profiles in ${profileDir}`);
     return {
       key,
       label: spec.label,
       transport: spec.kind,
-      connect: { baseline, rest },
-      memory: {
-        baseline: opts.baseline,
-        n: opts.n,
-        rssPerConnKB: perConnKB(memBaseline.rss, memN.rss, added),
-        heapPerConnKB: perConnKB(memBaseline.heapUsed, memN.heapUsed, added),
-        externalPerConnKB: perConnKB(memBaseline.external, memN.external, added),
-        kernelPerConnKB: perConnKB(kernelBaseline.memPages * 4096, kernelN.memPages * 4096, added),
-        rssAtNMB: round(memN.rss / 2 ** 20, 1),
-        atBaseline: memBaseline,
-        atN: memN,
-      },
-      idle: { windowMs: round(idleWindowMs), cpuMs: round(idleUs / 1000), usPerConnPerS: round(idleUsPerS / opts.n, 3) },
+      connect,
+      memory,
+      idle: idle.result,
+      warmup,
       targeted,
       contention,
       fanout50,
       broadcast,
-      burst: { messages: opts.burst, cpuUs: burstCpu.cpuUs, wallMs: round(burstCpu.wallMs), usPerMessage, lost: burstRecv.lost, misdelivered: burstRecv.misdelivered },
+      burst,
       generator,
       heapSnapshot,
       cpuProfileDir: profileDir,

@@ -13,6 +13,8 @@ import { round } from './stats.ts';
 
 export type Run = {
   date: string;
+  /** The code measured: commit, and whether src/ had uncommitted changes when the run began. */
+  code: { commit: string; srcDirty: boolean };
   machine: Machine;
   settings: Omit<Options, 'resultsDir' | 'docs'>;
   realtime: RealtimeResult | undefined;
@@ -31,26 +33,27 @@ const ms = (...xs: number[]) => xs.map((x) => (Number.isFinite(x) ? String(x) : 
 export function markdown(run: Run): string {
   const { machine: m, settings: s } = run;
   const out: string[] = [];
-  out.push(`Run of ${run.date}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}; Node ${m.node}; open-file limit ${m.fileLimit}.`);
+  out.push(`Run of ${run.date} on commit ${run.code.commit}${run.code.srcDirty ? ' with uncommitted changes in src/' : ''}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}; Node ${m.node}; open-file limit ${m.fileLimit}.`);
   if (run.realtime) {
     out.push(
-      `\nSettings: N = ${s.n} idle streams per server (memory marginal between ${s.baseline} and N), targeted delivery at ${s.rate}/s for ${s.durationS} s, ` +
+      `\nSettings: N = ${s.n} idle streams per server (memory marginal between ${s.baseline} and N), targeted delivery at ${s.rate}/s for ${s.durationS} s after ${s.warmupS} s of warm-up, ` +
         `heartbeat period ${s.heartbeatMs} ms for every server (the idle window is one period), fan-out ${s.fanReps}× to 50 receivers, ` +
-        `broadcast ${s.broadcastReps}× to all N (reference servers), CPU burst of ${s.burst} messages.`,
+        `broadcast ${s.broadcastReps}× to all N (reference servers), CPU burst of ${s.burst} messages, ${s.burstRounds} times (median).`,
     );
     out.push('\n### Realtime\n');
     const byKey = new Map(run.realtime.targets.map((t) => [t.key, t]));
     out.push(
       table(
-        ['Server', 'RSS/conn KB', 'Heap/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg', 'vs floor', 'Load avg', 'Waited for CPU ms (server / generator)'],
+        ['Server', 'RSS/conn KB after GC', 'RSS/conn KB compacted', 'Heap used/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg (main thread / process)', 'vs floor (main thread)', 'Server CPU µs per targeted delivery (all)', 'Load avg', 'Waited for CPU ms (server / generator)'],
         run.realtime.targets.map((t) => {
           const floorKey = SPECS[t.key].floor;
           const floor = floorKey ? byKey.get(floorKey) : undefined;
-          const lost = t.targeted.lost + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
+          const lost = t.targeted.lost + (t.warmup?.lost ?? 0) + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
           return [
             t.label,
             t.memory.rssPerConnKB,
-            t.memory.heapPerConnKB,
+            t.memory.rssCompactedPerConnKB,
+            t.memory.heapCompactedPerConnKB,
             t.memory.kernelPerConnKB,
             t.idle.usPerConnPerS,
             ms(t.targeted.latencyMs.p50, t.targeted.latencyMs.p99, t.targeted.latencyMs.max),
@@ -60,8 +63,9 @@ export function markdown(run: Run): string {
               (t.generator.closedByServer ? ` (${t.generator.closedByServer} closed by server)` : ''),
             ms(t.fanout50.lastReceiptMs.p50, t.fanout50.lastReceiptMs.max),
             t.broadcast ? ms(t.broadcast.lastReceiptMs.p50, t.broadcast.lastReceiptMs.max) : 'n/a',
-            t.burst.usPerMessage,
+            `${t.burst.usPerMessage} / ${t.burst.processUsPerMessage}`,
             floor ? `${round(t.burst.usPerMessage / floor.burst.usPerMessage)}× ${floor.label}` : '',
+            t.contention.serverCpuUsPerDelivery,
             `${t.loadAverage.start} → ${t.loadAverage.end}`,
             `${t.contention.serverRunQueueWaitMs} / ${t.contention.generatorRunQueueWaitMs}`,
           ];
@@ -69,7 +73,9 @@ export function markdown(run: Run): string {
       ),
     );
     out.push(
-      `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
+      `\nMemory per stream is marginal between ${s.baseline} and N streams: "after GC" after ordinary full collections (V8's reserved but empty heap included), ` +
+        `"compacted" after V8's memory-reducing collection (what is live; an idle server drifts toward it). ` +
+        `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
         `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended; "waited for CPU" is how long the server's and the generator's event-loop threads sat runnable in the run queue during the ${s.durationS} s targeted phase (/proc/<pid>/schedstat): time another process had the core. Anything else running skews every timing; memory is unaffected.`,
     );
   }
@@ -78,8 +84,19 @@ export function markdown(run: Run): string {
       out.push(`\n### API on ${suite.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (autocannon, ${suite.connections} connections, ${suite.durationS} s each)\n`);
       out.push(
         table(
-          ['Endpoint', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
-          [...suite.endpoints, suite.bare].map((e) => [e.name, e.rps, e.p50Ms, e.p99Ms, e.maxMs, e.non2xx, e.errors]),
+          ['Endpoint', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server CPU µs/request', 'one core at 100% → req/s', 'server waited for CPU ms'],
+          [...suite.endpoints, suite.bare].map((e) => [
+            e.name,
+            e.rps,
+            e.p50Ms,
+            e.p99Ms,
+            e.maxMs,
+            e.non2xx,
+            e.errors,
+            e.serverCpuUsPerRequest,
+            Math.round(1e6 / e.serverCpuUsPerRequest),
+            e.serverRunQueueWaitMs,
+          ]),
         ),
       );
       const post = suite.endpoints.find((e) => e.name === 'POST /bills');

@@ -15,12 +15,18 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
   const sio = t('socketio');
 
   const memory = (against: TargetResult | undefined, share: number, name: string) => {
-    if (!sse || !against) return checks.push({ target: `Chipin SSE memory/conn ≤ ${share === 0.5 ? 'half' : 'a fifth'} of ${name}'s`, measured: 'not measured', met: undefined });
-    const limit = against.memory.rssPerConnKB * share;
+    const target = `Chipin SSE memory/conn ≤ ${share === 0.5 ? 'half' : 'a fifth'} of ${name}'s (RSS, after GC and compacted)`;
+    if (!sse || !against) return checks.push({ target, measured: 'not measured', met: undefined });
+    const m = sse.memory;
+    const a = against.memory;
+    const gcOk = m.rssPerConnKB <= a.rssPerConnKB * share;
+    const compactOk = m.rssCompactedPerConnKB <= a.rssCompactedPerConnKB * share;
     checks.push({
-      target: `Chipin SSE memory/conn ≤ ${share === 0.5 ? 'half' : 'a fifth'} of ${name}'s`,
-      measured: `${sse.memory.rssPerConnKB} KB vs limit ${round(limit)} KB (${name} ${against.memory.rssPerConnKB} KB)`,
-      met: sse.memory.rssPerConnKB <= limit,
+      target,
+      measured:
+        `after GC ${m.rssPerConnKB} KB vs limit ${round(a.rssPerConnKB * share)} KB (${name} ${a.rssPerConnKB} KB) ${gcOk ? 'met' : 'missed'}; ` +
+        `compacted ${m.rssCompactedPerConnKB} KB vs limit ${round(a.rssCompactedPerConnKB * share)} KB (${name} ${a.rssCompactedPerConnKB} KB) ${compactOk ? 'met' : 'missed'}`,
+      met: gcOk && compactOk,
     });
   };
   memory(ws, 0.5, 'bare ws');
@@ -33,7 +39,7 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
       checks.push({ target: name, measured: 'not measured', met: undefined });
       continue;
     }
-    const lost = r.targeted.lost + r.fanout50.lost + r.burst.lost + r.burst.misdelivered;
+    const lost = r.targeted.lost + (r.warmup?.lost ?? 0) + r.fanout50.lost + r.burst.lost + r.burst.misdelivered;
     checks.push({
       target: name,
       measured: `p99 ${r.targeted.latencyMs.p99} ms at ${r.memory.n} streams, ${r.targeted.achievedRate}/s; lost ${lost}; to the wrong stream ${r.targeted.misdelivered}; request errors ${r.targeted.postErrors}`,
@@ -44,13 +50,20 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
   for (const [key, floorKey] of [['chipin-sse', 'node-sse'], ['chipin-ws', 'ws']] as const) {
     const r = t(key);
     const floor = t(floorKey);
-    const name = `${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} CPU/notification ≤ 1.2× ${floorKey}`;
+    const name = `${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} CPU/notification (publish to socket, main thread) ≤ 1.2× ${floorKey}`;
     if (!r || !floor) {
       checks.push({ target: name, measured: 'not measured', met: undefined });
       continue;
     }
     const ratio = r.burst.usPerMessage / floor.burst.usPerMessage;
-    checks.push({ target: name, measured: `${r.burst.usPerMessage} µs vs ${floor.burst.usPerMessage} µs (${round(ratio)}×)`, met: ratio <= 1.2 });
+    const processRatio = r.burst.processUsPerMessage / floor.burst.processUsPerMessage;
+    checks.push({
+      target: name,
+      measured:
+        `main thread ${r.burst.usPerMessage} µs vs ${floor.burst.usPerMessage} µs (${round(ratio)}×); ` +
+        `whole process ${r.burst.processUsPerMessage} µs vs ${floor.burst.processUsPerMessage} µs (${round(processRatio)}×)`,
+      met: ratio <= 1.2,
+    });
   }
 
   const suite = api?.suites.find((s) => s.database === 'sqlite');

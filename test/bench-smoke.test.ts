@@ -16,8 +16,8 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   t.after(() => rmSync(results, { recursive: true, force: true }));
   const args = [
     'bench/bench.ts',
-    ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--heartbeat-ms', '300', '--settle-ms', '50'],
-    ...['--fan-reps', '2', '--broadcast-reps', '1', '--burst', '200'],
+    ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--warmup', '0.3', '--heartbeat-ms', '300', '--settle-ms', '50'],
+    ...['--fan-reps', '2', '--broadcast-reps', '1', '--burst', '200', '--burst-rounds', '2'],
     ...['--api-duration', '0.5', '--api-connections', '2', '--balances-bills', '30', '--pay-bills', '100'],
     ...['--no-docs', '--results-dir', results],
   ];
@@ -36,6 +36,7 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
     assert.equal(r.targeted.postErrors, 0, `${where}: ${r.targeted.firstPostError}`);
     assert.equal(r.targeted.received, r.targeted.sent, `${where}: targeted deliveries`);
     assert.equal(r.targeted.lost, 0, `${where}: targeted lost`);
+    assert.equal((r.warmup?.lost ?? 0) + (r.warmup?.postErrors ?? 0) + (r.warmup?.misdelivered ?? 0), 0, `${where}: warm-up`);
     assert.equal(r.targeted.misdelivered, 0, `${where}: delivered to the wrong stream`);
     assert.equal(r.fanout50.lost + r.fanout50.postErrors, 0, `${where}: fan-out`);
     assert.equal((r.broadcast?.lost ?? 0) + (r.broadcast?.postErrors ?? 0), 0, `${where}: broadcast`);

@@ -25,7 +25,8 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
   app.get('/notifications/stream', { schema: { hide: true }, preValidation: auth }, async (request, reply) => {
     const resumeFrom = lastEventId(request);
     const user = request.user!;
-    const log = request.log;
+    // The app's logger, not the request's: a closure over request.log would keep the request's child logger alive per stream.
+    const log = app.log;
     reply.hijack();
     // Security headers set by the hooks (helmet) are kept: hijacking skips Fastify's own send.
     const headers: Record<string, string> = {};
@@ -74,7 +75,7 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
       const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);
       socket.on('close', unsubscribe);
       socket.on('error', unsubscribe);
-      ready.catch((err: unknown) => request.log.warn({ err }, 'stream replay failed'));
+      ready.catch((err: unknown) => app.log.warn({ err }, 'stream replay failed'));
     },
   });
 }
