@@ -50,7 +50,8 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  // No control characters in the email: it is looked up, and PostgreSQL refuses a NUL in text (a 500).
+  { email: Type.String({ minLength: 1, maxLength: 254, pattern: '^[^\\p{Cc}]*$' }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
 );
 export const CreateGroupBody = Type.Object(
@@ -100,8 +101,11 @@ export const NotificationsQuery = Type.Object(
   { limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), before: Type.Optional(Type.String({ maxLength: 200 })) },
   { additionalProperties: false },
 );
-export const GroupParams = Type.Object({ groupId: Type.String({ maxLength: 200 }) });
-export const BillParams = Type.Object({ billId: Type.String({ maxLength: 200 }) });
+// Path ids are opaque, but never contain control characters: PostgreSQL cannot even compare a NUL
+// (a 500 there), and no id this service issues has one.
+const PathId = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });
+export const GroupParams = Type.Object({ groupId: PathId });
+export const BillParams = Type.Object({ billId: PathId });
 
 // Responses
 export const AuthResponse = Type.Object({ user: User, token: Type.String() });
