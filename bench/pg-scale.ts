@@ -36,8 +36,8 @@ import { openStore } from '../src/store/open.ts';
 import { callAdmin, type CpuReport } from './admin.ts';
 import { FAN_GROUP_ID, OWNERS, ownerId, ownerToken, pairGroupId, receiverId, targetedBill } from './fixtures.ts';
 import { BENCH_DIR } from './options.ts';
-import { describeMachine, schedstat, spawnNode, stopChild, waitForMessage } from './process.ts';
-import type { ConnectResult, GeneratorCommand, GeneratorReply, StatusResult, TargetedResult } from './protocol.ts';
+import { GeneratorClient, describeMachine, schedstat, spawnNode, stopChild, waitForMessage } from './process.ts';
+import type { ConnectResult, StatusResult, TargetedResult } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
 import { round, summarize } from './stats.ts';
 
@@ -334,21 +334,6 @@ async function throughput(shape: Shape, targets: Instance[], salt: string, durat
 
 // ------------------------------------------------------------------------------------- 2. delivery
 
-class Generator {
-  #seq = 0;
-  readonly child: ChildProcess;
-  constructor(child: ChildProcess) {
-    this.child = child;
-  }
-  async call<T>(cmd: GeneratorCommand, timeoutMs = 120_000): Promise<T> {
-    const seq = ++this.#seq;
-    const reply = waitForMessage<GeneratorReply>(this.child, (m) => m.seq === seq, timeoutMs, `generator ${cmd.type}`);
-    this.child.send({ seq, cmd });
-    const r = await reply;
-    if (!r.ok) throw new Error(`generator ${cmd.type}: ${r.error}`);
-    return r.result as T;
-  }
-}
 
 type DeliveryRow = {
   mode: 'cross' | 'same' | 'cross, listener stalled' | 'cross, B frozen';
@@ -375,7 +360,7 @@ async function delivery(
   const child = spawnNode(join(BENCH_DIR, 'load-generator.ts'), ['--max-semi-space-size=64'], {});
   try {
     await waitForMessage(child, (m) => m.type === 'ready', 30_000, 'generator');
-    const gen = new Generator(child);
+    const gen = new GeneratorClient(120_000, child);
     await gen.call({
       type: 'init',
       target: { kind: 'sse', host: '127.0.0.1', port: holder.port, path: '/api/notifications/stream', salt, localAddresses: ['127.0.0.2', '127.0.0.3'] },

@@ -4,6 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GeneratorCommand, GeneratorReply } from './protocol.ts';
 
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -127,5 +128,24 @@ export function describeCode(repoDir: string): { commit: string; srcDirty: boole
     return { commit, srcDirty: dirty };
   } catch {
     return { commit: 'unknown (not a git checkout)', srcDirty: false };
+  }
+}
+
+/** The orchestrator's side of the load generator's request/reply protocol (bench/load-generator.ts). */
+export class GeneratorClient {
+  #seq = 0;
+  readonly child: ChildProcess;
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, child: ChildProcess) {
+    this.timeoutMs = timeoutMs;
+    this.child = child;
+  }
+  async call<T>(cmd: GeneratorCommand, timeoutMs = this.timeoutMs): Promise<T> {
+    const seq = ++this.#seq;
+    const reply = waitForMessage<GeneratorReply>(this.child, (m) => m.seq === seq, timeoutMs, `generator ${cmd.type}`);
+    this.child.send({ seq, cmd });
+    const r = await reply;
+    if (!r.ok) throw new Error(`generator ${cmd.type}: ${r.error}`);
+    return r.result as T;
   }
 }

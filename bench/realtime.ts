@@ -12,13 +12,11 @@ import { openStore } from '../src/store/open.ts';
 import { callAdmin, type BurstCpu, type CpuReport, type LoopDelay, type MemoryReport } from './admin.ts';
 import { FAN_SIZE } from './fixtures.ts';
 import { BENCH_DIR, type Options, type TargetKey } from './options.ts';
-import { schedstat, sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
+import { GeneratorClient, schedstat, sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
 import type {
   AwaitResult,
   ConnectResult,
   FanoutResult,
-  GeneratorCommand,
-  GeneratorReply,
   PostTarget,
   StatusResult,
   StreamKind,
@@ -109,21 +107,6 @@ function sourceAddresses(index: number): string[] {
   return Array.from({ length: 8 }, (_, j) => `127.0.0.${10 + index * 8 + j}`);
 }
 
-class Generator {
-  #seq = 0;
-  readonly child: ChildProcess;
-  constructor(child: ChildProcess) {
-    this.child = child;
-  }
-  async call<T>(cmd: GeneratorCommand, timeoutMs = 600_000): Promise<T> {
-    const seq = ++this.#seq;
-    const reply = waitForMessage<GeneratorReply>(this.child, (m) => m.seq === seq, timeoutMs, `generator ${cmd.type}`);
-    this.child.send({ seq, cmd });
-    const r = await reply;
-    if (!r.ok) throw new Error(`generator ${cmd.type}: ${r.error}`);
-    return r.result as T;
-  }
-}
 
 async function waitConnections(adminPort: number, expected: number, timeoutMs: number): Promise<number> {
   const end = performance.now() + timeoutMs;
@@ -143,7 +126,7 @@ type Phase = {
   key: TargetKey;
   opts: Options;
   adminPort: number;
-  gen: Generator;
+  gen: GeneratorClient;
   server: ChildProcess;
   generatorProcess: ChildProcess;
   /** Runs `work`, with a CPU profile of its window when --profile is on. */
@@ -322,7 +305,7 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
     // A larger young generation: fewer scavenges in the generator while it times deliveries.
     generatorProcess = spawnNode(join(BENCH_DIR, 'load-generator.ts'), ['--max-semi-space-size=64'], {});
     await waitForMessage(generatorProcess, (m) => m.type === 'ready', 30_000, 'generator');
-    const gen = new Generator(generatorProcess);
+    const gen = new GeneratorClient(600_000, generatorProcess);
     const post: PostTarget = spec.chipin ? { kind: 'chipin', host: '127.0.0.1', port, salt } : { kind: 'reference', host: '127.0.0.1', port: adminPort };
     await gen.call({ type: 'init', target: { kind: spec.kind, host: '127.0.0.1', port, path: spec.path, salt, localAddresses: sourceAddresses(index) }, post });
 
