@@ -1,11 +1,6 @@
-import type { Store, NotificationRow } from '../store/store.ts';
+import type { Outbox, Store } from '../store/store.ts';
 
-/** What a committed change asks the live layer to deliver. */
-export type Outbox = {
-  notifications: NotificationRow[];
-  /** group.updated goes to every member with an open stream. */
-  groupUpdates: { groupId: string; memberIds: string[] }[];
-};
+export type { Outbox };
 
 export type Deps = {
   store: Store;

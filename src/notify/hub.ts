@@ -6,9 +6,8 @@
 // Rows seen twice are dropped by id. Ids are per-user and gapless, so a live row whose id is not
 // lastId + 1 means one is missing (published out of order, or lost in flight): the subscriber goes back
 // to the store for it before writing anything newer.
-import type { NotificationRow, Ops } from '../store/store.ts';
+import type { NotificationRow, Ops, Outbox } from '../store/store.ts';
 import { notificationJson } from '../commands/present.ts';
-import type { Outbox } from '../commands/deps.ts';
 import type { Connection, CloseReason } from './connection.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -1,5 +1,3 @@
-import type { Outbox } from '../commands/deps.ts';
-
 // The store interface: every read and write Chipin makes, behind one transaction boundary.
 // SQLite and PostgreSQL implement it with the same SQL (src/store/queries.ts) over their own driver.
 
@@ -28,6 +26,13 @@ export type NotificationRow = {
   /** JSON text, exactly as stored. */
   data: string;
 };
+/** What a committed change asks the live layer to deliver. */
+export type Outbox = {
+  notifications: NotificationRow[];
+  /** group.updated goes to every member with an open stream. */
+  groupUpdates: { groupId: string; memberIds: string[] }[];
+};
+
 export type DebtRow = { debtorId: string; creditorId: string; amount: number };
 export type IdempotencyRow = {
   requestHash: string;

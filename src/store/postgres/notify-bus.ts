@@ -6,8 +6,7 @@
 // never stored. While the LISTEN connection is down, what was announced is gone; once it is back, every
 // local subscriber reads what it missed from the store (hub.resyncAll), so the outage costs latency only.
 import pg from 'pg';
-import type { Outbox } from '../../commands/deps.ts';
-import type { NotificationRow, Ops } from '../store.ts';
+import type { NotificationRow, Ops, Outbox } from '../store.ts';
 
 export const CHANNEL = 'chipin';
 /** PostgreSQL docs (NOTIFY): the payload "must be shorter than 8000 bytes" in the default configuration. */
