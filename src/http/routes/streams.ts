@@ -1,6 +1,7 @@
 // The live notification streams: SSE (the default) and WebSocket, both fed by the same hub.
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { Socket } from 'node:net';
 import { AppError, invalid } from '../../domain/errors.ts';
 import { sseConnection, sseOpening, type SseSink } from '../../notify/sse.ts';
 import { detachFromHttp } from '../../notify/detach.ts';
@@ -19,6 +20,15 @@ export function lastEventId(request: FastifyRequest): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string' || !NOTIFICATION_ID.test(raw)) throw invalid(header !== undefined ? 'Last-Event-ID' : 'lastEventId', 'must be a notification id (a decimal number)');
   return Number(raw);
+}
+
+// Shared listeners (`this` is the socket), so a stream keeps no closures of its own for them.
+function ignore() {}
+function endOnEof(this: Socket) {
+  this.end();
+}
+function destroyOnError(this: Socket) {
+  this.destroy();
 }
 
 export function streamRoutes(app: App, { hub, auth }: RouteContext) {
@@ -42,9 +52,9 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
       headers.connection = 'keep-alive';
       const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
       socket.write(`HTTP/1.1 200 OK\r\n${head}\r\n${sseOpening()}`);
-      socket.on('data', () => undefined); // keep reading, only to see the peer's FIN
-      socket.on('end', () => socket.end());
-      socket.on('error', () => socket.destroy());
+      socket.on('data', ignore); // keep reading, only to see the peer's FIN
+      socket.on('end', endOnEof);
+      socket.on('error', destroyOnError);
       sink = socket;
     } else {
       // HTTP/2 (under TLS) or a Node whose internals changed: the ordinary response path.
