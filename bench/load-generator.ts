@@ -123,6 +123,8 @@ function openStream(idx: number, timeoutMs: number): Promise<void> {
 
     // After the head: one body handler per kind.
     let onBody: (data: Buffer, now: number) => void = () => undefined;
+    let onHead: (headers: Map<string, string>) => void = () => undefined;
+    let expectStatus = 200;
     if (kind === 'sse') {
       let decoder: ChunkedDecoder | undefined;
       const splitter = new SseSplitter();
@@ -131,19 +133,10 @@ function openStream(idx: number, timeoutMs: number): Promise<void> {
           for (const event of splitter.push(part.toString())) onMessage(idx, event, now);
         }
       };
-      socket.on('data', (data: Buffer) => {
-        const now = performance.now();
-        if (head) {
-          const parsed = parseHead((head = Buffer.concat([head, data])));
-          if (!parsed) return;
-          head = undefined;
-          if (parsed.status !== 200) return fail(new Error(`HTTP ${parsed.status}`));
-          if (parsed.headers.get('transfer-encoding')?.toLowerCase() === 'chunked') decoder = new ChunkedDecoder();
-          ready();
-          data = parsed.rest;
-        }
-        if (data.length) onBody(data, now);
-      });
+      onHead = (headers) => {
+        if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') decoder = new ChunkedDecoder();
+        ready();
+      };
     } else {
       const frames = new WsFrameReader();
       const socketIo = kind === 'socketio';
@@ -163,19 +156,24 @@ function openStream(idx: number, timeoutMs: number): Promise<void> {
           }
         }
       };
-      socket.on('data', (data: Buffer) => {
-        const now = performance.now();
-        if (head) {
-          const parsed = parseHead((head = Buffer.concat([head, data])));
-          if (!parsed) return;
-          head = undefined;
-          if (parsed.status !== 101) return fail(new Error(`HTTP ${parsed.status}`));
-          if (!socketIo) ready();
-          data = parsed.rest;
-        }
-        if (data.length) onBody(data, now);
-      });
+      expectStatus = 101;
+      onHead = () => {
+        if (!socketIo) ready();
+      };
     }
+    // The response head first (status checked per kind), then the body to the kind's parser.
+    socket.on('data', (data: Buffer) => {
+      const now = performance.now();
+      if (head) {
+        const parsed = parseHead((head = Buffer.concat([head, data])));
+        if (!parsed) return;
+        head = undefined;
+        if (parsed.status !== expectStatus) return fail(new Error(`HTTP ${parsed.status}`));
+        onHead(parsed.headers);
+        data = parsed.rest;
+      }
+      if (data.length) onBody(data, now);
+    });
   });
 }
 
