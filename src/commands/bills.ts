@@ -13,9 +13,12 @@ import { visibleBill, visibleGroup } from './access.ts';
 /** Runs inside the command's transaction after the change, e.g. to record an idempotent response. */
 export type Within = (tx: Ops, bill: Bill) => Promise<void>;
 
-function notificationData(bill: Bill, group: GroupRow, actor: UserRow, amount: number): string {
-  const data: BillNotificationData = { bill, group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name }, amount };
-  return JSON.stringify(data);
+/** Each recipient's notification data: the part they share is serialized once, then each one's amount appended. */
+function notificationData(bill: Bill, group: GroupRow, actor: UserRow): (amount: number) => string {
+  const shared: Omit<BillNotificationData, 'amount'> = { bill, group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name } };
+  // An integer amount is its own JSON text, so closing the object by hand gives the same bytes JSON.stringify would.
+  const prefix = `${JSON.stringify(shared).slice(0, -1)},"amount":`;
+  return (amount) => `${prefix}${amount}}`;
 }
 
 const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
@@ -62,10 +65,11 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
     };
     await tx.insertBill(row);
     const bill = presentBill(row);
+    const data = notificationData(bill, group, actor);
     // Rows are locked in user-id order, so two bills naming the same people in another order cannot deadlock.
     for (const r of byUserId(receivers)) {
       await tx.addDebt(group.id, r.userId, actor.id, r.amount);
-      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.created', createdAt, notificationData(bill, group, actor, r.amount)));
+      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.created', createdAt, data(r.amount)));
     }
     outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
     await within?.(tx, bill);
@@ -88,7 +92,7 @@ export async function payBill(deps: Deps, actor: UserRow, billId: string, within
     await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
     const group = (await tx.getGroup(row.groupId))!;
     const bill = presentBill(row);
-    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, notificationData(bill, group, actor, share.amount)));
+    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, notificationData(bill, group, actor)(share.amount)));
     await refreshGroup(tx, outbox, row.groupId);
     await within?.(tx, bill);
     return bill;
@@ -107,10 +111,10 @@ export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Pr
     const at = deps.now().toISOString();
     await tx.markBillDeleted(row.id, at);
     const group = (await tx.getGroup(row.groupId))!;
-    const bill = presentBill(row);
+    const data = notificationData(presentBill(row), group, actor);
     for (const r of byUserId(receivers)) {
       await tx.addDebt(row.groupId, r.userId, row.ownerId, -r.amount);
-      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.cancelled', at, notificationData(bill, group, actor, r.amount)));
+      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.cancelled', at, data(r.amount)));
     }
     await refreshGroup(tx, outbox, row.groupId);
   });

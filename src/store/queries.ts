@@ -42,7 +42,7 @@ const bill = (r: Row, shares: ShareRow[]): BillRow => ({
 
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(',');
 
-export function queries(db: Db): Ops {
+export function queries(db: Db, dialect: 'sqlite' | 'postgres'): Ops {
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
     const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
     if (billIds.length === 0) return byBill;
@@ -82,6 +82,13 @@ export function queries(db: Db): Ops {
         [tokenHash, now],
       );
       return r && user(r);
+    },
+    async findSession(tokenHash) {
+      const r = await db.get(
+        `SELECT u.id, u.name, u.email, u.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+        [tokenHash],
+      );
+      return r && { user: user(r), expiresAt: s(r.expires_at) };
     },
     async deleteSession(tokenHash) {
       await db.run(`DELETE FROM sessions WHERE token_hash = ?`, [tokenHash]);
@@ -168,8 +175,18 @@ export function queries(db: Db): Ops {
     },
 
     async appendNotification(userId, type, createdAt, data) {
-      // The UPDATE takes the user's row lock (PostgreSQL) or the database write lock (SQLite) until commit,
-      // so concurrent writers for one user get consecutive ids and commit in id order.
+      if (dialect === 'sqlite') {
+        // SQLite runs one writer at a time, so the user's next id is the highest stored id plus one: gapless,
+        // in commit order, and one statement (a search of the primary key) instead of a counter update too.
+        const r = await db.get(
+          `INSERT INTO notifications (user_id, id, type, created_at, read_at, data)
+           SELECT ?, COALESCE(MAX(id), 0) + 1, ?, ?, NULL, ? FROM notifications WHERE user_id = ? RETURNING id`,
+          [userId, type, createdAt, data, userId],
+        );
+        return { userId, id: n(r!.id), type, createdAt, readAt: null, data };
+      }
+      // PostgreSQL runs writers side by side: the UPDATE takes the user's row lock until commit, so
+      // concurrent writers for one user get consecutive ids and commit in id order.
       const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
       if (!r) throw new Error(`appendNotification: no user ${userId}`);
       const id = n(r.last_notification_id);
@@ -187,7 +204,9 @@ export function queries(db: Db): Ops {
       return rows.map(notification);
     },
     async notificationState(userId) {
-      const r = await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
+      const r = dialect === 'sqlite'
+        ? await db.get(`SELECT (SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = ?) AS last_notification_id, read_up_to FROM users WHERE id = ?`, [userId, userId])
+        : await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
       return r ? { lastId: n(r.last_notification_id), readUpTo: n(r.read_up_to) } : { lastId: 0, readUpTo: 0 };
     },
     async markRead(userId, upTo, readAt) {

@@ -50,6 +50,8 @@ export interface Ops {
 
   insertSession(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void>;
   sessionUser(tokenHash: string, now: string): Promise<UserRow | undefined>;
+  /** The session's user and expiry whether or not it has expired (for a cache that checks expiry itself). */
+  findSession(tokenHash: string): Promise<{ user: UserRow; expiresAt: string } | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
 
   insertGroup(group: GroupRow, createdBy: string): Promise<void>;
@@ -69,7 +71,7 @@ export interface Ops {
   addDebt(groupId: string, debtorId: string, creditorId: string, delta: number): Promise<void>;
   listDebts(groupId: string): Promise<DebtRow[]>;
 
-  /** Takes the user's next notification id from the user's counter row (which serializes writers) and stores it. */
+  /** Stores the user's next notification: ids per user are gapless and increase in commit order. */
   appendNotification(userId: string, type: string, createdAt: string, data: string): Promise<NotificationRow>;
   /** Newest first; `beforeId` exclusive. */
   listNotifications(userId: string, limit: number, beforeId: number | undefined): Promise<NotificationRow[]>;

@@ -56,7 +56,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await pool.end();
     throw e;
   }
-  const read = queries(dbOver(pool));
+  const read = queries(dbOver(pool), 'postgres');
 
   let closed = false;
   return {
@@ -64,7 +64,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     read,
     async transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
       const client = await pool.connect();
-      const ops = queries(dbOver(client));
+      const ops = queries(dbOver(client), 'postgres');
       const appended: NotificationRow[] = [];
       const tx: Ops = {
         ...ops,

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { queries, type Db } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { ReadCache } from './read-cache.ts';
 import type { Ops, Store } from '../store.ts';
 
 export type SqliteOptions = {
@@ -18,7 +19,7 @@ type SqlValue = null | number | bigint | string;
 
 /** Ops that only read: outside a transaction they need no BEGIN/COMMIT. */
 const READ_ONLY = new Set<string>([
-  'findUserByEmail', 'getUser', 'sessionUser', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'getBill', 'listBills',
+  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'getBill', 'listBills',
   'listDebts', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency',
 ] satisfies (keyof Ops)[]);
 
@@ -50,12 +51,17 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     }
     return st;
   };
+  // The statements every batch runs, prepared once (exec would parse them each time).
+  const savepoint = conn.prepare('SAVEPOINT job');
+  const release = conn.prepare('RELEASE job');
+  const rollbackTo = conn.prepare('ROLLBACK TO job');
   const db: Db = {
     all: async (sql, params) => prepare(sql).all(...(params as SqlValue[])) as Record<string, unknown>[],
     get: async (sql, params) => prepare(sql).get(...(params as SqlValue[])) as Record<string, unknown> | undefined,
     run: async (sql, params) => Number(prepare(sql).run(...(params as SqlValue[])).changes),
   };
-  const ops = queries(db);
+  const cache = new ReadCache();
+  const ops = cache.wrap(queries(db, 'sqlite'));
 
   // Group commit: jobs that queue up while a batch runs are executed together in one SQLite transaction,
   // each inside its own SAVEPOINT, so a failing job rolls back alone while the batch pays for one COMMIT
@@ -99,6 +105,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     const writes = batch.some((j) => j.write);
     if (!writes) {
       for (const job of batch) outcomes.push(await attempt(job.work));
+      cache.commit();
       return outcomes;
     }
     conn.exec('BEGIN IMMEDIATE');
@@ -107,14 +114,17 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
         outcomes.push(await attempt(job.work));
         continue;
       }
-      conn.exec('SAVEPOINT job');
+      savepoint.run();
+      const mark = cache.mark();
       const o = await attempt(job.work);
       if (o.ok) {
-        conn.exec('RELEASE job');
+        release.run();
       } else if (conn.isTransaction) {
-        conn.exec('ROLLBACK TO job');
-        conn.exec('RELEASE job');
+        cache.discardSince(mark);
+        rollbackTo.run();
+        release.run();
       } else {
+        cache.abort();
         // SQLite rolled the whole transaction back by itself (e.g. disk full): every earlier job of this
         // batch lost its changes too, so none of them may report success. Start over for the rest.
         outcomes.forEach((prev, i) => {
@@ -127,9 +137,11 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     try {
       conn.exec('COMMIT');
     } catch (error) {
+      cache.abort();
       if (conn.isTransaction) conn.exec('ROLLBACK');
       return batch.map(() => ({ ok: false, error }));
     }
+    cache.commit();
     return outcomes;
   }
 
@@ -141,13 +153,33 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     }
   }
 
-  const read = Object.fromEntries(
+  const queued = Object.fromEntries(
     Object.entries(ops).map(([name, fn]) => [
       name,
       // Single statements that write (a session row, an idempotency key) take the write path.
       (...args: unknown[]) => submit(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args), !READ_ONLY.has(name)),
     ]),
   ) as unknown as Ops;
+  // A cache hit holds committed rows only, so it can answer at once, without waiting for a batch.
+  const read: Ops = {
+    ...queued,
+    sessionUser: (tokenHash, now) => {
+      const hit = cache.session(tokenHash, now);
+      return hit ? Promise.resolve(hit.user) : queued.sessionUser(tokenHash, now);
+    },
+    getGroup: (groupId) => {
+      const hit = cache.group(groupId);
+      return hit ? Promise.resolve(hit) : queued.getGroup(groupId);
+    },
+    listMembers: (groupId) => {
+      const hit = cache.members(groupId);
+      return hit ? Promise.resolve(hit) : queued.listMembers(groupId);
+    },
+    isMember: (groupId, userId) => {
+      const hit = cache.members(groupId);
+      return hit ? Promise.resolve(hit.some((m) => m.id === userId)) : queued.isMember(groupId, userId);
+    },
+  };
 
   return {
     dialect: 'sqlite',

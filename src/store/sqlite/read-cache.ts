@@ -1,0 +1,143 @@
+// The reads nearly every request makes, kept in memory: a session's user (every authenticated request), a
+// group's row and its member list (every bill, payment and balance). Sound only because this process is
+// the sole writer of the SQLite file: every change to these rows goes through the ops wrapped here.
+//
+// The cache holds committed state only. What a job reads is staged and enters the cache when its batch
+// commits; what a job changes is dropped at once (so later jobs of the same batch read the database) and
+// dropped again at commit (so a read staged earlier in the batch cannot bring the old rows back).
+import type { GroupRow, MemberRow, Ops, UserRow } from '../store.ts';
+
+type Session = { user: UserRow; expiresAt: string };
+type Entry =
+  | { kind: 'session'; key: string; value: Session }
+  | { kind: 'group'; key: string; value: GroupRow }
+  | { kind: 'members'; key: string; value: MemberRow[] };
+type Kind = Entry['kind'];
+
+/** A Map kept in least-recently-used order, bounded: a fixed cost however many users and groups there are. */
+class Lru<V> {
+  readonly #map = new Map<string, V>();
+  readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  get(key: string): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V) {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.limit) this.#map.delete(this.#map.keys().next().value!);
+  }
+  delete(key: string) {
+    this.#map.delete(key);
+  }
+  get size() {
+    return this.#map.size;
+  }
+}
+
+export class ReadCache {
+  readonly #maps: { [K in Kind]: Lru<Extract<Entry, { kind: K }>['value']> };
+  #staged: Entry[] = [];
+  #dropped: { kind: Kind; key: string }[] = [];
+
+  constructor(limit = 1024) {
+    this.#maps = { session: new Lru(limit), group: new Lru(limit), members: new Lru(limit) };
+  }
+
+  /** Entries held per kind (for tests). */
+  sizes() {
+    return { session: this.#maps.session.size, group: this.#maps.group.size, members: this.#maps.members.size };
+  }
+
+  /** Where a job's staged reads begin: a job that rolls back discards what it staged. */
+  mark(): number {
+    return this.#staged.length;
+  }
+  discardSince(mark: number) {
+    this.#staged.length = mark;
+  }
+  /** The batch committed (or ran no transaction): staged reads enter, then every change of the batch drops. */
+  commit() {
+    for (const e of this.#staged) (this.#maps[e.kind] as Lru<unknown>).set(e.key, e.value);
+    this.#staged = [];
+    this.abort();
+  }
+  /** The batch failed: nothing staged enters; what it changed is dropped all the same. */
+  abort() {
+    this.#staged = [];
+    for (const d of this.#dropped) this.#maps[d.kind].delete(d.key);
+    this.#dropped = [];
+  }
+
+  #drop(kind: Kind, key: string) {
+    this.#maps[kind].delete(key);
+    this.#dropped.push({ kind, key });
+  }
+
+  /** A hit answered without the database, or undefined on a miss. */
+  session(tokenHash: string, now: string): { user: UserRow | undefined } | undefined {
+    const s = this.#maps.session.get(tokenHash);
+    return s && { user: s.expiresAt > now ? s.user : undefined };
+  }
+  group(groupId: string): GroupRow | undefined {
+    return this.#maps.group.get(groupId);
+  }
+  members(groupId: string): MemberRow[] | undefined {
+    const m = this.#maps.members.get(groupId);
+    return m && [...m];
+  }
+
+  /** Ops that read through the cache and drop what they change. */
+  wrap(ops: Ops): Ops {
+    return {
+      ...ops,
+      sessionUser: async (tokenHash, now) => {
+        const hit = this.session(tokenHash, now);
+        if (hit) return hit.user;
+        const found = await ops.findSession(tokenHash);
+        if (!found) return undefined;
+        this.#staged.push({ kind: 'session', key: tokenHash, value: found });
+        return found.expiresAt > now ? found.user : undefined;
+      },
+      deleteSession: async (tokenHash) => {
+        this.#drop('session', tokenHash);
+        await ops.deleteSession(tokenHash);
+      },
+      getGroup: async (groupId) => {
+        const hit = this.group(groupId);
+        if (hit) return hit;
+        const found = await ops.getGroup(groupId);
+        // A group's row never changes once created; one not found is not remembered (it may be created).
+        if (found) this.#staged.push({ kind: 'group', key: groupId, value: found });
+        return found;
+      },
+      listMembers: async (groupId) => {
+        const hit = this.members(groupId);
+        if (hit) return hit;
+        const found = await ops.listMembers(groupId);
+        this.#staged.push({ kind: 'members', key: groupId, value: [...found] });
+        return found;
+      },
+      isMember: async (groupId, userId) => {
+        const hit = this.members(groupId);
+        return hit ? hit.some((m) => m.id === userId) : ops.isMember(groupId, userId);
+      },
+      addMember: async (groupId, userId, joinedAt) => {
+        this.#drop('members', groupId);
+        return ops.addMember(groupId, userId, joinedAt);
+      },
+      insertGroup: async (group, createdBy) => {
+        this.#drop('group', group.id);
+        this.#drop('members', group.id);
+        await ops.insertGroup(group, createdBy);
+      },
+    };
+  }
+}

@@ -1,0 +1,158 @@
+// The SQLite store's read cache (src/store/sqlite/read-cache.ts): sessions, groups and member lists are
+// answered from memory, yet every change is seen at once and nothing uncommitted is ever remembered.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { ReadCache } from '../../src/store/sqlite/read-cache.ts';
+import { loadMigrations } from '../../src/store/migrate.ts';
+import type { GroupRow, Ops } from '../../src/store/store.ts';
+
+const at = '2026-01-01T00:00:00.000Z';
+const user = (id: string) => ({ id, name: id.toUpperCase(), email: `${id}@x.test`, passwordHash: 'h', createdAt: at });
+const group = (id: string): GroupRow => ({ id, name: `Group ${id}`, currency: 'EUR', createdAt: at });
+
+function open(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-cache-'));
+  const store = openSqliteStore(join(dir, 'db'), { synchronous: 'normal' });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+async function seed(store: ReturnType<typeof openSqliteStore>) {
+  await store.transaction(async (tx) => {
+    for (const id of ['ann', 'bob', 'cat']) await tx.insertUser(user(id));
+    await tx.insertGroup(group('g1'), 'ann');
+    await tx.addMember('g1', 'ann', at);
+    await tx.addMember('g1', 'bob', at);
+    await tx.insertSession('tok-ann', 'ann', at, '2999-01-01T00:00:00.000Z');
+    await tx.insertSession('tok-old', 'bob', at, '2026-06-01T00:00:00.000Z');
+  });
+}
+
+const ids = (members: { id: string }[]) => members.map((m) => m.id);
+
+test('a logged-out session is refused at once, though it was cached', async (t) => {
+  const store = open(t);
+  await seed(store);
+  for (let i = 0; i < 3; i++) assert.equal((await store.read.sessionUser('tok-ann', at))?.id, 'ann');
+  await store.read.deleteSession('tok-ann');
+  assert.equal(await store.read.sessionUser('tok-ann', at), undefined);
+  assert.equal(await store.transaction((tx) => tx.sessionUser('tok-ann', at)), undefined);
+});
+
+test('a cached session still expires on time', async (t) => {
+  const store = open(t);
+  await seed(store);
+  assert.equal((await store.read.sessionUser('tok-old', '2026-05-31T23:59:59.999Z'))?.id, 'bob');
+  assert.equal((await store.read.sessionUser('tok-old', '2026-05-31T23:59:59.999Z'))?.id, 'bob');
+  assert.equal(await store.read.sessionUser('tok-old', '2026-06-01T00:00:00.000Z'), undefined);
+});
+
+test('a new member is seen at once by reads and transactions that had the list cached', async (t) => {
+  const store = open(t);
+  await seed(store);
+  assert.deepEqual(ids(await store.read.listMembers('g1')), ['ann', 'bob']);
+  assert.equal(await store.read.isMember('g1', 'cat'), false);
+  await store.transaction((tx) => tx.addMember('g1', 'cat', at));
+  assert.deepEqual(ids(await store.read.listMembers('g1')), ['ann', 'bob', 'cat']);
+  assert.equal(await store.read.isMember('g1', 'cat'), true);
+  assert.deepEqual(ids(await store.transaction((tx) => tx.listMembers('g1'))), ['ann', 'bob', 'cat']);
+});
+
+test('what a rolled-back transaction read is never remembered', async (t) => {
+  const store = open(t);
+  await seed(store);
+  await assert.rejects(
+    store.transaction(async (tx) => {
+      await tx.insertGroup(group('g2'), 'ann');
+      await tx.addMember('g2', 'ann', at);
+      await tx.addMember('g1', 'cat', at);
+      assert.equal((await tx.getGroup('g2'))?.id, 'g2');
+      assert.deepEqual(ids(await tx.listMembers('g1')), ['ann', 'bob', 'cat']);
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  assert.equal(await store.read.getGroup('g2'), undefined);
+  assert.deepEqual(ids(await store.read.listMembers('g1')), ['ann', 'bob']);
+  assert.equal(await store.read.isMember('g1', 'cat'), false);
+});
+
+test('a list read in the same batch before a change does not bring the old list back', async (t) => {
+  const store = open(t);
+  await seed(store);
+  // Both are queued in one turn, so they run in one batch: the read first, then the change.
+  const [before] = await Promise.all([store.read.listMembers('g1'), store.transaction((tx) => tx.addMember('g1', 'cat', at))]);
+  assert.deepEqual(ids(before), ['ann', 'bob']);
+  assert.deepEqual(ids(await store.read.listMembers('g1')), ['ann', 'bob', 'cat']);
+});
+
+test('a caller changing the list it got does not change the cache', async (t) => {
+  const store = open(t);
+  await seed(store);
+  (await store.read.listMembers('g1')).pop();
+  (await store.read.listMembers('g1')).pop();
+  assert.deepEqual(ids(await store.read.listMembers('g1')), ['ann', 'bob']);
+});
+
+test('the cache holds at most its limit per kind, dropping the least recently used', async () => {
+  const rows = new Map(['a', 'b', 'c'].map((id) => [id, group(id)]));
+  let queries = 0;
+  const ops = { getGroup: async (id: string) => (queries++, rows.get(id)) } as unknown as Ops;
+  const cache = new ReadCache(2);
+  const cached = cache.wrap(ops);
+  for (const id of ['a', 'b']) await cached.getGroup(id);
+  cache.commit();
+  await cached.getGroup('a'); // a hit: 'a' is now the most recently used
+  await cached.getGroup('c');
+  cache.commit();
+  assert.deepEqual(cache.sizes().group, 2);
+  assert.equal(queries, 3);
+  assert.equal(cache.group('b'), undefined, 'the least recently used entry went first');
+  assert.equal(cache.group('a')?.id, 'a');
+  assert.equal(cache.group('c')?.id, 'c');
+});
+
+test('migration 0002 keeps every row of a database made by 0001', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-migrate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'db');
+  const [first] = loadMigrations('sqlite');
+  const old = new DatabaseSync(path);
+  old.exec(first.sql);
+  old.exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  old.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(first.version, at);
+  old.exec(`
+    INSERT INTO users (id, name, email, email_key, password_hash, created_at, last_notification_id) VALUES ('ann', 'Ann', 'a@x', 'a@x', 'h', '${at}', 2), ('bob', 'Bob', 'b@x', 'b@x', 'h', '${at}', 0);
+    INSERT INTO sessions VALUES ('tok', 'ann', '${at}', '2999-01-01T00:00:00.000Z');
+    INSERT INTO groups VALUES ('g', 'G', 'EUR', 'ann', '${at}');
+    INSERT INTO group_members VALUES ('g', 'ann', 1, '${at}'), ('g', 'bob', 2, '${at}');
+    INSERT INTO bills VALUES ('b1', 'g', 'ann', 'Tea', 300, 'EUR', '${at}', NULL);
+    INSERT INTO bill_shares VALUES ('b1', 'ann', 0, 150, '${at}'), ('b1', 'bob', 1, 150, NULL);
+    INSERT INTO group_debts VALUES ('g', 'bob', 'ann', 150);
+    INSERT INTO notifications VALUES ('ann', 1, 'group.member_added', '${at}', NULL, '{}'), ('ann', 2, 'bill.paid', '${at}', NULL, '{}');
+    INSERT INTO idempotency_keys VALUES ('ann', 'k', 'hash', 'done', 201, '{}', '${at}');
+  `);
+  old.close();
+
+  const store = openSqliteStore(path, { synchronous: 'normal' });
+  t.after(() => store.close());
+  assert.equal((await store.read.sessionUser('tok', at))?.id, 'ann');
+  assert.deepEqual(ids(await store.read.listMembers('g')), ['ann', 'bob']);
+  const bill = await store.read.getBill('b1');
+  assert.deepEqual(bill?.shares.map((s) => [s.userId, s.amount, s.paidAt]), [['ann', 150, at], ['bob', 150, null]]);
+  assert.deepEqual(await store.read.listDebts('g'), [{ debtorId: 'bob', creditorId: 'ann', amount: 150 }]);
+  assert.equal((await store.read.getIdempotency('ann', 'k'))?.status, 201);
+  assert.deepEqual((await store.read.notificationState('ann')).lastId, 2);
+  // The next id follows the stored ones, with no gap.
+  const next = await store.transaction((tx) => tx.appendNotification('ann', 'bill.created', at, '{}'));
+  assert.equal(next.id, 3);
+  assert.deepEqual((await store.read.notificationsAfter('ann', 0, 10)).map((n) => n.id), [1, 2, 3]);
+});
