@@ -42,7 +42,15 @@ const bill = (r: Row, shares: ShareRow[]): BillRow => ({
 
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(',');
 
-export function queries(db: Db, dialect: 'sqlite' | 'postgres'): Ops {
+/**
+ * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
+ * them on the user's counter row; SQLite runs one writer at a time, so the store can hand out ids itself.
+ */
+export type NotificationIdSource =
+  | { kind: 'counter-row' }
+  | { kind: 'store'; next: (userId: string) => number; forget: (userId: string) => void };
+
+export function queries(db: Db, ids: NotificationIdSource): Ops {
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
     const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
     if (billIds.length === 0) return byBill;
@@ -175,22 +183,23 @@ export function queries(db: Db, dialect: 'sqlite' | 'postgres'): Ops {
     },
 
     async appendNotification(userId, type, createdAt, data) {
-      if (dialect === 'sqlite') {
-        // SQLite runs one writer at a time, so the user's next id is the highest stored id plus one: gapless,
-        // in commit order, and one statement (a search of the primary key) instead of a counter update too.
-        const r = await db.get(
-          `INSERT INTO notifications (user_id, id, type, created_at, read_at, data)
-           SELECT ?, COALESCE(MAX(id), 0) + 1, ?, ?, NULL, ? FROM notifications WHERE user_id = ? RETURNING id`,
-          [userId, type, createdAt, data, userId],
-        );
-        return { userId, id: n(r!.id), type, createdAt, readAt: null, data };
+      let id: number;
+      if (ids.kind === 'store') {
+        id = ids.next(userId);
+      } else {
+        // The UPDATE takes the user's row lock until commit, so concurrent writers for one user get
+        // consecutive ids and commit in id order.
+        const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
+        if (!r) throw new Error(`appendNotification: no user ${userId}`);
+        id = n(r.last_notification_id);
       }
-      // PostgreSQL runs writers side by side: the UPDATE takes the user's row lock until commit, so
-      // concurrent writers for one user get consecutive ids and commit in id order.
-      const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
-      if (!r) throw new Error(`appendNotification: no user ${userId}`);
-      const id = n(r.last_notification_id);
-      await db.run(`INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES (?, ?, ?, ?, NULL, ?)`, [userId, id, type, createdAt, data]);
+      try {
+        await db.run(`INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES (?, ?, ?, ?, NULL, ?)`, [userId, id, type, createdAt, data]);
+      } catch (error) {
+        // No row took the id (an unknown user, say): a caller that goes on must not leave a gap.
+        if (ids.kind === 'store') ids.forget(userId);
+        throw error;
+      }
       return { userId, id, type, createdAt, readAt: null, data };
     },
     async listNotifications(userId, limit, beforeId) {
@@ -204,7 +213,7 @@ export function queries(db: Db, dialect: 'sqlite' | 'postgres'): Ops {
       return rows.map(notification);
     },
     async notificationState(userId) {
-      const r = dialect === 'sqlite'
+      const r = ids.kind === 'store'
         ? await db.get(`SELECT (SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = ?) AS last_notification_id, read_up_to FROM users WHERE id = ?`, [userId, userId])
         : await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
       return r ? { lastId: n(r.last_notification_id), readUpTo: n(r.read_up_to) } : { lastId: 0, readUpTo: 0 };

@@ -44,3 +44,40 @@ test('data committed by a batch survives reopening the file', async (t) => {
   t.after(() => store.close());
   for (let i = 0; i < 25; i++) assert.ok(await store.read.getUser(`u${i}`));
 });
+
+test('one user\'s notification ids stay gapless when jobs of the same batch fail', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-batch-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'db');
+  const at = new Date().toISOString();
+  let store = openSqliteStore(path, { synchronous: 'normal' });
+  await store.transaction((tx) => tx.insertUser({ id: 'u', name: 'U', email: 'u@x.test', passwordHash: 'h', createdAt: at }));
+  // 60 jobs in one turn share batches; every third takes two ids and then fails.
+  const results = await Promise.allSettled(
+    Array.from({ length: 60 }, (_, i) =>
+      store.transaction(async (tx) => {
+        const a = await tx.appendNotification('u', 'group.member_added', at, `{"job":${i}}`);
+        if (i % 3 === 0) {
+          await tx.appendNotification('u', 'group.member_added', at, '{}');
+          throw new Error(`job ${i} fails`);
+        }
+        return a.id;
+      }),
+    ),
+  );
+  const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  assert.deepEqual(ids, Array.from({ length: 40 }, (_, i) => i + 1), 'ids handed out in job order, without a gap');
+  // A row that cannot be stored (no such user) takes no id either.
+  await assert.rejects(store.transaction((tx) => tx.appendNotification('nobody', 'group.member_added', at, '{}')));
+  await store.transaction(async (tx) => {
+    await assert.rejects(tx.appendNotification('nobody', 'group.member_added', at, '{}'));
+    assert.equal((await tx.appendNotification('u', 'group.member_added', at, '{}')).id, 41);
+  });
+  // A new process reads the last id from the table.
+  await store.close();
+  store = openSqliteStore(path, { synchronous: 'normal' });
+  t.after(() => store.close());
+  assert.equal((await store.transaction((tx) => tx.appendNotification('u', 'group.member_added', at, '{}'))).id, 42);
+  assert.deepEqual((await store.read.notificationsAfter('u', 0, 100)).map((n) => n.id), Array.from({ length: 42 }, (_, i) => i + 1));
+  assert.equal((await store.read.notificationState('u')).lastId, 42);
+});

@@ -3,11 +3,13 @@
 // concurrent writers for one user take consecutive ids and commit in id order.
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
-import { queries, type Db } from '../queries.ts';
+import { queries, type Db, type NotificationIdSource } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
 import type { NotificationRow, Ops, Store } from '../store.ts';
 import { ANNOUNCE_SQL, listenBus, notificationPayloads } from './notify-bus.ts';
 
+// Writers run side by side: each takes the user's counter row lock (src/store/queries.ts appendNotification).
+const COUNTER_ROW: NotificationIdSource = { kind: 'counter-row' };
 const INT8 = 20;
 const NUMERIC = 1700;
 
@@ -56,7 +58,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await pool.end();
     throw e;
   }
-  const read = queries(dbOver(pool), 'postgres');
+  const read = queries(dbOver(pool), COUNTER_ROW);
 
   let closed = false;
   return {
@@ -64,7 +66,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     read,
     async transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
       const client = await pool.connect();
-      const ops = queries(dbOver(client), 'postgres');
+      const ops = queries(dbOver(client), COUNTER_ROW);
       const appended: NotificationRow[] = [];
       const tx: Ops = {
         ...ops,

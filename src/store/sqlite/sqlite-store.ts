@@ -8,6 +8,8 @@ import { queries, type Db } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { ReadCache } from './read-cache.ts';
+import { NotificationIds } from './notification-ids.ts';
+import { takeOwnership } from './owner-lock.ts';
 import type { Ops, Store } from '../store.ts';
 
 export type SqliteOptions = {
@@ -25,9 +27,16 @@ const READ_ONLY = new Set<string>([
 
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const conn = new DatabaseSync(path);
-  conn.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
-  migrate(conn);
+  const disown = path === ':memory:' ? () => undefined : takeOwnership(path);
+  let conn: DatabaseSync;
+  try {
+    conn = new DatabaseSync(path);
+    conn.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
+    migrate(conn);
+  } catch (error) {
+    disown();
+    throw error;
+  }
   let closed = false;
   // Checkpoints run in a worker (./checkpointer.ts); if it fails, SQLite's own auto-checkpoint comes back.
   let checkpointer: Checkpointer | undefined;
@@ -61,7 +70,9 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
     run: async (sql, params) => Number(prepare(sql).run(...(params as SqlValue[])).changes),
   };
   const cache = new ReadCache();
-  const ops = cache.wrap(queries(db, 'sqlite'));
+  const lastNotification = conn.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM notifications WHERE user_id = ?');
+  const notificationIds = new NotificationIds((userId) => Number((lastNotification.get(userId) as { id: number }).id));
+  const ops = cache.wrap(queries(db, { kind: 'store', next: (userId) => notificationIds.next(userId), forget: (userId) => notificationIds.forget(userId) }));
 
   // Group commit: jobs that queue up while a batch runs are executed together in one SQLite transaction,
   // each inside its own SAVEPOINT, so a failing job rolls back alone while the batch pays for one COMMIT
@@ -116,15 +127,18 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       }
       savepoint.run();
       const mark = cache.mark();
+      const idMark = notificationIds.mark();
       const o = await attempt(job.work);
       if (o.ok) {
         release.run();
       } else if (conn.isTransaction) {
         cache.discardSince(mark);
+        notificationIds.forgetSince(idMark);
         rollbackTo.run();
         release.run();
       } else {
         cache.abort();
+        notificationIds.forgetSince(0);
         // SQLite rolled the whole transaction back by itself (e.g. disk full): every earlier job of this
         // batch lost its changes too, so none of them may report success. Start over for the rest.
         outcomes.forEach((prev, i) => {
@@ -138,10 +152,12 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       conn.exec('COMMIT');
     } catch (error) {
       cache.abort();
+      notificationIds.forgetSince(0);
       if (conn.isTransaction) conn.exec('ROLLBACK');
       return batch.map(() => ({ ok: false, error }));
     }
     cache.commit();
+    notificationIds.settle();
     return outcomes;
   }
 
@@ -198,6 +214,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       await checkpointer?.stop();
       conn.exec('PRAGMA optimize');
       conn.close();
+      disown();
     },
   };
 }
