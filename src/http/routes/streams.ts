@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { AppError, invalid } from '../../domain/errors.ts';
 import { sseConnection, sseOpening, type SseSink } from '../../notify/sse.ts';
 import { detachFromHttp } from '../../notify/detach.ts';
@@ -29,6 +30,9 @@ function endOnEof(this: Socket) {
 }
 function destroyOnError(this: Socket) {
   this.destroy();
+}
+function terminateOnError(this: WebSocket) {
+  this.terminate();
 }
 
 export function streamRoutes(app: App, { hub, auth }: RouteContext) {
@@ -80,11 +84,18 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
     },
     wsHandler: (socket: WebSocket, request) => {
       const resumeFrom = lastEventId(request);
+      // After the handshake nothing of the HTTP request may stay alive per stream: @fastify/websocket's
+      // error listener closes over the Fastify request and reply, and the upgrade's ServerResponse stays
+      // attached to the socket (with the request behind it). A shared listener replaces the first; the
+      // response lets go of the socket (as Node does when a response finishes).
+      socket.removeAllListeners('error');
+      socket.on('error', terminateOnError);
+      const upgrade = (request.raw.socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (upgrade?.socket && typeof upgrade.detachSocket === 'function') upgrade.detachSocket(upgrade.socket);
       // Notifications flow one way; anything the client sends is ignored (actions go over HTTP).
-      socket.on('message', () => undefined);
+      socket.on('message', ignore);
       const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);
-      socket.on('close', unsubscribe);
-      socket.on('error', unsubscribe);
+      socket.once('close', unsubscribe);
       ready.catch((err: unknown) => app.log.warn({ err }, 'stream replay failed'));
     },
   });
