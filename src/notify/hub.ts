@@ -28,8 +28,8 @@ type Subscriber = {
   /** Set when a resync is asked for while a sync runs: its query may predate what we must catch. */
   syncAgain: boolean;
   closed: boolean;
-  /** Live rows that arrived while syncing from the store. */
-  pending: Delivery[];
+  /** Live rows that arrived while syncing from the store (null, not an empty array, for the idle many). */
+  pending: Delivery[] | null;
 };
 
 /** A notification ready to write: the JSON is built once, however many tabs receive it. */
@@ -86,7 +86,7 @@ export function createHub(options: HubOptions) {
   function remove(sub: Subscriber, reason: CloseReason | undefined) {
     if (sub.closed) return;
     sub.closed = true;
-    sub.pending = [];
+    sub.pending = null;
     const list = byUser.get(sub.userId);
     if (list) {
       const i = list.indexOf(sub);
@@ -105,6 +105,11 @@ export function createHub(options: HubOptions) {
       heartbeatRound = [];
       heartbeatTick = 0;
     }
+  }
+
+  /** Made apart from subscribe, so the closure a stream keeps holds the subscriber alone, not subscribe's scope. */
+  function unsubscriber(sub: Subscriber) {
+    return () => remove(sub, 'client');
   }
 
   /** A reader that stopped reading is closed before its queue grows without bound; it resumes by id. */
@@ -152,21 +157,21 @@ export function createHub(options: HubOptions) {
           if (sub.conn.bufferedBytes() > options.streamQueueBytes / 2 && !(await drained(sub))) return;
         }
         if (rows.length === REPLAY_BATCH) continue;
-        const pending = sub.pending.sort((a, b) => a.row.id - b.row.id);
-        sub.pending = [];
+        const pending = sub.pending?.sort((a, b) => a.row.id - b.row.id) ?? [];
+        sub.pending = null;
         let gap = false;
         for (const d of pending) {
           if (d.row.id <= sub.lastId) continue;
           if (d.row.id !== sub.lastId + 1) {
             gap = true;
-            sub.pending.push(d);
+            (sub.pending ??= []).push(d);
             continue;
           }
           write(sub, d, true);
         }
         if (!checkQueue(sub)) return;
         // A gap here means a row committed after our query: go back for it (it is in the store by now).
-        if (!gap && sub.pending.length === 0 && !sub.syncAgain) return;
+        if (!gap && sub.pending === null && !sub.syncAgain) return;
         sub.syncAgain = false;
       }
     } finally {
@@ -177,7 +182,7 @@ export function createHub(options: HubOptions) {
   function deliver(sub: Subscriber, d: Delivery) {
     if (sub.closed) return;
     if (sub.syncing) {
-      sub.pending.push(d);
+      (sub.pending ??= []).push(d);
       return;
     }
     if (d.row.id <= sub.lastId) return;
@@ -186,7 +191,7 @@ export function createHub(options: HubOptions) {
       checkQueue(sub);
       return;
     }
-    sub.pending.push(d);
+    (sub.pending ??= []).push(d);
     void sync(sub).catch(() => remove(sub, 'slow'));
   }
 
@@ -196,7 +201,7 @@ export function createHub(options: HubOptions) {
      * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
      */
     subscribe(userId: string, conn: Connection, lastEventId: number | undefined): { unsubscribe: () => void; ready: Promise<void> } {
-      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, syncAgain: false, closed: false, pending: [] };
+      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, syncAgain: false, closed: false, pending: null };
       const list = byUser.get(userId);
       if (list) {
         // The oldest goes first, and is told not to come back, so two clients cannot evict each other forever.
@@ -225,7 +230,7 @@ export function createHub(options: HubOptions) {
         remove(sub, 'slow');
         throw e;
       });
-      return { unsubscribe: () => remove(sub, 'client'), ready };
+      return { unsubscribe: unsubscriber(sub), ready };
     },
 
     /** Called after commit with what the transaction wrote. */

@@ -67,7 +67,8 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
       sink = reply.raw as unknown as SseSink;
     }
     const { unsubscribe, ready } = hub.subscribe(user.id, sseConnection(sink), resumeFrom);
-    (sink === socket ? socket : reply.raw).once('close', unsubscribe);
+    // `on`, not `once`: 'close' comes once anyway, and once's wrapper would be kept per stream.
+    (sink === socket ? socket : reply.raw).on('close', unsubscribe);
     ready.catch((err: unknown) => log.warn({ err }, 'stream replay failed'));
   });
 
@@ -95,7 +96,7 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
       // Notifications flow one way; anything the client sends is ignored (actions go over HTTP).
       socket.on('message', ignore);
       const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);
-      socket.once('close', unsubscribe);
+      socket.on('close', unsubscribe);
       ready.catch((err: unknown) => app.log.warn({ err }, 'stream replay failed'));
     },
   });
