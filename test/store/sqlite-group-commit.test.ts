@@ -1,7 +1,7 @@
 // Group commit on SQLite: concurrent transactions share one COMMIT, yet each one stands or falls alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -80,4 +80,45 @@ test('one user\'s notification ids stay gapless when jobs of the same batch fail
   assert.equal((await store.transaction((tx) => tx.appendNotification('u', 'group.member_added', at, '{}'))).id, 42);
   assert.deepEqual((await store.read.notificationsAfter('u', 0, 100)).map((n) => n.id), Array.from({ length: 42 }, (_, i) => i + 1));
   assert.equal((await store.read.notificationState('u')).lastId, 42);
+});
+
+/** Four writers committing back to back (20,000 rows or 2 s); returns rows written and the WAL's peak size. */
+async function sustainedWrites(path: string, options: Parameters<typeof openSqliteStore>[1]) {
+  const store = openSqliteStore(path, options);
+  const at = new Date().toISOString();
+  await store.transaction((tx) => tx.insertUser({ id: 'u', name: 'U', email: 'u@x.test', passwordHash: 'h', createdAt: at }));
+  const data = JSON.stringify({ pad: 'x'.repeat(3000) }); // about one 4 KB frame a row
+  let written = 0;
+  let peak = 0;
+  const until = performance.now() + 2000;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (performance.now() < until && written < 20_000) {
+        await store.transaction((tx) => tx.appendNotification('u', 'group.member_added', at, data));
+        written++;
+        if (written % 25 === 0) peak = Math.max(peak, statSync(`${path}-wal`).size);
+      }
+    }),
+  );
+  await store.close();
+  return { written, peak };
+}
+
+test('under sustained writes the WAL stays bounded: the checkpointer holds the writer for a full checkpoint', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chipin-wal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Without a bound (the checkpointer's PASSIVE runs alone), a checkpoint never finishes between two
+  // commits and the log only grows: the same load shows what the bound prevents.
+  const unbounded = await sustainedWrites(join(dir, 'unbounded'), { synchronous: 'normal', checkpoint: { everyMs: 20, limitFrames: Infinity } });
+  const holds: number[] = [];
+  const path = join(dir, 'bounded');
+  const bounded = await sustainedWrites(path, { synchronous: 'normal', checkpoint: { everyMs: 20, limitFrames: 64 }, onCheckpointHold: (ms) => holds.push(ms) });
+  t.diagnostic(`unbounded: ${unbounded.written} rows, WAL peak ${unbounded.peak} B; bounded: ${bounded.written} rows, peak ${bounded.peak} B, ${holds.length} holds, longest ${Math.max(...holds).toFixed(1)} ms`);
+  assert.ok(holds.length > 0, 'the writer was held at least once');
+  assert.ok(unbounded.peak > (unbounded.written * 4096) / 2, 'the unbounded log kept most of what was written');
+  assert.ok(bounded.peak * 3 < unbounded.peak, `the bounded log peaked at ${bounded.peak} B after ${bounded.written} rows`);
+  assert.ok(Math.max(...holds) < 2000, 'a hold never outlasts its guard');
+  const store = openSqliteStore(path, { synchronous: 'normal' });
+  t.after(() => store.close());
+  assert.equal((await store.read.notificationState('u')).lastId, bounded.written, 'every committed row is there after reopening');
 });

@@ -15,6 +15,10 @@ import type { Ops, Store } from '../store.ts';
 export type SqliteOptions = {
   /** 'normal' survives a process crash (WAL); 'full' also survives power loss, at one fsync per commit. */
   synchronous: 'normal' | 'full';
+  /** Called with how long the writer was held for a checkpoint that bounds the WAL (see ./checkpointer.ts). */
+  onCheckpointHold?: (ms: number) => void;
+  /** The checkpointer's period and WAL bound (./checkpointer.ts has the defaults). */
+  checkpoint?: { everyMs?: number; limitFrames?: number };
 };
 
 type SqlValue = null | number | bigint | string;
@@ -42,9 +46,15 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   let checkpointer: Checkpointer | undefined;
   if (path !== ':memory:') {
     conn.exec('PRAGMA wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(path, () => {
-      if (!closed) conn.exec('PRAGMA wal_autocheckpoint = 1000');
-    });
+    // When the log starts over, the file is cut back to this size (it would otherwise keep its peak size).
+    conn.exec('PRAGMA journal_size_limit = 67108864');
+    checkpointer = startCheckpointer(
+      path,
+      () => {
+        if (!closed) conn.exec('PRAGMA wal_autocheckpoint = 1000');
+      },
+      { ...options.checkpoint, holdWriter, onHeld: options.onCheckpointHold },
+    );
   }
   // One process owns this file, so a key still pending at start-up belongs to a request that died with the
   // previous process (a crash mid-request): free it, or a client's retry would get 409 "in flight" until
@@ -83,6 +93,21 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const MAX_BATCH = 128;
   let queue: Job[] = [];
   let draining = false;
+  /** The batch running now, if any. */
+  let running: Promise<unknown> | undefined;
+  /** Set while the checkpointer copies the whole WAL back: no batch starts until it resolves. */
+  let hold: Promise<void> | undefined;
+
+  function holdWriter(): Promise<() => void> {
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => {
+      release = () => {
+        hold = undefined;
+        resolve();
+      };
+    });
+    return (running ?? Promise.resolve()).then(() => release, () => release);
+  }
 
   function submit<T>(work: () => Promise<T>, write: boolean): Promise<T> {
     if (closed) return Promise.reject(new Error('the store is closed'));
@@ -99,9 +124,12 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
 
   async function drain() {
     while (queue.length > 0) {
+      if (hold) await hold;
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(MAX_BATCH);
-      const outcomes = await runBatch(batch);
+      running = runBatch(batch);
+      const outcomes = (await running) as Outcome[];
+      running = undefined;
       batch.forEach((job, i) => {
         const o = outcomes[i];
         if (o.ok) job.resolve(o.value);
