@@ -66,11 +66,11 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
     await tx.insertBill(row);
     const bill = presentBill(row);
     const data = notificationData(bill, group, actor);
-    // Rows are locked in user-id order, so two bills naming the same people in another order cannot deadlock.
-    for (const r of byUserId(receivers)) {
-      await tx.addDebt(group.id, r.userId, actor.id, r.amount);
-      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.created', createdAt, data(r.amount)));
-    }
+    // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
+    // people in another order cannot deadlock.
+    const sorted = byUserId(receivers);
+    await tx.addDebts(group.id, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
+    outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
     outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
     await within?.(tx, bill);
     return bill;
@@ -112,10 +112,9 @@ export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Pr
     await tx.markBillDeleted(row.id, at);
     const group = (await tx.getGroup(row.groupId))!;
     const data = notificationData(presentBill(row), group, actor);
-    for (const r of byUserId(receivers)) {
-      await tx.addDebt(row.groupId, r.userId, row.ownerId, -r.amount);
-      outbox.notifications.push(await tx.appendNotification(r.userId, 'bill.cancelled', at, data(r.amount)));
-    }
+    const sorted = byUserId(receivers);
+    await tx.addDebts(row.groupId, sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })));
+    outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })))));
     await refreshGroup(tx, outbox, row.groupId);
   });
   deps.publish(outbox);

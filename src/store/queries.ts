@@ -1,7 +1,7 @@
 // Every query Chipin makes, written once in SQL that SQLite and PostgreSQL both run.
 // Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
 // (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
-import type { BillRow, DebtRow, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, ShareRow, UserRow, UserWithPassword } from './store.ts';
+import type { BillRow, DebtChange, DebtRow, NewNotification, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, ShareRow, UserRow, UserWithPassword } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +41,25 @@ const bill = (r: Row, shares: ShareRow[]): BillRow => ({
 });
 
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(',');
+/**
+ * A multi-row statement for `count` rows, built once per count: the same string object comes back each
+ * time, so the driver's statement cache finds it without hashing a new string per call.
+ */
+function multiRow(build: (count: number) => string): (count: number) => string {
+  const built: string[] = [];
+  return (count) => (built[count] ??= build(count));
+}
+const tuples = (count: number, row: string) => Array.from({ length: count }, () => row).join(', ');
+const INSERT_DEBTS = multiRow(
+  (count) => `INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount) VALUES ${tuples(count, '(?, ?, ?, ?)')}
+   ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`,
+);
+const INSERT_NOTIFICATIONS = multiRow(
+  (count) => `INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES ${tuples(count, '(?, ?, ?, ?, NULL, ?)')}`,
+);
+const INSERT_SHARES = multiRow(
+  (count) => `INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at) VALUES ${tuples(count, '(?, ?, ?, ?, ?)')}`,
+);
 
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
@@ -50,7 +69,7 @@ export type NotificationIdSource =
   | { kind: 'counter-row' }
   | { kind: 'store'; next: (userId: string) => number; forget: (userId: string) => void };
 
-export function queries(db: Db, ids: NotificationIdSource): Ops {
+export function queries(db: Db, source: NotificationIdSource): Ops {
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
     const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
     if (billIds.length === 0) return byBill;
@@ -60,6 +79,47 @@ export function queries(db: Db, ids: NotificationIdSource): Ops {
     );
     for (const r of rows) byBill.get(s(r.bill_id))!.push(share(r));
     return byBill;
+  }
+
+  async function addDebts(groupId: string, entries: DebtChange[]) {
+    // One row per pair: an upsert may not touch the same row twice in one statement (PostgreSQL refuses).
+    const byPair = new Map<string, DebtChange>();
+    for (const e of entries) {
+      const key = `${e.debtorId}\n${e.creditorId}`;
+      const seen = byPair.get(key);
+      if (seen) seen.delta += e.delta;
+      else byPair.set(key, { ...e });
+    }
+    if (byPair.size === 0) return;
+    const params: unknown[] = [];
+    for (const e of byPair.values()) params.push(groupId, e.debtorId, e.creditorId, e.delta);
+    await db.run(INSERT_DEBTS(byPair.size), params);
+  }
+
+  async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
+    if (items.length === 0) return [];
+    const ids: number[] = [];
+    for (const { userId } of items) {
+      if (source.kind === 'store') {
+        ids.push(source.next(userId));
+      } else {
+        // The UPDATE takes the user's row lock until commit, so concurrent writers for one user get
+        // consecutive ids and commit in id order.
+        const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
+        if (!r) throw new Error(`appendNotification: no user ${userId}`);
+        ids.push(n(r.last_notification_id));
+      }
+    }
+    const params: unknown[] = [];
+    items.forEach((it, i) => params.push(it.userId, ids[i], it.type, it.createdAt, it.data));
+    try {
+      await db.run(INSERT_NOTIFICATIONS(items.length), params);
+    } catch (error) {
+      // No row took its id (an unknown user, say): a caller that goes on must not leave a gap.
+      if (source.kind === 'store') for (const { userId } of items) source.forget(userId);
+      throw error;
+    }
+    return items.map((it, i): NotificationRow => ({ userId: it.userId, id: ids[i], type: it.type, createdAt: it.createdAt, readAt: null, data: it.data }));
   }
 
   return {
@@ -144,10 +204,7 @@ export function queries(db: Db, ids: NotificationIdSource): Ops {
       );
       const params: unknown[] = [];
       b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
-      await db.run(
-        `INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at) VALUES ${b.shares.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        params,
-      );
+      await db.run(INSERT_SHARES(b.shares.length), params);
     },
     async getBill(billId) {
       const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);
@@ -168,12 +225,9 @@ export function queries(db: Db, ids: NotificationIdSource): Ops {
       return (await db.run(`UPDATE bills SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, [deletedAt, billId])) === 1;
     },
     async addDebt(groupId, debtorId, creditorId, delta) {
-      await db.run(
-        `INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount) VALUES (?, ?, ?, ?)
-         ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`,
-        [groupId, debtorId, creditorId, delta],
-      );
+      await addDebts(groupId, [{ debtorId, creditorId, delta }]);
     },
+    addDebts,
     async listDebts(groupId) {
       const rows = await db.all(
         `SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND amount <> 0 ORDER BY debtor_id, creditor_id`,
@@ -183,25 +237,9 @@ export function queries(db: Db, ids: NotificationIdSource): Ops {
     },
 
     async appendNotification(userId, type, createdAt, data) {
-      let id: number;
-      if (ids.kind === 'store') {
-        id = ids.next(userId);
-      } else {
-        // The UPDATE takes the user's row lock until commit, so concurrent writers for one user get
-        // consecutive ids and commit in id order.
-        const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
-        if (!r) throw new Error(`appendNotification: no user ${userId}`);
-        id = n(r.last_notification_id);
-      }
-      try {
-        await db.run(`INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES (?, ?, ?, ?, NULL, ?)`, [userId, id, type, createdAt, data]);
-      } catch (error) {
-        // No row took the id (an unknown user, say): a caller that goes on must not leave a gap.
-        if (ids.kind === 'store') ids.forget(userId);
-        throw error;
-      }
-      return { userId, id, type, createdAt, readAt: null, data };
+      return (await appendNotifications([{ userId, type, createdAt, data }]))[0];
     },
+    appendNotifications,
     async listNotifications(userId, limit, beforeId) {
       const rows = beforeId === undefined
         ? await db.all(`SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [userId, limit])
@@ -213,7 +251,7 @@ export function queries(db: Db, ids: NotificationIdSource): Ops {
       return rows.map(notification);
     },
     async notificationState(userId) {
-      const r = ids.kind === 'store'
+      const r = source.kind === 'store'
         ? await db.get(`SELECT (SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = ?) AS last_notification_id, read_up_to FROM users WHERE id = ?`, [userId, userId])
         : await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
       return r ? { lastId: n(r.last_notification_id), readUpTo: n(r.read_up_to) } : { lastId: 0, readUpTo: 0 };

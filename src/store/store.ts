@@ -34,6 +34,8 @@ export type Outbox = {
 };
 
 export type DebtRow = { debtorId: string; creditorId: string; amount: number };
+export type DebtChange = { debtorId: string; creditorId: string; delta: number };
+export type NewNotification = { userId: string; type: string; createdAt: string; data: string };
 export type IdempotencyRow = {
   requestHash: string;
   state: 'pending' | 'done';
@@ -69,10 +71,14 @@ export interface Ops {
   markSharePaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
   markBillDeleted(billId: string, deletedAt: string): Promise<boolean>;
   addDebt(groupId: string, debtorId: string, creditorId: string, delta: number): Promise<void>;
+  /** Several pairs in one statement, in the order given (sorted by the caller, so writers lock rows in one order). */
+  addDebts(groupId: string, entries: DebtChange[]): Promise<void>;
   listDebts(groupId: string): Promise<DebtRow[]>;
 
   /** Stores the user's next notification: ids per user are gapless and increase in commit order. */
   appendNotification(userId: string, type: string, createdAt: string, data: string): Promise<NotificationRow>;
+  /** Several at once (one statement where the driver allows), returned in the order given. */
+  appendNotifications(items: NewNotification[]): Promise<NotificationRow[]>;
   /** Newest first; `beforeId` exclusive. */
   listNotifications(userId: string, limit: number, beforeId: number | undefined): Promise<NotificationRow[]>;
   /** Oldest first, ids greater than `afterId`. */

@@ -225,6 +225,42 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
+    test('debts: addDebts writes several pairs in one call, a pair named twice adding up', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
+      await store.read.addDebt(g.id, b.id, a.id, 100);
+      await store.transaction((tx) =>
+        tx.addDebts(g.id, [
+          { debtorId: b.id, creditorId: a.id, delta: 1000 },
+          { debtorId: c.id, creditorId: a.id, delta: 500 },
+          { debtorId: b.id, creditorId: a.id, delta: 1 },
+        ]),
+      );
+      await store.transaction((tx) => tx.addDebts(g.id, []));
+      const expected = [
+        { debtorId: b.id, creditorId: a.id, amount: 1101 },
+        { debtorId: c.id, creditorId: a.id, amount: 500 },
+      ].sort((x, y) => (x.debtorId < y.debtorId ? -1 : 1));
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+    });
+
+    test('notifications: appendNotifications takes each user\'s next ids in the order given; a failure takes none', async () => {
+      const [a, b] = await users(2);
+      await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(1), '{}'));
+      const rows = await store.transaction((tx) =>
+        tx.appendNotifications([
+          { userId: b.id, type: 'bill.created', createdAt: iso(2), data: '{"k":1}' },
+          { userId: a.id, type: 'bill.created', createdAt: iso(2), data: '{"k":2}' },
+          { userId: a.id, type: 'bill.paid', createdAt: iso(3), data: '{"k":3}' },
+        ]),
+      );
+      assert.deepEqual(rows.map((r) => [r.userId, r.id, r.type, r.data]), [[b.id, 1, 'bill.created', '{"k":1}'], [a.id, 2, 'bill.created', '{"k":2}'], [a.id, 3, 'bill.paid', '{"k":3}']]);
+      assert.deepEqual(await store.read.notificationsAfter(a.id, 1, 10), rows.slice(1));
+      assert.deepEqual(await store.transaction((tx) => tx.appendNotifications([])), []);
+      await assert.rejects(store.transaction((tx) => tx.appendNotifications([{ userId: a.id, type: 't', createdAt: iso(4), data: '{}' }, { userId: 'nobody', type: 't', createdAt: iso(4), data: '{}' }])));
+      assert.equal((await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(5), '{}'))).id, 4, 'the failed call left no gap');
+    });
+
     test('notifications: gapless ids per user, replay after an id, newest-first pages, read state', async () => {
       const [a, b] = await users(2);
       const appended: NotificationRow[] = [];

@@ -75,6 +75,11 @@ export async function openPostgresStore(url: string): Promise<Store> {
           appended.push(row);
           return row;
         },
+        async appendNotifications(items) {
+          const rows = await ops.appendNotifications(items);
+          appended.push(...rows);
+          return rows;
+        },
       };
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
       let broken: Error | undefined;

@@ -93,6 +93,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const MAX_BATCH = 128;
   let queue: Job[] = [];
   let draining = false;
+  let lastBatch = 0;
   /** The batch running now, if any. */
   let running: Promise<unknown> | undefined;
   /** Set while the checkpointer copies the whole WAL back: no batch starts until it resolves. */
@@ -117,7 +118,8 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       // job first, so they share one batch (started at once, the first job would always commit alone).
       if (!draining) {
         draining = true;
-        setImmediate(drain);
+        if (lastBatch >= 2) setImmediate(() => setImmediate(drain));
+        else setImmediate(drain);
       }
     });
   }
@@ -127,6 +129,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       if (hold) await hold;
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(MAX_BATCH);
+      lastBatch = batch.length;
       running = runBatch(batch);
       const outcomes = (await running) as Outcome[];
       running = undefined;
