@@ -2,7 +2,7 @@
 // same request returns the first response again and changes nothing; a different request is 422; a
 // duplicate while the first is in flight is 409. The response is recorded in the command's own
 // transaction, so "bill created" and "response recorded" commit together.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { Ops } from '../store/store.ts';
 import type { Deps } from './deps.ts';
@@ -24,8 +24,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export const requestHash = (method: string, path: string, body: unknown) =>
-  createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+export const requestHash = (method: string, path: string, body: unknown) => hash('sha256', `${method} ${path}\n${canonicalJson(body ?? null)}`, 'hex');
 
 export type Record_ = (tx: Ops, body: unknown) => Promise<void>;
 export type Replayable = { status: number; body: unknown; replayed: boolean };

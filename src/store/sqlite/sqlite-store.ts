@@ -118,7 +118,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       // job first, so they share one batch (started at once, the first job would always commit alone).
       if (!draining) {
         draining = true;
-        if (lastBatch >= 2) setImmediate(() => setImmediate(drain));
+        if (lastBatch >= 4) setImmediate(() => setImmediate(drain));
         else setImmediate(drain);
       }
     });
