@@ -120,7 +120,7 @@ test('the cache holds at most its limit per kind, dropping the oldest entry', as
   assert.equal(cache.group('c')?.id, 'c');
 });
 
-test('migration 0002 keeps every row of a database made by 0001', async (t) => {
+test('migrations 0002 and 0003 keep every row of a database made by 0001, references intact', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'chipin-migrate-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'db');
@@ -144,6 +144,10 @@ test('migration 0002 keeps every row of a database made by 0001', async (t) => {
 
   const store = openSqliteStore(path, { synchronous: 'normal' });
   t.after(() => store.close());
+  const check = new DatabaseSync(path, { readOnly: true });
+  assert.deepEqual(check.prepare('PRAGMA foreign_key_check').all(), [], 'every reference still points at a row');
+  assert.deepEqual(check.prepare(`SELECT version FROM schema_migrations ORDER BY version`).all().map((r) => r.version), loadMigrations('sqlite').map((m) => m.version));
+  check.close();
   assert.equal((await store.read.sessionUser('tok', at))?.id, 'ann');
   assert.deepEqual(ids(await store.read.listMembers('g')), ['ann', 'bob']);
   const bill = await store.read.getBill('b1');

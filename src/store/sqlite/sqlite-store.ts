@@ -253,16 +253,27 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
 function migrate(conn: DatabaseSync) {
   conn.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const applied = new Set((conn.prepare('SELECT version FROM schema_migrations').all() as { version: string }[]).map((r) => r.version));
-  for (const m of loadMigrations('sqlite')) {
-    if (applied.has(m.version)) continue;
-    conn.exec('BEGIN IMMEDIATE');
-    try {
-      conn.exec(m.sql);
-      conn.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
-      conn.exec('COMMIT');
-    } catch (e) {
-      conn.exec('ROLLBACK');
-      throw e;
+  const pending = loadMigrations('sqlite').filter((m) => !applied.has(m.version));
+  if (pending.length === 0) return;
+  // A migration may rebuild a table other tables refer to: SQLite's procedure turns foreign keys off
+  // (outside the transaction, where the pragma takes effect), rebuilds, then checks every reference
+  // before committing (https://www.sqlite.org/lang_altertable.html#otheralter).
+  conn.exec('PRAGMA foreign_keys = OFF');
+  try {
+    for (const m of pending) {
+      conn.exec('BEGIN IMMEDIATE');
+      try {
+        conn.exec(m.sql);
+        const broken = conn.prepare('PRAGMA foreign_key_check').all();
+        if (broken.length > 0) throw new Error(`migration ${m.version} leaves ${broken.length} broken references, e.g. ${JSON.stringify(broken[0])}`);
+        conn.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+        conn.exec('COMMIT');
+      } catch (e) {
+        conn.exec('ROLLBACK');
+        throw e;
+      }
     }
+  } finally {
+    conn.exec('PRAGMA foreign_keys = ON');
   }
 }
