@@ -71,9 +71,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
 
   await app.register(cookie);
+  // One onRequest hook, callback style, for what every request needs first: the security headers, then
+  // the Origin check (a hook per concern and a promise per hook showed up in the POST /bills profile).
   const security = securityHeaders(config);
-  app.addHook('onRequest', async (_request, reply) => {
+  const foreignOrigin = originGuard(config);
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
+    done(foreignOrigin(request));
   });
   await app.register(rateLimit, { global: false });
   await app.register(websocket, { options: { maxPayload: 4096 } });
@@ -92,7 +96,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
-  app.addHook('onRequest', originGuard(config));
 
   const auth = authGuard(ctx.deps, config);
   const limits = rateLimits(app, config);

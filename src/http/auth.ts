@@ -35,14 +35,15 @@ function bearer(request: FastifyRequest): string | undefined {
   return m[1];
 }
 
-/** Global onRequest hook: a state-changing request carrying a foreign Origin is refused before any work. */
+/** For the global onRequest hook: a state-changing request carrying a foreign Origin is refused before any work. */
 export function originGuard(config: Config) {
-  return async (request: FastifyRequest) => {
-    if (SAFE_METHODS.has(request.method)) return;
+  return (request: FastifyRequest): AppError | undefined => {
+    if (SAFE_METHODS.has(request.method)) return undefined;
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== ownOrigin(config, request)) {
-      throw new AppError('cross_origin', `Requests from ${origin} may not change anything here`);
+      return new AppError('cross_origin', `Requests from ${origin} may not change anything here`);
     }
+    return undefined;
   };
 }
 
