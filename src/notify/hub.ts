@@ -55,9 +55,6 @@ export function createHub(options: HubOptions) {
   let heartbeatTick = 0;
   let slices = MIN_SLICES;
   let timer: NodeJS.Timeout | undefined;
-  // Label children bound once: resolving labels per call costs more than the write it counts.
-  const delivered = { sse: metrics.delivered.labels('sse'), ws: metrics.delivered.labels('ws') };
-  const replayed = { sse: metrics.replayed.labels('sse'), ws: metrics.replayed.labels('ws') };
 
   /** One timer for the whole hub, re-armed each tick (the tick length follows the number of streams). */
   function ensureTimer() {
@@ -123,10 +120,10 @@ export function createHub(options: HubOptions) {
     sub.conn.sendNotification(d.row.id, d.row.type, d.json);
     sub.lastId = d.row.id;
     if (live) {
-      delivered[sub.conn.transport].inc();
+      metrics.delivered[sub.conn.transport]++;
       metrics.lag.observe((performance.now() - d.publishedAt) / 1000);
     } else {
-      replayed[sub.conn.transport].inc();
+      metrics.replayed[sub.conn.transport]++;
     }
   }
 
@@ -240,7 +237,9 @@ export function createHub(options: HubOptions) {
         const subs = byUser.get(row.userId);
         if (!subs) continue;
         const d: Delivery = { row, json: notificationJson(row), publishedAt };
-        for (const sub of [...subs]) deliver(sub, d);
+        // A copy only when a delivery could change the list under us (a slow reader removed mid-loop).
+        if (subs.length === 1) deliver(subs[0], d);
+        else for (const sub of [...subs]) deliver(sub, d);
       }
       for (const { groupId, memberIds } of outbox.groupUpdates) {
         for (const userId of memberIds) {

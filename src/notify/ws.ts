@@ -4,53 +4,70 @@ import type { WebSocket } from 'ws';
 import { WS_CLOSE, type GroupUpdated, type Reset } from '../contract/events.ts';
 import type { CloseReason, Connection } from './connection.ts';
 
+/** A class, as SseConnection: methods on a prototype, not five closures and their context per stream. */
+class WsConnection implements Connection {
+  readonly transport = 'ws' as const;
+  readonly #socket: WebSocket;
+  #missed = 0;
+  #closed = false;
+
+  constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.on('pong', this.#pong);
+  }
+
+  readonly #pong = () => {
+    this.#missed = 0;
+  };
+
+  #send(text: string) {
+    if (!this.#closed && this.#socket.readyState === this.#socket.OPEN) this.#socket.send(text);
+  }
+
+  sendNotification(_id: number, _type: string, json: string) {
+    this.#send(json);
+  }
+
+  sendControl(message: GroupUpdated | Reset) {
+    this.#send(JSON.stringify(message));
+  }
+
+  heartbeat() {
+    if (this.#closed || this.#socket.readyState !== this.#socket.OPEN) return false;
+    if (this.#missed >= 2) return false;
+    this.#missed++;
+    this.#socket.ping();
+    return true;
+  }
+
+  bufferedBytes() {
+    return this.#socket.bufferedAmount;
+  }
+
+  close(reason: CloseReason) {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    switch (reason) {
+      case 'evicted':
+        socket.close(WS_CLOSE.evicted, 'evicted: too many streams');
+        break;
+      case 'shutdown':
+        socket.close(WS_CLOSE.shutdown, 'server restarting');
+        break;
+      case 'slow':
+        socket.close(WS_CLOSE.slowConsumer, 'slow consumer');
+        // A reader that stopped reading will not read the close frame either.
+        setTimeout(() => socket.terminate(), 1000).unref();
+        break;
+      case 'heartbeat':
+      case 'client':
+        socket.terminate();
+        break;
+    }
+  }
+}
+
 export function wsConnection(socket: WebSocket): Connection {
-  let missed = 0;
-  let closed = false;
-  socket.on('pong', () => {
-    missed = 0;
-  });
-  const send = (text: string) => {
-    if (!closed && socket.readyState === socket.OPEN) socket.send(text);
-  };
-  return {
-    transport: 'ws',
-    sendNotification(_id, _type, json) {
-      send(json);
-    },
-    sendControl(message: GroupUpdated | Reset) {
-      send(JSON.stringify(message));
-    },
-    heartbeat() {
-      if (closed || socket.readyState !== socket.OPEN) return false;
-      if (missed >= 2) return false;
-      missed++;
-      socket.ping();
-      return true;
-    },
-    bufferedBytes() {
-      return socket.bufferedAmount;
-    },
-    close(reason: CloseReason) {
-      if (closed) return;
-      closed = true;
-      switch (reason) {
-        case 'evicted':
-          socket.close(WS_CLOSE.evicted, 'evicted: too many streams');
-          break;
-        case 'shutdown':
-          socket.close(WS_CLOSE.shutdown, 'server restarting');
-          break;
-        case 'slow':
-          socket.close(WS_CLOSE.slowConsumer, 'slow consumer');
-          // A reader that stopped reading will not read the close frame either.
-          setTimeout(() => socket.terminate(), 1000).unref();
-          break;
-        case 'heartbeat':
-        case 'client':
-          socket.terminate();
-          break;
-      }
-    },
-  };
+  return new WsConnection(socket);
 }
