@@ -86,7 +86,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
 
   // Group commit: jobs that queue up while a batch runs are executed together in one SQLite transaction,
   // each inside its own SAVEPOINT, so a failing job rolls back alone while the batch pays for one COMMIT
-  // (the WAL append and, now and then, the checkpoint). Every job, reads included, settles only after the
+  // (the WAL append; checkpoints run in ./checkpointer.ts). Every job, reads included, settles only after the
   // COMMIT, so nothing uncommitted is ever answered or published.
   type Job = { work: () => Promise<unknown>; write: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -118,6 +118,8 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       // job first, so they share one batch (started at once, the first job would always commit alone).
       if (!draining) {
         draining = true;
+        // Under load (the last batch had company) wait one turn more: the requests whose responses the
+        // last batch just sent come back in it, and one COMMIT serves both halves of the clients.
         if (lastBatch >= 4) setImmediate(() => setImmediate(drain));
         else setImmediate(drain);
       }
