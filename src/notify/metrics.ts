@@ -21,16 +21,18 @@ function fastHistogram(registry: Registry, name: string, help: string, buckets: 
     },
     async get() {
       let cumulative = 0;
-      const values = buckets.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le }, value: (cumulative += counts[i]) }));
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = buckets.map((le, i) => ({
+        metricName: `${name}_bucket`,
+        labels: { le },
+        value: (cumulative += counts[i]),
+      }));
       const count = cumulative + counts[buckets.length];
-      values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' as unknown as number }, value: count });
-      return {
-        name,
-        help,
-        type: 'histogram',
-        values: [...values, { metricName: `${name}_sum`, labels: {}, value: sum }, { metricName: `${name}_count`, labels: {}, value: count }],
-        aggregator: 'sum',
-      };
+      values.push(
+        { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: count },
+        { metricName: `${name}_sum`, labels: {}, value: sum },
+        { metricName: `${name}_count`, labels: {}, value: count },
+      );
+      return { name, help, type: 'histogram', values, aggregator: 'sum' };
     },
     reset() {
       counts.fill(0);

@@ -81,6 +81,14 @@ export function queries(db: Db, source: NotificationIdSource): Ops {
     return byBill;
   }
 
+  async function findSession(tokenHash: string): Promise<{ user: UserRow; expiresAt: string } | undefined> {
+    const r = await db.get(
+      `SELECT u.id, u.name, u.email, u.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+      [tokenHash],
+    );
+    return r && { user: user(r), expiresAt: s(r.expires_at) };
+  }
+
   async function addDebts(groupId: string, entries: DebtChange[]) {
     // One row per pair: an upsert may not touch the same row twice in one statement (PostgreSQL refuses).
     const byPair = new Map<string, DebtChange>();
@@ -143,20 +151,10 @@ export function queries(db: Db, source: NotificationIdSource): Ops {
     async insertSession(tokenHash, userId, createdAt, expiresAt) {
       await db.run(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, [tokenHash, userId, createdAt, expiresAt]);
     },
+    findSession,
     async sessionUser(tokenHash, now) {
-      const r = await db.get(
-        `SELECT u.id, u.name, u.email, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.expires_at > ?`,
-        [tokenHash, now],
-      );
-      return r && user(r);
-    },
-    async findSession(tokenHash) {
-      const r = await db.get(
-        `SELECT u.id, u.name, u.email, u.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
-        [tokenHash],
-      );
-      return r && { user: user(r), expiresAt: s(r.expires_at) };
+      const found = await findSession(tokenHash);
+      return found && found.expiresAt > now ? found.user : undefined;
     },
     async deleteSession(tokenHash) {
       await db.run(`DELETE FROM sessions WHERE token_hash = ?`, [tokenHash]);

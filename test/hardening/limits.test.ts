@@ -305,3 +305,13 @@ test('session cookies are HttpOnly and SameSite=Lax on every route that sets or 
   const a = cookieAttributes(secure.headers.getSetCookie());
   assert.ok(a.has('secure') && a.has('httponly') && a.get('samesite') === 'lax');
 });
+
+test('/metrics is for a scraper on this machine: a forwarded request is refused, whatever X-Forwarded-For claims', async (t) => {
+  const s = await started(t, { TRUST_PROXY: 'on' });
+  assert.equal((await fetch(`${s.url}/metrics`)).status, 200);
+  for (const headers of [{ 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=127.0.0.1' }] as Record<string, string>[]) {
+    const res = await fetch(`${s.url}/metrics`, { headers });
+    assert.equal(res.status, 403, JSON.stringify(headers));
+    assert.doesNotMatch(await res.text(), /chipin_stream_connections/);
+  }
+});

@@ -68,18 +68,15 @@ export async function openPostgresStore(url: string): Promise<Store> {
       const client = await pool.connect();
       const ops = queries(dbOver(client), COUNTER_ROW);
       const appended: NotificationRow[] = [];
+      const appendNotifications: Ops['appendNotifications'] = async (items) => {
+        const rows = await ops.appendNotifications(items);
+        appended.push(...rows);
+        return rows;
+      };
       const tx: Ops = {
         ...ops,
-        async appendNotification(userId, type, createdAt, data) {
-          const row = await ops.appendNotification(userId, type, createdAt, data);
-          appended.push(row);
-          return row;
-        },
-        async appendNotifications(items) {
-          const rows = await ops.appendNotifications(items);
-          appended.push(...rows);
-          return rows;
-        },
+        appendNotifications,
+        appendNotification: async (userId, type, createdAt, data) => (await appendNotifications([{ userId, type, createdAt, data }]))[0],
       };
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
       let broken: Error | undefined;
