@@ -1,5 +1,9 @@
 // Deterministic names for everything the benchmark seeds, so the seeder, the servers and the load generator
 // agree on ids and tokens without passing 10,000 of them between processes. Pure: no I/O.
+import { parseConfig } from '../src/config.ts';
+import { securityHeaders } from '../src/http/security-headers.ts';
+import { sseOpening } from '../src/notify/sse.ts';
+import { notificationJson as inboxJson } from '../src/commands/present.ts';
 
 /** 20 characters of [0-9a-z], the shape of a real Chipin id (src/domain/ids.ts). */
 export const benchId = (prefix: string, i: number) => prefix + i.toString(36).padStart(20 - prefix.length, '0');
@@ -70,29 +74,16 @@ export function billNotificationData(phase: Phase, seq: number, receiver: number
   };
 }
 
-/** The notification as it goes on the wire (the inbox JSON), built from stored data text without reparsing. */
-export const notificationJson = (nid: number, data: string) =>
-  `{"id":"${nid}","type":"bill.created","createdAt":"${CREATED_AT}","readAt":null,"data":${data}}`;
+/** The notification as it goes on the wire (the inbox JSON), built by Chipin's own function from the data text. */
+export const notificationJson = (nid: number, data: string) => inboxJson({ userId: '', id: nid, type: 'bill.created', createdAt: CREATED_AT, readAt: null, data });
 
 export const notificationObject = (nid: number, data: object) => ({ id: String(nid), type: 'bill.created', createdAt: CREATED_AT, readAt: null, data });
 
 /**
- * The security headers Chipin's helmet set sends on every response, sent by the reference SSE servers too,
- * so no server gets a cheaper response head than the service.
+ * The security headers Chipin sends on every response (its own table, at its default settings), sent by
+ * the reference SSE servers too, so no server gets a cheaper response head than the service.
  */
-export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';object-src 'none';frame-ancestors 'none';base-uri 'self';form-action 'self'",
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = securityHeaders(parseConfig({}));
 
 export const SSE_HEADERS: Record<string, string> = {
   ...SECURITY_HEADERS,
@@ -101,4 +92,4 @@ export const SSE_HEADERS: Record<string, string> = {
   'x-accel-buffering': 'no',
 };
 
-export const SSE_OPENING = 'retry: 2000\n:ok\n\n';
+export const SSE_OPENING = sseOpening();

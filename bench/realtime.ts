@@ -23,7 +23,7 @@ import type {
   TargetedResult,
 } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
-import { round } from './stats.ts';
+import { percentile, round } from './stats.ts';
 
 type Spec = { key: TargetKey; label: string; kind: StreamKind; script: string; path: string; chipin: boolean; floor?: TargetKey };
 
@@ -266,7 +266,7 @@ async function measureBurst({ key, opts, adminPort, gen, profiled }: Phase, idle
       processUsPerMessage: perMessage(cpu.cpuUs, idle.usPerS, cpu.wallMs),
     });
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
   const usPerMessage = median(rounds.map((r) => r.usPerMessage));
   const processUsPerMessage = median(rounds.map((r) => r.processUsPerMessage));
   log(

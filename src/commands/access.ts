@@ -1,12 +1,21 @@
 // Visibility rules shared by commands: a group, and the bills in it, exist only for its members.
 // Anything else is 404, so existence is not leaked.
 import { AppError } from '../domain/errors.ts';
-import type { BillRow, GroupRow, Ops } from '../store/store.ts';
+import type { BillRow, GroupRow, MemberRow, Ops } from '../store/store.ts';
+
+const groupNotFound = () => new AppError('not_found', 'Group not found');
 
 export async function visibleGroup(ops: Ops, groupId: string, userId: string): Promise<GroupRow> {
   const [group, member] = await Promise.all([ops.getGroup(groupId), ops.isMember(groupId, userId)]);
-  if (!group || !member) throw new AppError('not_found', 'Group not found');
+  if (!group || !member) throw groupNotFound();
   return group;
+}
+
+/** The same rule, for a command that needs the member list anyway: one read serves both. */
+export async function visibleGroupWithMembers(ops: Ops, groupId: string, userId: string): Promise<{ group: GroupRow; members: MemberRow[] }> {
+  const [group, members] = await Promise.all([ops.getGroup(groupId), ops.listMembers(groupId)]);
+  if (!group || !members.some((m) => m.id === userId)) throw groupNotFound();
+  return { group, members };
 }
 
 export async function visibleBill(ops: Ops, billId: string, userId: string): Promise<BillRow> {

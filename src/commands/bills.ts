@@ -8,7 +8,7 @@ import type { BillNotificationData } from '../contract/events.ts';
 import type { BillRow, GroupRow, Ops, UserRow } from '../store/store.ts';
 import { emptyOutbox, type Deps, type Outbox } from './deps.ts';
 import { presentBill } from './present.ts';
-import { visibleBill, visibleGroup } from './access.ts';
+import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
 
 /** Runs inside the command's transaction after the change, e.g. to record an idempotent response. */
 export type Within = (tx: Ops, bill: Bill) => Promise<void>;
@@ -38,10 +38,8 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
   }
   const outbox = emptyOutbox();
   const result = await deps.store.transaction(async (tx) => {
-    // One membership read serves both the visibility check and the split check.
-    const [group, members] = await Promise.all([tx.getGroup(groupId), tx.listMembers(groupId)]);
+    const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
     const memberIds = new Set(members.map((m) => m.id));
-    if (!group || !memberIds.has(actor.id)) throw new AppError('not_found', 'Group not found');
     const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
     if (strangers.length > 0) {
       throw new AppError(

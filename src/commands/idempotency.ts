@@ -33,16 +33,18 @@ export async function idempotent(
   deps: Deps,
   userId: string,
   key: string | undefined,
-  hash: string,
+  /** The request's hash, computed only when a key was sent. */
+  requestHashOf: () => string,
   status: number,
   run: (record: Record_ | undefined) => Promise<unknown>,
 ): Promise<Replayable> {
   if (key === undefined) return { status, body: await run(undefined), replayed: false };
+  const hash = requestHashOf();
   const ops = deps.store.read;
   const now = deps.now();
   if (!(await ops.claimIdempotency(userId, key, hash, now.toISOString()))) {
     const existing = await ops.getIdempotency(userId, key);
-    if (!existing) return idempotent(deps, userId, key, hash, status, run); // purged between the two reads
+    if (!existing) return idempotent(deps, userId, key, () => hash, status, run); // purged between the two reads
     if (existing.requestHash !== hash) throw new AppError('idempotency_mismatch', 'This Idempotency-Key was used with a different request');
     if (existing.state === 'done') return { status: existing.status!, body: JSON.parse(existing.body!), replayed: true };
     const staleBefore = new Date(now.getTime() - STALE_MS).toISOString();

@@ -35,3 +35,13 @@ export function detachFromHttp(socket: Socket): boolean {
   socket.setTimeout(0);
   return true;
 }
+
+/**
+ * After a WebSocket handshake routed through Fastify (@fastify/websocket hands the upgrade to a
+ * ServerResponse), the response stays attached to the socket and keeps the request alive for the life of
+ * the stream. Lets it go, as Node does when a response finishes; changes nothing if Node's shape differs.
+ */
+export function releaseUpgradeResponse(socket: Socket): void {
+  const res = (socket as Socket & { _httpMessage?: { socket?: Socket | null; detachSocket?: (s: Socket) => void } | null })._httpMessage;
+  if (res?.socket && typeof res.detachSocket === 'function') res.detachSocket(res.socket);
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { billFor, groupWith, register } from '../support/api.ts';
-import { freePort } from '../browsers/free-port.ts';
+import { freePort } from '../support/free-port.ts';
 import { WEB_ROOT, assertBuilt, billCard, connection, eventually, holdStreams, newPerson, openBrowser, signInWithToken, toast, unread, waitConnection, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));

@@ -1,22 +1,10 @@
 // Chipin as a separate process (node src/main.ts), for what an in-process server cannot show: a kill -9
 // in the middle of work, a restart on the same data, the memory of the server alone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A port that was free a moment ago (the kernel hands out ports round-robin, so it stays free in practice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export type ChildServer = {
   url: string;

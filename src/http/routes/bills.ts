@@ -24,8 +24,7 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     async (request, reply) => {
       const user = request.user!;
       const key = idempotencyKey(request);
-      const hash = key === undefined ? '' : requestHash('POST', request.url.split('?')[0], request.body);
-      const result = await idempotent(deps, user.id, key, hash, 201, async (record) => ({
+      const result = await idempotent(deps, user.id, key, () => requestHash('POST', request.url.split('?')[0], request.body), 201, async (record) => ({
         bill: await createBill(deps, user, request.params.groupId, request.body, record && ((tx, bill) => record(tx, { bill }))),
       }));
       return reply.code(result.status).send(result.body as { bill: Bill });
@@ -49,8 +48,7 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
   app.post('/bills/:billId/pay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
     const user = request.user!;
     const key = idempotencyKey(request);
-    const hash = key === undefined ? '' : requestHash('POST', request.url.split('?')[0], null);
-    const result = await idempotent(deps, user.id, key, hash, 200, async (record) => ({
+    const result = await idempotent(deps, user.id, key, () => requestHash('POST', request.url.split('?')[0], null), 200, async (record) => ({
       bill: await payBill(deps, user, request.params.billId, record && ((tx, bill) => record(tx, { bill }))),
     }));
     return reply.code(result.status).send(result.body as { bill: Bill });

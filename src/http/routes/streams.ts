@@ -2,10 +2,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Socket } from 'node:net';
-import type { ServerResponse } from 'node:http';
 import { AppError, invalid } from '../../domain/errors.ts';
 import { sseConnection, sseOpening, type SseSink } from '../../notify/sse.ts';
-import { detachFromHttp } from '../../notify/detach.ts';
+import { detachFromHttp, releaseUpgradeResponse } from '../../notify/detach.ts';
 import { wsConnection } from '../../notify/ws.ts';
 import type { App, RouteContext } from '../app.ts';
 import { NOTIFICATION_ID } from './notifications.ts';
@@ -91,8 +90,7 @@ export function streamRoutes(app: App, { hub, auth }: RouteContext) {
       // response lets go of the socket (as Node does when a response finishes).
       socket.removeAllListeners('error');
       socket.on('error', terminateOnError);
-      const upgrade = (request.raw.socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      if (upgrade?.socket && typeof upgrade.detachSocket === 'function') upgrade.detachSocket(upgrade.socket);
+      releaseUpgradeResponse(request.raw.socket);
       // Notifications flow one way; anything the client sends is ignored (actions go over HTTP).
       socket.on('message', ignore);
       const { unsubscribe, ready } = hub.subscribe(request.user!.id, wsConnection(socket), resumeFrom);

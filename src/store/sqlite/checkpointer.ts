@@ -45,13 +45,15 @@ parentPort.on('message', (m) => {
 `;
 
 export type Checkpointer = { stop(): Promise<void> };
+/** The longest the writer is ever held, whatever happens to the worker. */
+export const HOLD_LIMIT_MS = 2000;
 export type CheckpointerOptions = {
   everyMs?: number;
   /** WAL frames past which the writer is held for a full checkpoint (16,384 frames = 64 MB at 4 KB pages). */
   limitFrames?: number;
   /** Stops the writer at its next batch boundary; resolves once no batch runs. Returns the release. */
   holdWriter: () => Promise<() => void>;
-  /** How long a hold lasted (for metrics and tests). */
+  /** How long each hold lasted, however it ended (for tests). */
   onHeld?: (ms: number) => void;
 };
 
@@ -63,24 +65,24 @@ export function startCheckpointer(path: string, onFailure: (reason: string) => v
   let release: (() => void) | undefined;
   let heldAt = 0;
   let guard: NodeJS.Timeout | undefined;
+  // Every hold ends here (the worker's release, the guard, the worker failing, stop) and is reported.
   const letGo = () => {
     clearTimeout(guard);
     const r = release;
+    if (!r) return;
     release = undefined;
-    r?.();
+    options.onHeld?.(performance.now() - heldAt);
+    r();
   };
   worker.on('message', (m: { type: 'hold' } | { type: 'release' } | { type: 'failed'; reason: string }) => {
     if (m.type === 'failed') return onFailure(m.reason);
-    if (m.type === 'release') {
-      if (release) options.onHeld?.(performance.now() - heldAt);
-      return letGo();
-    }
+    if (m.type === 'release') return letGo();
     if (stopping) return;
     void options.holdWriter().then((r) => {
       release = r;
       heldAt = performance.now();
       // Never hold the writer longer than this, whatever happens to the worker.
-      guard = setTimeout(letGo, 2000);
+      guard = setTimeout(letGo, HOLD_LIMIT_MS);
       guard.unref();
       worker.postMessage('held');
     });

@@ -8,6 +8,8 @@
 import type { GroupRow, MemberRow, Ops, UserRow } from '../store.ts';
 
 type Session = { user: UserRow; expiresAt: string };
+/** The session's user while it has not expired (ISO 8601 UTC strings compare in time order). */
+const live = (s: Session, now: string) => (s.expiresAt > now ? s.user : undefined);
 type Entry =
   | { kind: 'session'; key: string; value: Session }
   | { kind: 'group'; key: string; value: GroupRow }
@@ -83,7 +85,7 @@ export class ReadCache {
   /** A hit answered without the database, or undefined on a miss. */
   session(tokenHash: string, now: string): { user: UserRow | undefined } | undefined {
     const s = this.#maps.session.get(tokenHash);
-    return s && { user: s.expiresAt > now ? s.user : undefined };
+    return s && { user: live(s, now) };
   }
   group(groupId: string): GroupRow | undefined {
     return this.#maps.group.get(groupId);
@@ -91,6 +93,36 @@ export class ReadCache {
   members(groupId: string): MemberRow[] | undefined {
     const m = this.#maps.members.get(groupId);
     return m && [...m];
+  }
+
+  #isMember(groupId: string, userId: string): boolean | undefined {
+    return this.members(groupId)?.some((m) => m.id === userId);
+  }
+
+  /**
+   * Reads outside a transaction: a hit answers at once (it holds committed rows only), a miss goes to
+   * `queued` (the store's queue, whose ops are the wrapped ones below, so the miss is staged).
+   */
+  readThrough(queued: Ops): Ops {
+    return {
+      ...queued,
+      sessionUser: (tokenHash, at) => {
+        const hit = this.session(tokenHash, at);
+        return hit ? Promise.resolve(hit.user) : queued.sessionUser(tokenHash, at);
+      },
+      getGroup: (groupId) => {
+        const hit = this.group(groupId);
+        return hit ? Promise.resolve(hit) : queued.getGroup(groupId);
+      },
+      listMembers: (groupId) => {
+        const hit = this.members(groupId);
+        return hit ? Promise.resolve(hit) : queued.listMembers(groupId);
+      },
+      isMember: (groupId, userId) => {
+        const hit = this.#isMember(groupId, userId);
+        return hit === undefined ? queued.isMember(groupId, userId) : Promise.resolve(hit);
+      },
+    };
   }
 
   /** Ops that read through the cache and drop what they change. */
@@ -103,7 +135,7 @@ export class ReadCache {
         const found = await ops.findSession(tokenHash);
         if (!found) return undefined;
         this.#staged.push({ kind: 'session', key: tokenHash, value: found });
-        return found.expiresAt > now ? found.user : undefined;
+        return live(found, now);
       },
       deleteSession: async (tokenHash) => {
         this.#drop('session', tokenHash);
@@ -124,10 +156,7 @@ export class ReadCache {
         this.#staged.push({ kind: 'members', key: groupId, value: [...found] });
         return found;
       },
-      isMember: async (groupId, userId) => {
-        const hit = this.members(groupId);
-        return hit ? hit.some((m) => m.id === userId) : ops.isMember(groupId, userId);
-      },
+      isMember: async (groupId, userId) => this.#isMember(groupId, userId) ?? ops.isMember(groupId, userId),
       addMember: async (groupId, userId, joinedAt) => {
         this.#drop('members', groupId);
         return ops.addMember(groupId, userId, joinedAt);

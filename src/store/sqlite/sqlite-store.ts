@@ -209,26 +209,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
       (...args: unknown[]) => submit(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args), !READ_ONLY.has(name)),
     ]),
   ) as unknown as Ops;
-  // A cache hit holds committed rows only, so it can answer at once, without waiting for a batch.
-  const read: Ops = {
-    ...queued,
-    sessionUser: (tokenHash, now) => {
-      const hit = cache.session(tokenHash, now);
-      return hit ? Promise.resolve(hit.user) : queued.sessionUser(tokenHash, now);
-    },
-    getGroup: (groupId) => {
-      const hit = cache.group(groupId);
-      return hit ? Promise.resolve(hit) : queued.getGroup(groupId);
-    },
-    listMembers: (groupId) => {
-      const hit = cache.members(groupId);
-      return hit ? Promise.resolve(hit) : queued.listMembers(groupId);
-    },
-    isMember: (groupId, userId) => {
-      const hit = cache.members(groupId);
-      return hit ? Promise.resolve(hit.some((m) => m.id === userId)) : queued.isMember(groupId, userId);
-    },
-  };
+  const read = cache.readThrough(queued);
 
   return {
     dialect: 'sqlite',
