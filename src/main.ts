@@ -1,6 +1,7 @@
 // Start-up: config → store → hub → http; graceful shutdown on SIGTERM/SIGINT.
 import { ConfigError, parseConfig } from './config.ts';
 import { startServer } from './server.ts';
+import { DatabaseInUseError } from './store/sqlite/owner-lock.ts';
 
 let config;
 try {
@@ -13,7 +14,17 @@ try {
   throw e;
 }
 
-const server = await startServer(config);
+let server;
+try {
+  server = await startServer(config);
+} catch (e) {
+  // Another live process owns the SQLite file (src/store/sqlite/owner-lock.ts): one line, not a stack trace.
+  if (e instanceof DatabaseInUseError) {
+    console.error(`chipin: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}
 server.app.log.info({ url: server.url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'chipin listening');
 
 const SHUTDOWN_DEADLINE_MS = 5000;

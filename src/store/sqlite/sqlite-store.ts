@@ -19,6 +19,8 @@ export type SqliteOptions = {
   onCheckpointHold?: (ms: number) => void;
   /** The checkpointer's period and WAL bound (./checkpointer.ts has the defaults). */
   checkpoint?: { everyMs?: number; limitFrames?: number };
+  /** How long to wait for another process to let go of the file (./owner-lock.ts has the default). */
+  ownerWaitMs?: number;
 };
 
 type SqlValue = null | number | bigint | string;
@@ -31,7 +33,7 @@ const READ_ONLY = new Set<string>([
 
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const disown = path === ':memory:' ? () => undefined : takeOwnership(path);
+  const disown = path === ':memory:' ? () => undefined : takeOwnership(path, options.ownerWaitMs);
   let conn: DatabaseSync;
   try {
     conn = new DatabaseSync(path);
