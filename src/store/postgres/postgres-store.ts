@@ -7,6 +7,7 @@ import { queries, type Db, type NotificationIdSource } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
 import type { NotificationRow, Ops, Store } from '../store.ts';
 import { ANNOUNCE_SQL, listenBus, notificationPayloads } from './notify-bus.ts';
+import { asUnavailable, isConnectionLoss } from './connection-loss.ts';
 
 // Writers run side by side: each takes the user's counter row lock (src/store/queries.ts appendNotification).
 const COUNTER_ROW: NotificationIdSource = { kind: 'counter-row' };
@@ -21,6 +22,8 @@ export const pgTypes: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
+
+const CONNECT_TIMEOUT_MS = 5000;
 
 /** Any constant will do, as long as every Chipin instance uses the same one. */
 const MIGRATION_LOCK = 0x636869706e; // "chipn"
@@ -37,7 +40,7 @@ function toPg(sql: string): string {
   return out;
 }
 
-type Queryable = Pick<pg.Pool, 'query'> | PoolClient;
+type Queryable = { query(sql: string, params: unknown[]): Promise<pg.QueryResult> };
 
 function dbOver(conn: Queryable): Db {
   return {
@@ -47,8 +50,66 @@ function dbOver(conn: Queryable): Db {
   };
 }
 
+/** A client out of the pool, watched for as long as it is out. */
+type Lease = {
+  client: PoolClient;
+  /** The error the connection died with while leased, if it did. */
+  lost(): Error | undefined;
+  /** Back to the pool; discarded (pg-pool's release(err)) if its connection died or `broken` is given. */
+  release(broken?: unknown): void;
+};
+
+/**
+ * Every checkout goes through here. pg emits 'error' on a client whose connection dies (a terminated
+ * backend, a restart): the pool listens only while the client is idle in it, and an 'error' event with no
+ * listener ends the process, so every instance went down with one pg_terminate_backend (issue 19). The
+ * listener here records the loss; the request running on the client fails with it (503) and the client is
+ * discarded.
+ */
+async function lease(pool: pg.Pool): Promise<Lease> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw asUnavailable(error, true); // no connection at all: whatever the reason, the database is not there
+  }
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    lost: () => lost,
+    release(broken) {
+      client.removeListener('error', onError);
+      client.release(lost ?? (broken === undefined ? undefined : broken instanceof Error ? broken : new Error(String(broken))));
+    },
+  };
+}
+
+/** One statement on a leased client, as pool.query does, with a failed connection reported as unavailable. */
+function pooled(pool: pg.Pool): Queryable {
+  return {
+    async query(sql, params) {
+      const l = await lease(pool);
+      try {
+        const result = await l.client.query(sql, params);
+        l.release();
+        return result;
+      } catch (error) {
+        // A statement that failed (a constraint, say) leaves a healthy client; a dead connection does not.
+        l.release(isConnectionLoss(error) ? error : undefined);
+        throw asUnavailable(error, l.lost() !== undefined);
+      }
+    },
+  };
+}
+
 export async function openPostgresStore(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, types: pgTypes, keepAlive: true });
+  // connectionTimeoutMillis: a database that does not answer at all (a cut network) fails a request after
+  // 5 s (503) rather than holding it; pg-pool applies the same bound to a wait for a free client.
+  const pool = new pg.Pool({ connectionString: url, types: pgTypes, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client whose server went away emits here; the pool has already discarded it, and without a
   // listener the event would crash the process.
   pool.on('error', () => undefined);
@@ -58,14 +119,15 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await pool.end();
     throw e;
   }
-  const read = queries(dbOver(pool), COUNTER_ROW);
+  const read = queries(dbOver(pooled(pool)), COUNTER_ROW);
 
   let closed = false;
   return {
     dialect: 'postgres',
     read,
     async transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const leased = await lease(pool);
+      const { client } = leased;
       const ops = queries(dbOver(client), COUNTER_ROW);
       const appended: NotificationRow[] = [];
       const appendNotifications: Ops['appendNotifications'] = async (items) => {
@@ -79,7 +141,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
         appendNotification: async (userId, type, createdAt, data) => (await appendNotifications([{ userId, type, createdAt, data }]))[0],
       };
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
-      let broken: Error | undefined;
+      let broken: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn(tx);
@@ -92,13 +154,15 @@ export async function openPostgresStore(url: string): Promise<Store> {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
           broken = rollbackError;
         });
-        throw e;
+        // A connection lost during COMMIT leaves its outcome unknown: 503 says retry, and a retry with the
+        // same Idempotency-Key is answered from the key if it did commit.
+        throw asUnavailable(e, leased.lost() !== undefined);
       } finally {
-        client.release(broken);
+        leased.release(broken);
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      await pooled(pool).query('SELECT 1', []);
     },
     bus: (hub) => listenBus({ url, pool, read, hub }),
     async close() {
@@ -115,7 +179,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
  * failed migration leaves no trace.
  */
 async function migrate(pool: pg.Pool) {
-  const client = await pool.connect();
+  const leased = await lease(pool);
+  const { client } = leased;
+  let broken: unknown;
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -128,9 +194,11 @@ async function migrate(pool: pg.Pool) {
     }
     await client.query('COMMIT');
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw e;
   } finally {
-    client.release();
+    leased.release(broken);
   }
 }
