@@ -3,6 +3,7 @@
 import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { computeSplit, splitUserIds } from '../domain/split.ts';
+import { MAX_GROUP_DEBT } from '../domain/money.ts';
 import type { Bill, CreateBillBody } from '../contract/schemas.ts';
 import type { BillNotificationData } from '../contract/events.ts';
 import type { BillRow, GroupRow, Ops, UserRow } from '../store/store.ts';
@@ -46,6 +47,16 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
         'validation',
         'Every user in the split must be a member of the group',
         strangers.map((id) => ({ path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`, message: 'is not a member of this group' })),
+      );
+    }
+    // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
+    // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
+    const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
+    const total = await tx.debtTotal(group.id);
+    if (total + owed > MAX_GROUP_DEBT) {
+      throw new AppError(
+        'amount_limit',
+        `This bill would bring the group's unpaid debts to ${total + owed} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`,
       );
     }
     const createdAt = deps.now().toISOString();

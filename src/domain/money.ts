@@ -56,6 +56,15 @@ export function isCurrencyCode(code: string): boolean {
 /** 10^12 minor units: far above any shared bill, and far enough below 2^53 that sums of many stay exact. */
 export const MAX_AMOUNT = 1_000_000_000_000;
 
+/**
+ * The most a group's unpaid debts may add up to: 10^15 minor units (a thousand bills of MAX_AMOUNT). Every
+ * number the balances compute is bounded by it: a pair's total, a member's net (|net| is at most the sum of
+ * the pairs the member is in) and each settlement (at most the largest net). Number.MAX_SAFE_INTEGER is
+ * 9.007 × 10^15, so the headroom (eight thousand bills of MAX_AMOUNT) also absorbs what concurrent writers
+ * can add past a check each of them passed (PostgreSQL runs bills side by side under read committed).
+ */
+export const MAX_GROUP_DEBT = 1_000_000_000_000_000;
+
 export function isAmount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 && n <= MAX_AMOUNT;
 }

@@ -233,6 +233,10 @@ export function queries(db: Db, source: NotificationIdSource): Ops {
       );
       return rows.map((r): DebtRow => ({ debtorId: s(r.debtor_id), creditorId: s(r.creditor_id), amount: n(r.amount) }));
     },
+    async debtTotal(groupId) {
+      const r = await db.get(`SELECT COALESCE(SUM(amount), 0) AS total FROM group_debts WHERE group_id = ?`, [groupId]);
+      return n(r?.total ?? 0);
+    },
 
     async appendNotification(userId, type, createdAt, data) {
       return (await appendNotifications([{ userId, type, createdAt, data }]))[0];

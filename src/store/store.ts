@@ -74,6 +74,8 @@ export interface Ops {
   /** Several pairs in one statement, in the order given (sorted by the caller, so writers lock rows in one order). */
   addDebts(groupId: string, entries: DebtChange[]): Promise<void>;
   listDebts(groupId: string): Promise<DebtRow[]>;
+  /** The sum of the group's unpaid pair totals (0 for none). */
+  debtTotal(groupId: string): Promise<number>;
 
   /** Stores the user's next notification: ids per user are gapless and increase in commit order. */
   appendNotification(userId: string, type: string, createdAt: string, data: string): Promise<NotificationRow>;
