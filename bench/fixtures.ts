@@ -3,7 +3,8 @@
 import { parseConfig } from '../src/config.ts';
 import { securityHeaders } from '../src/http/security-headers.ts';
 import { sseOpening } from '../src/notify/sse.ts';
-import { notificationJson as inboxJson } from '../src/commands/present.ts';
+import { notificationJson as inboxJson } from '../src/present/notifications.ts';
+import type { BillEventData } from '../src/contract/events.ts';
 
 /** 20 characters of [0-9a-z], the shape of a real Chipin id (src/domain/ids.ts). */
 export const benchId = (prefix: string, i: number) => prefix + i.toString(36).padStart(20 - prefix.length, '0');
@@ -49,10 +50,10 @@ export function fanBill(seq: number, size: number) {
 const CREATED_AT = '2025-01-01T12:00:00.000Z';
 
 /**
- * A bill notification's data exactly as Chipin stores it (src/contract/events.ts BillNotificationData),
+ * A bill notification's data exactly as Chipin stores it (src/contract/events.ts BillEventData),
  * so the reference servers send messages of the same size and shape as the real ones.
  */
-export function billNotificationData(phase: Phase, seq: number, receiver: number) {
+export function billNotificationData(phase: Phase, seq: number, receiver: number): BillEventData {
   const owner = ownerId(receiver % OWNERS);
   return {
     bill: {
@@ -62,11 +63,9 @@ export function billNotificationData(phase: Phase, seq: number, receiver: number
       description: `${phase}:${seq}`,
       amount: 1000,
       currency: 'USD',
-      createdAt: CREATED_AT,
-      shares: [
-        { userId: owner, amount: 500, paidAt: CREATED_AT },
-        { userId: receiverId(receiver), amount: 500, paidAt: null },
-      ],
+      // The owner and the receiver; the owner's own part is settled at once.
+      shareCount: 2,
+      paidCount: 1,
     },
     group: { id: pairGroupId(receiver), name: `Pair ${receiver}` },
     actor: { id: owner, name: `Owner ${receiver % OWNERS}` },

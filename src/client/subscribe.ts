@@ -1,8 +1,7 @@
 // subscribe(): the live notification stream with the guarantees the server's ids make possible.
 // Reconnects with jittered exponential backoff, resumes from the last id it has, drops duplicates by id,
 // notices a gap (ids are per-user and gapless) and resumes to fill it, and handles `reset` and eviction.
-import type { Notification } from '../contract/schemas.ts';
-import { WS_CLOSE, type GroupUpdated } from '../contract/events.ts';
+import { CONTROL_TYPES, NOTIFICATION_TYPES, WS_CLOSE, type GroupUpdated, type Notification, type StreamMessage } from '../contract/events.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -43,7 +42,8 @@ export type Subscription = {
   readonly lastEventId: string | undefined;
 };
 
-const STREAM_EVENTS = ['bill.created', 'bill.paid', 'bill.cancelled', 'group.member_added', 'group.updated', 'reset', 'evicted'] as const;
+/** SSE event names: every notification type and every control message (src/contract/events.ts). */
+const STREAM_EVENTS = [...NOTIFICATION_TYPES, ...CONTROL_TYPES];
 
 export function subscribe(onNotification: (n: Notification) => void, options: SubscribeOptions = {}): Subscription {
   const base = options.baseUrl ?? '';
@@ -66,10 +66,10 @@ export function subscribe(onNotification: (n: Notification) => void, options: Su
   const url = (path: string) => `${base}${path}${last === undefined ? '' : `?lastEventId=${last}`}`;
 
   /** One message off the wire, whichever transport. Returns false when the connection must be redone. */
-  function handle(message: { type: string } & Record<string, unknown>): boolean {
+  function handle(message: StreamMessage): boolean {
     switch (message.type) {
       case 'group.updated':
-        options.onGroupUpdated?.(message as unknown as GroupUpdated);
+        options.onGroupUpdated?.(message);
         return true;
       case 'reset':
         last = Number(message.id);
@@ -79,7 +79,7 @@ export function subscribe(onNotification: (n: Notification) => void, options: Su
         stop('offline');
         return false;
       default: {
-        const n = message as unknown as Notification;
+        const n: Notification = message;
         const id = Number(n.id);
         if (last !== undefined && id <= last) return true; // a duplicate after a reconnect
         if (last !== undefined && id !== last + 1) {

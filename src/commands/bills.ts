@@ -5,22 +5,14 @@ import { newId } from '../domain/ids.ts';
 import { computeSplit, splitUserIds } from '../domain/split.ts';
 import { MAX_GROUP_DEBT } from '../domain/money.ts';
 import type { Bill, CreateBillBody } from '../contract/schemas.ts';
-import type { BillNotificationData } from '../contract/events.ts';
-import type { BillRow, GroupRow, Ops, UserRow } from '../store/store.ts';
+import type { BillRow, Ops, UserRow } from '../store/store.ts';
+import { presentBill } from '../present/entities.ts';
+import { billEventJson } from '../present/notifications.ts';
 import { emptyOutbox, type Deps, type Outbox } from './deps.ts';
-import { presentBill } from './present.ts';
 import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
 
 /** Runs inside the command's transaction after the change, e.g. to record an idempotent response. */
 export type Within = (tx: Ops, bill: Bill) => Promise<void>;
-
-/** Each recipient's notification data: the part they share is serialized once, then each one's amount appended. */
-function notificationData(bill: Bill, group: GroupRow, actor: UserRow): (amount: number) => string {
-  const shared: Omit<BillNotificationData, 'amount'> = { bill, group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name } };
-  // An integer amount is its own JSON text, so closing the object by hand gives the same bytes JSON.stringify would.
-  const prefix = `${JSON.stringify(shared).slice(0, -1)},"amount":`;
-  return (amount) => `${prefix}${amount}}`;
-}
 
 const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
@@ -74,7 +66,7 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
     };
     await tx.insertBill(row);
     const bill = presentBill(row);
-    const data = notificationData(bill, group, actor);
+    const data = billEventJson(row, group, actor);
     // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
     // people in another order cannot deadlock.
     const sorted = byUserId(receivers);
@@ -101,7 +93,7 @@ export async function payBill(deps: Deps, actor: UserRow, billId: string, within
     await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
     const group = (await tx.getGroup(row.groupId))!;
     const bill = presentBill(row);
-    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, notificationData(bill, group, actor)(share.amount)));
+    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, billEventJson(row, group, actor)(share.amount)));
     await refreshGroup(tx, outbox, row.groupId);
     await within?.(tx, bill);
     return bill;
@@ -120,7 +112,7 @@ export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Pr
     const at = deps.now().toISOString();
     await tx.markBillDeleted(row.id, at);
     const group = (await tx.getGroup(row.groupId))!;
-    const data = notificationData(presentBill(row), group, actor);
+    const data = billEventJson(row, group, actor);
     const sorted = byUserId(receivers);
     await tx.addDebts(row.groupId, sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })));
     outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })))));

@@ -3,8 +3,9 @@ import { newId } from '../domain/ids.ts';
 import { isCurrencyCode } from '../domain/money.ts';
 import type { AddMemberBody, CreateGroupBody, Group } from '../contract/schemas.ts';
 import type { UserRow } from '../store/store.ts';
+import { presentGroup } from '../present/entities.ts';
+import { memberAddedJson } from '../present/notifications.ts';
 import { emptyOutbox, type Deps } from './deps.ts';
-import { presentGroup } from './present.ts';
 import { visibleGroup } from './access.ts';
 
 export async function createGroup(deps: Deps, actor: UserRow, input: CreateGroupBody): Promise<Group> {
@@ -41,8 +42,7 @@ export async function addMember(deps: Deps, actor: UserRow, groupId: string, inp
     if (!(await tx.addMember(group.id, user.id, createdAt))) {
       throw new AppError('already_member', `${user.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
     }
-    const data = JSON.stringify({ group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name } });
-    outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, data));
+    outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
     const members = await tx.listMembers(group.id);
     outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
     return presentGroup(group, members);

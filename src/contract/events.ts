@@ -1,30 +1,65 @@
-// The notification event union: a literal `type` on every message, so switches over it are exhaustive.
-import type { Bill, Notification } from './schemas.ts';
+// The notification event union: one TypeBox schema per `type` literal and its `data`, so the server
+// checks what it writes, the SDK and the web app narrow `data` by `type`, and switches are exhaustive.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-export type GroupRef = { id: string; name: string };
-export type Actor = { id: string; name: string };
+/** Notification ids are per-user decimal counters (at most 16 digits, no leading zero). */
+export const NOTIFICATION_ID_PATTERN = '^(0|[1-9][0-9]{0,15})$';
+const NotificationId = Type.String({ pattern: NOTIFICATION_ID_PATTERN });
 
-export type BillNotificationData = { bill: Bill; group: GroupRef; actor: Actor; amount: number };
-export type MemberAddedData = { group: GroupRef; actor: Actor };
+const Ref = Type.Object({ id: Type.String(), name: Type.String() });
 
-/** Stored notifications (in the inbox, replayed on resume). */
-export type NotificationType = 'bill.created' | 'bill.paid' | 'bill.cancelled' | 'group.member_added';
-export const NOTIFICATION_TYPES: readonly NotificationType[] = ['bill.created', 'bill.paid', 'bill.cancelled', 'group.member_added'];
+/**
+ * A bill as a notification carries it: a summary, not every share. One row is stored per receiver, so the
+ * full bill (up to 500 shares) would be stored 500 times; a client fetches GET /api/bills/:id for the rest.
+ * `shareCount` counts the parts in the bill (the owner's own included), `paidCount` the settled ones
+ * (the owner's own part is settled at once), both as of the event.
+ */
+export const BillSummary = Type.Object({
+  id: Type.String(),
+  groupId: Type.String(),
+  ownerId: Type.String(),
+  description: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  shareCount: Type.Integer(),
+  paidCount: Type.Integer(),
+});
+/** bill.created / bill.cancelled: `amount` is the receiver's own part; bill.paid: the part the actor paid. */
+export const BillEventData = Type.Object({ bill: BillSummary, group: Ref, actor: Ref, amount: Type.Integer() });
+export const MemberAddedData = Type.Object({ group: Ref, actor: Ref });
 
-export type NotificationDataOf<T extends NotificationType> = T extends 'group.member_added' ? MemberAddedData : BillNotificationData;
+const event = <T extends string, D extends TSchema>(type: T, data: D) =>
+  Type.Object({
+    id: NotificationId,
+    type: Type.Literal(type),
+    createdAt: Type.String(),
+    readAt: Type.Union([Type.String(), Type.Null()]),
+    data,
+  });
+
+/** Stored notifications (in the inbox, replayed on resume): `type` decides the shape of `data`. */
+export const Notification = Type.Union([
+  event('bill.created', BillEventData),
+  event('bill.paid', BillEventData),
+  event('bill.cancelled', BillEventData),
+  event('group.member_added', MemberAddedData),
+]);
+
+export type BillSummary = Static<typeof BillSummary>;
+export type BillEventData = Static<typeof BillEventData>;
+export type MemberAddedData = Static<typeof MemberAddedData>;
+export type Notification = Static<typeof Notification>;
+export type NotificationType = Notification['type'];
+export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyOf.map((s) => s.properties.type.const);
 
 /** Control and refresh messages on a live stream: never stored, never replayed, no id. */
 export type GroupUpdated = { type: 'group.updated'; groupId: string };
 export type Reset = { type: 'reset'; id: string };
-export type Evicted = { type: 'evicted'; reason: string };
+type Evicted = { type: 'evicted'; reason: string };
+export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted'] as const satisfies readonly (GroupUpdated | Reset | Evicted)['type'][];
 
 /** Everything a subscriber can receive. */
 export type StreamMessage = Notification | GroupUpdated | Reset | Evicted;
-
-export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted'] as const;
-export function isControl(m: StreamMessage): m is GroupUpdated | Reset | Evicted {
-  return (CONTROL_TYPES as readonly string[]).includes(m.type);
-}
 
 /** WebSocket close codes (RFC 6455 §7.4.2: 4000–4999 are ours). */
 export const WS_CLOSE = {

@@ -1,6 +1,7 @@
 // The wire format: one TypeBox schema per request and response, shared by the server, the SDK and the web app.
 // Types are derived from the schemas (Static), never written twice.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Notification, NOTIFICATION_ID_PATTERN } from './events.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -35,13 +36,6 @@ export const Bill = Type.Object({
   createdAt: Type.String(),
   shares: Type.Array(Share),
 });
-export const Notification = Type.Object({
-  id: Type.String(),
-  type: Type.String(),
-  createdAt: Type.String(),
-  readAt: Type.Union([Type.String(), Type.Null()]),
-  data: Type.Record(Type.String(), Type.Unknown()),
-});
 
 // Requests
 export const RegisterBody = Type.Object(
@@ -62,19 +56,19 @@ export const AddMemberBody = Type.Object({ email: Email }, { additionalPropertie
 
 const UserMap = <T extends TSchema>(value: T) =>
   Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), value, { minProperties: 1, maxProperties: 500 });
-export const EqualSplit = Type.Object(
+const EqualSplit = Type.Object(
   { mode: Type.Literal('equal'), among: Type.Array(Id, { minItems: 1, maxItems: 500 }) },
   { additionalProperties: false },
 );
-export const ExactSplit = Type.Object(
+const ExactSplit = Type.Object(
   { mode: Type.Literal('exact'), amounts: UserMap(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })) },
   { additionalProperties: false },
 );
-export const PercentSplit = Type.Object(
+const PercentSplit = Type.Object(
   { mode: Type.Literal('percent'), percents: UserMap(Type.Number({ minimum: 0, maximum: 100 })) },
   { additionalProperties: false },
 );
-export const SharesSplit = Type.Object(
+const SharesSplit = Type.Object(
   { mode: Type.Literal('shares'), shares: UserMap(Type.Integer({ minimum: 1, maximum: 1_000_000 })) },
   { additionalProperties: false },
 );
@@ -90,17 +84,19 @@ export const CreateBillBody = Type.Object(
   { additionalProperties: false },
 );
 export const ReadBody = Type.Union([
-  Type.Object({ upTo: Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' }) }, { additionalProperties: false }),
+  Type.Object({ upTo: Type.String({ pattern: NOTIFICATION_ID_PATTERN }) }, { additionalProperties: false }),
   Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
 ]);
-export const PageQuery = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
-  { additionalProperties: false },
-);
-export const NotificationsQuery = Type.Object(
-  { limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), before: Type.Optional(Type.String({ maxLength: 200 })) },
-  { additionalProperties: false },
-);
+// Paging. `errorMessage` is the 400's message for the field (src/http/error-handler.ts reads it), so a
+// refusal says what is allowed rather than quoting the pattern.
+export const PAGE_SIZE = { default: 50, max: 100 } as const;
+/** 1–100, a plain decimal: anything else is a 400, not silently clamped. */
+const Limit = Type.String({ pattern: '^(100|[1-9][0-9]?)$', errorMessage: `must be a whole number from 1 to ${PAGE_SIZE.max}` });
+/** Bill ids as src/domain/ids.ts issues them: 20 characters of base 36. */
+const BillCursor = Type.String({ pattern: '^[0-9a-z]{20}$', errorMessage: 'is not a cursor this service issued' });
+const NotificationCursor = Type.String({ pattern: NOTIFICATION_ID_PATTERN, errorMessage: 'is not a cursor this service issued' });
+export const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(BillCursor) }, { additionalProperties: false });
+export const NotificationsQuery = Type.Object({ limit: Type.Optional(Limit), before: Type.Optional(NotificationCursor) }, { additionalProperties: false });
 // Path ids are opaque, but never contain control characters: PostgreSQL cannot even compare a NUL
 // (a 500 there), and no id this service issues has one.
 const PathId = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });
@@ -137,7 +133,6 @@ export type User = Static<typeof User>;
 export type Group = Static<typeof Group>;
 export type Share = Static<typeof Share>;
 export type Bill = Static<typeof Bill>;
-export type Notification = Static<typeof Notification>;
 export type RegisterBody = Static<typeof RegisterBody>;
 export type LoginBody = Static<typeof LoginBody>;
 export type CreateGroupBody = Static<typeof CreateGroupBody>;

@@ -49,7 +49,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       ? { http2: true, https: { allowHTTP1: true, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),
     // Never coerce or strip: "12" is not an amount, and an unknown field is an error the caller should see.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, discriminator: true, allErrors: true } },
+    // `verbose` puts the failing schema on each error, so a field's own `errorMessage` (an annotation the
+    // contract sets where Ajv's message would only quote a pattern) becomes the 400's message.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, discriminator: true, allErrors: true, verbose: true, keywords: ['errorMessage'] },
+    },
     forceCloseConnections: true,
     return503OnClosing: true,
     // Router-level refusals (a malformed %-escape, a path segment over maxParamLength) go through the same

@@ -14,7 +14,7 @@ export function sendProblem(reply: FastifyReply, error: AppError) {
   return reply.code(error.status).type('application/problem+json').send(problemBody(error.code, error.message, error.errors));
 }
 
-type AjvError = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
+type AjvError = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown>; parentSchema?: { errorMessage?: unknown } };
 
 /** Ajv's errors as {path, message}: paths are dotted (split.amounts.u1), as a form would name its fields. */
 function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
@@ -32,7 +32,9 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
           ? 'is required'
           : e.keyword === 'discriminator'
             ? 'is missing or not one of the known values'
-            : (e.message ?? 'is not valid');
+            : typeof e.parentSchema?.errorMessage === 'string'
+              ? e.parentSchema.errorMessage
+              : (e.message ?? 'is not valid');
     if (!path) path = context === 'body' || context === undefined ? '' : context;
     const key = `${path}\u0000${message}`;
     if (seen.has(key)) continue;

@@ -7,7 +7,7 @@
 // lastId + 1 means one is missing (published out of order, or lost in flight): the subscriber goes back
 // to the store for it before writing anything newer.
 import type { NotificationRow, Ops, Outbox } from '../store/store.ts';
-import { notificationJson } from '../commands/present.ts';
+import { notificationJson } from '../present/notifications.ts';
 import type { Connection, CloseReason } from './connection.ts';
 import type { Metrics } from './metrics.ts';
 

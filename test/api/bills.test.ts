@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, groupWith, register, type TestUser } from '../support/api.ts';
-import { expectInvalid, expectProblem, ISO, notificationsOf, useServer } from './shared.ts';
+import { expectInvalid, expectProblem, ISO, notificationsOf, summaryOf, useServer } from './shared.ts';
 
 const api = useServer();
 
@@ -115,7 +115,7 @@ test('each receiver gets one bill.created with the bill, group, actor and their 
   for (const [user, amount] of [[bob, 300], [cat, 600]] as const) {
     const created = (await notificationsOf(api.url, user)).filter((n) => n.type === 'bill.created');
     assert.equal(created.length, 1);
-    assert.deepEqual(created[0].data, { bill, group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
+    assert.deepEqual(created[0].data, { bill: summaryOf(bill), group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
   }
   assert.deepEqual((await notificationsOf(api.url, dan)).map((n) => n.type), ['group.member_added'], 'a member outside the split is not notified');
   assert.deepEqual(await notificationsOf(api.url, ann), []);
@@ -283,7 +283,9 @@ test('pay → 200 {bill} with the caller\'s part paid; the owner gets bill.paid'
   const inbox = await notificationsOf(api.url, ann);
   assert.equal(inbox.length, 1);
   assert.equal(inbox[0].type, 'bill.paid');
-  assert.deepEqual(inbox[0].data, { bill: paid, group: { id: groupId, name: 'Trip' }, actor: { id: bob.id, name: bob.name }, amount: 100 });
+  assert.deepEqual(inbox[0].data, { bill: summaryOf(paid), group: { id: groupId, name: 'Trip' }, actor: { id: bob.id, name: bob.name }, amount: 100 });
+  assert.deepEqual([inbox[0].data.bill.shareCount, inbox[0].data.bill.paidCount], [paid.shares.length, 2], "Ann's own part and Bob's are paid");
+  assert.ok(!('shares' in inbox[0].data.bill), 'a summary, not every share');
 });
 
 test('pay again → 409; owner → 403; member without a part → 403; non-member or unknown bill → 404', async () => {
@@ -336,7 +338,7 @@ test('delete: each receiver with an unpaid part gets bill.cancelled with their p
   for (const [user, amount] of [[bob, 300], [cat, 600]] as const) {
     const inbox = await notificationsOf(api.url, user);
     assert.deepEqual(inbox.map((n) => n.type), ['bill.cancelled', 'bill.created', 'group.member_added']);
-    assert.deepEqual(inbox[0].data, { bill, group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
+    assert.deepEqual(inbox[0].data, { bill: summaryOf(bill), group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
   }
   assert.deepEqual((await notificationsOf(api.url, dan)).map((n) => n.type), ['group.member_added']);
   assert.deepEqual(await notificationsOf(api.url, ann), []);

@@ -46,6 +46,20 @@ export function expectProblem(res: Res, status: number, code?: string) {
   }
 }
 
+type WireBill = { id: string; groupId: string; ownerId: string; description: string; amount: number; currency: string; shares: { paidAt: string | null }[] };
+
+/** A bill as a notification carries it (src/contract/events.ts BillSummary): no shares, their counts. */
+export const summaryOf = (b: WireBill) => ({
+  id: b.id,
+  groupId: b.groupId,
+  ownerId: b.ownerId,
+  description: b.description,
+  amount: b.amount,
+  currency: b.currency,
+  shareCount: b.shares.length,
+  paidCount: b.shares.filter((s) => s.paidAt !== null).length,
+});
+
 /** A 400 whose `errors` name the given path (exactly, or as a prefix of a longer one). */
 export function expectInvalid(res: Res, path: string) {
   expectProblem(res, 400, 'validation');

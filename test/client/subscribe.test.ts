@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
 import { subscribe, type ConnectionState } from '../../src/client/subscribe.ts';
 import { nodeTransports } from '../../src/client/node.ts';
-import type { Notification } from '../../src/contract/schemas.ts';
+import type { Notification } from '../../src/contract/events.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { createBill } from '../../src/commands/bills.ts';
 import { billFor, groupWith, register } from '../support/api.ts';
@@ -52,7 +52,7 @@ for (const transport of ['sse', 'ws'] as const) {
     await waitUntil(() => got.length === 4, 'all four', 10_000);
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(got.map((n) => n.id), ['1', '2', '3', '4']);
-    assert.deepEqual(got.slice(1).map((n) => (n.data as { bill: { description: string } }).bill.description), ['before', 'while away', 'after']);
+    assert.deepEqual(got.slice(1).map((n) => (n.type === 'bill.created' ? n.data.bill.description : n.type)), ['before', 'while away', 'after']);
     assert.equal(states[0], 'connecting');
     assert.ok(states.includes('reconnecting'));
     assert.equal(states.at(-1), 'live');

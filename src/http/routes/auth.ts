@@ -1,6 +1,6 @@
 import { AuthResponse, LoginBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
 import { login, logout, register } from '../../commands/auth.ts';
-import { presentUser } from '../../commands/present.ts';
+import { presentUser } from '../../present/entities.ts';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import type { App, RouteContext } from '../app.ts';
 import { noBody } from '../no-body.ts';

@@ -2,7 +2,6 @@ import { type Bill, BillParams, BillResponse, BillsResponse, CreateBillBody, Gro
 import { createBill, deleteBill, getBill, listBills, payBill } from '../../commands/bills.ts';
 import { idempotent, IDEMPOTENCY_KEY_PATTERN, requestHash } from '../../commands/idempotency.ts';
 import { invalid } from '../../domain/errors.ts';
-import { ID_PATTERN } from '../../domain/ids.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
@@ -34,11 +33,7 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
   app.get(
     '/groups/:groupId/bills',
     { schema: { tags: ['bills'], params: GroupParams, querystring: PageQuery, response: { 200: BillsResponse, ...errors } }, preValidation: auth },
-    async (request) => {
-      const { cursor } = request.query;
-      if (cursor !== undefined && !ID_PATTERN.test(cursor)) throw invalid('cursor', 'is not a cursor this service issued');
-      return listBills(deps, request.user!, request.params.groupId, pageLimit(request.query.limit), cursor);
-    },
+    async (request) => listBills(deps, request.user!, request.params.groupId, pageLimit(request.query.limit), request.query.cursor),
   );
 
   app.get('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth }, async (request) => ({

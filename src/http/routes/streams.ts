@@ -7,7 +7,9 @@ import { sseConnection, sseOpening, type SseSink } from '../../notify/sse.ts';
 import { detachFromHttp, releaseUpgradeResponse } from '../../notify/detach.ts';
 import { wsConnection } from '../../notify/ws.ts';
 import type { App, RouteContext } from '../app.ts';
-import { NOTIFICATION_ID } from './notifications.ts';
+import { NOTIFICATION_ID_PATTERN } from '../../contract/events.ts';
+
+const NOTIFICATION_ID = new RegExp(NOTIFICATION_ID_PATTERN);
 
 /**
  * The resume position: `Last-Event-ID` (sent by browsers on reconnect, WHATWG HTML § 9.2.4) wins over

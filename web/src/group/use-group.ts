@@ -1,16 +1,17 @@
 // A group page's data (group, bills newest first, balances), refreshed when anything about it changes:
 // its group.updated message, a notification about it, or the stream coming back after a gap.
 import { useRef } from 'react';
-import type { Bill, Notification } from '../../../src/contract/schemas.ts';
+import type { Bill } from '../../../src/contract/schemas.ts';
+import type { Notification } from '../../../src/contract/events.ts';
 import { api } from '../api.ts';
 import { useLiveEvent } from '../live/live-context.tsx';
 import { useLoader } from '../use-loader.ts';
 
 const PAGE = 50;
 
-export function groupIdOf(n: Notification): string | undefined {
-  const group = n.data.group as { id?: unknown } | undefined;
-  return typeof group?.id === 'string' ? group.id : undefined;
+/** Every notification type names its group (src/contract/events.ts). */
+export function groupIdOf(n: Notification): string {
+  return n.data.group.id;
 }
 
 export function useGroup(groupId: string) {

@@ -1,6 +1,6 @@
 // What the tabs of one browser say to each other over BroadcastChannel (one channel per signed-in user).
 import type { ConnectionState } from '../../../src/client/index.ts';
-import type { Notification } from '../../../src/contract/schemas.ts';
+import type { Notification } from '../../../src/contract/events.ts';
 import type { Transport } from './transport-setting.ts';
 
 export type ChannelMessage =

@@ -7,7 +7,7 @@
 // navigator.locks exists only in secure contexts (https, or http on localhost): elsewhere each tab
 // opens its own stream.
 import { subscribe, type ConnectionState, type Subscription } from '../../../src/client/index.ts';
-import type { Notification } from '../../../src/contract/schemas.ts';
+import type { Notification } from '../../../src/contract/events.ts';
 import type { ChannelMessage } from './channel-messages.ts';
 import { readTransport, storeTransport, type Transport } from './transport-setting.ts';
 

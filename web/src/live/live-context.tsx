@@ -2,7 +2,8 @@
 // state (also written to <html data-connection=…> so tests and styles can read it) and fans events out.
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ConnectionState } from '../../../src/client/index.ts';
-import type { Notification, User } from '../../../src/contract/schemas.ts';
+import type { User } from '../../../src/contract/schemas.ts';
+import type { Notification } from '../../../src/contract/events.ts';
 import type { ChannelMessage } from './channel-messages.ts';
 import { startFeed, type Feed, type FeedRole } from './feed.ts';
 import { readTransport, storeTransport, transportFromUrl, type Transport } from './transport-setting.ts';

@@ -1,7 +1,7 @@
 // The notification inbox: loaded once, kept current by the live feed, reloaded when ids reset or another
 // tab marks notifications read. Its first load tells the feed where the stream should resume.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { Notification } from '../../../src/contract/schemas.ts';
+import type { Notification } from '../../../src/contract/events.ts';
 import { api } from '../api.ts';
 import { useLive, useLiveEvent } from '../live/live-context.tsx';
 

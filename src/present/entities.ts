@@ -1,6 +1,6 @@
 // Store rows → wire objects (src/contract). One place, so every route and notification agrees.
 import type { Bill, Group, User } from '../contract/schemas.ts';
-import type { BillRow, GroupRow, MemberRow, NotificationRow, UserRow } from '../store/store.ts';
+import type { BillRow, GroupRow, MemberRow, UserRow } from '../store/store.ts';
 
 export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
 
@@ -22,8 +22,3 @@ export const presentBill = (b: BillRow): Bill => ({
   createdAt: b.createdAt,
   shares: b.shares.map((s) => ({ userId: s.userId, amount: s.amount, paidAt: s.paidAt })),
 });
-
-/** The notification as JSON text, built from the stored JSON without parsing it again. */
-export function notificationJson(n: NotificationRow): string {
-  return `{"id":"${n.id}","type":${JSON.stringify(n.type)},"createdAt":"${n.createdAt}","readAt":${n.readAt === null ? 'null' : `"${n.readAt}"`},"data":${n.data}}`;
-}
