@@ -20,6 +20,10 @@ export type Config = Readonly<{
   metricsPublic: boolean;
   rateLimit: boolean;
   bodyLimit: number;
+  /** The whole request, head and body, must have arrived within this; otherwise 408 and the socket closes. */
+  requestTimeoutMs: number;
+  /** The request head (line and headers) must have arrived within this (≤ requestTimeoutMs). */
+  headersTimeoutMs: number;
   sessionTtlMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -85,6 +89,12 @@ export function parseConfig(env: Env): Config {
   const host = env.HOST || '127.0.0.1';
   const tlsCert = env.TLS_CERT || undefined;
   const tlsKey = env.TLS_KEY || undefined;
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 3_600_000);
+  // Node refuses a head deadline later than the whole request's (it could never apply).
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   return Object.freeze({
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -101,6 +111,8 @@ export function parseConfig(env: Env): Config {
     metricsPublic: flag(env, 'METRICS_PUBLIC', false),
     rateLimit: flag(env, 'RATE_LIMIT', true),
     bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 64 * 1024 * 1024),
+    requestTimeoutMs,
+    headersTimeoutMs,
     sessionTtlMs: int(env, 'SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000,
     tlsCert,
     tlsKey,
