@@ -93,6 +93,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const foreignOrigin = originGuard(config);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
+    // API answers are one user's data (or a session token): no browser or shared cache may keep them
+    // (RFC 9111 §5.2.2.5). Set before anything can fail, so errors carry it too; the SSE stream replaces
+    // it with its own no-cache, no-transform.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     done(foreignOrigin(request));
   });
   await app.register(rateLimit, { global: false });
