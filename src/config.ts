@@ -34,6 +34,7 @@ export type Config = Readonly<{
     loginPerAddressPerMinute: number;
     registerPerAddressPerHour: number;
     billsPerUserPerMinute: number;
+    memberAddsPerUserPerHour: number;
   }>;
 }>;
 
@@ -122,6 +123,10 @@ export function parseConfig(env: Env): Config {
       loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
       registerPerAddressPerHour: int(env, 'REGISTER_LIMIT_PER_ADDRESS', 20, 1, 1_000_000),
       billsPerUserPerMinute: int(env, 'BILL_LIMIT_PER_USER', 600, 1, 1_000_000),
+      // Adding a member answers differently for a known and an unknown email (until pending members exist),
+      // so each attempt is one probe of the user list. 30 an hour fills a large trip's group in one sitting
+      // and caps an account's probing at 720 addresses a day; new accounts are capped by REGISTER_LIMIT_PER_ADDRESS.
+      memberAddsPerUserPerHour: int(env, 'MEMBER_ADD_LIMIT_PER_USER', 30, 1, 1_000_000),
     }),
   });
 }

@@ -9,10 +9,11 @@ export type Limits = {
   loginPerAddress: preHandlerAsyncHookHandler[];
   register: preHandlerAsyncHookHandler[];
   bills: preHandlerAsyncHookHandler[];
+  memberAdds: preHandlerAsyncHookHandler[];
 };
 
 export function rateLimits(app: App, config: Config): Limits {
-  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [] };
+  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [] };
   // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
   // request, so a second limit on the same route (login: per address, then per account) was never checked.
   const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
@@ -34,5 +35,7 @@ export function rateLimits(app: App, config: Config): Limits {
     loginPerAddress: make('login-address', config.limits.loginPerAddressPerMinute, 60_000, (r) => `ip:${r.ip}`),
     register: make('register', config.limits.registerPerAddressPerHour, 3600_000, (r) => `ip:${r.ip}`),
     bills: make('bills', config.limits.billsPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    // Every attempt counts, found or not: each one tells a known email from an unknown one.
+    memberAdds: make('member-adds', config.limits.memberAddsPerUserPerHour, 3600_000, (r) => `user:${r.user?.id ?? r.ip}`),
   };
 }
