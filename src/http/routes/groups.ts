@@ -21,7 +21,7 @@ export function groupRoutes(app: App, { deps, auth, limits }: RouteContext) {
 
   app.post(
     '/groups/:groupId/members',
-    // Limited per user: until pending members exist (issue on group members), a 404 for an unknown email
+    // Limited per user: until pending members exist (issue 16), a 404 for an unknown email
     // tells who has an account here, so the number of probes is what is bounded.
     { schema: { tags: ['groups'], params: GroupParams, body: AddMemberBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth, preHandler: limits.memberAdds },
     async (request, reply) => reply.code(201).send({ group: await addMember(deps, request.user!, request.params.groupId, request.body) }),
