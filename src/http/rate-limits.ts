@@ -1,6 +1,7 @@
 // Abuse limits, each with its own setting (config.limits); RATE_LIMIT=off turns them all off.
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import { canonicalEmail } from '../domain/email.ts';
 import type { Config } from '../config.ts';
 import type { App } from './app.ts';
 
@@ -29,7 +30,12 @@ export function rateLimits(app: App, config: Config): Limits {
       },
     ];
   };
-  const email = (r: FastifyRequest) => String((r.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
+  // Per account: every spelling of one address (domain/email.ts) shares one budget.
+  const email = (r: FastifyRequest) => {
+    const raw = String((r.body as { email?: unknown } | undefined)?.email ?? '');
+    const verdict = canonicalEmail(raw);
+    return (verdict.ok ? verdict.email : raw.trim()).toLowerCase();
+  };
   return {
     loginPerAccount: make('login-account', config.limits.loginPerAccountPerMinute, 60_000, (r) => `acct:${email(r)}`),
     loginPerAddress: make('login-address', config.limits.loginPerAddressPerMinute, 60_000, (r) => `ip:${r.ip}`),
