@@ -20,6 +20,10 @@ export type Config = Readonly<{
   metricsPublic: boolean;
   rateLimit: boolean;
   bodyLimit: number;
+  /** The whole request, head and body, must have arrived within this; otherwise 408 and the socket closes. */
+  requestTimeoutMs: number;
+  /** The request head (line and headers) must have arrived within this (≤ requestTimeoutMs). */
+  headersTimeoutMs: number;
   sessionTtlMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -30,6 +34,7 @@ export type Config = Readonly<{
     loginPerAddressPerMinute: number;
     registerPerAddressPerHour: number;
     billsPerUserPerMinute: number;
+    memberAddsPerUserPerHour: number;
   }>;
 }>;
 
@@ -85,6 +90,12 @@ export function parseConfig(env: Env): Config {
   const host = env.HOST || '127.0.0.1';
   const tlsCert = env.TLS_CERT || undefined;
   const tlsKey = env.TLS_KEY || undefined;
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 3_600_000);
+  // Node refuses a head deadline later than the whole request's (it could never apply).
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   return Object.freeze({
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -101,6 +112,8 @@ export function parseConfig(env: Env): Config {
     metricsPublic: flag(env, 'METRICS_PUBLIC', false),
     rateLimit: flag(env, 'RATE_LIMIT', true),
     bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 64 * 1024 * 1024),
+    requestTimeoutMs,
+    headersTimeoutMs,
     sessionTtlMs: int(env, 'SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000,
     tlsCert,
     tlsKey,
@@ -110,6 +123,10 @@ export function parseConfig(env: Env): Config {
       loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
       registerPerAddressPerHour: int(env, 'REGISTER_LIMIT_PER_ADDRESS', 20, 1, 1_000_000),
       billsPerUserPerMinute: int(env, 'BILL_LIMIT_PER_USER', 600, 1, 1_000_000),
+      // Adding a member answers differently for a known and an unknown email (until pending members exist),
+      // so each attempt is one probe of the user list. 30 an hour fills a large trip's group in one sitting
+      // and caps an account's probing at 720 addresses a day; new accounts are capped by REGISTER_LIMIT_PER_ADDRESS.
+      memberAddsPerUserPerHour: int(env, 'MEMBER_ADD_LIMIT_PER_USER', 30, 1, 1_000_000),
     }),
   });
 }

@@ -4,6 +4,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../domain/password.ts';
 import { newId } from '../domain/ids.ts';
+import { lookupSpellings, requireCanonicalEmail } from '../domain/email.ts';
 import type { RegisterBody, LoginBody, User } from '../contract/schemas.ts';
 import type { UserRow } from '../store/store.ts';
 import type { Deps } from './deps.ts';
@@ -20,7 +21,7 @@ async function startSession(deps: Deps, userId: string): Promise<string> {
 }
 
 export async function register(deps: Deps, input: RegisterBody): Promise<{ user: User; token: string }> {
-  const email = input.email.trim();
+  const email = requireCanonicalEmail(input.email);
   const name = input.name.trim();
   const passwordHash = await hashPassword(input.password);
   const row = { id: newId(), name, email, passwordHash, createdAt: deps.now().toISOString() };
@@ -29,8 +30,18 @@ export async function register(deps: Deps, input: RegisterBody): Promise<{ user:
   return { user: presentUser(row), token: await startSession(deps, row.id) };
 }
 
+/** The account an address names (domain/email.ts), or one registered before that rule under this exact spelling. */
+export async function findAccount(ops: Pick<Deps['store']['read'], 'findUserByEmail'>, email: string) {
+  for (const spelling of lookupSpellings(email)) {
+    const found = await ops.findUserByEmail(spelling);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export async function login(deps: Deps, input: LoginBody): Promise<{ user: User; token: string }> {
-  const found = await deps.store.read.findUserByEmail(input.email.trim());
+  // No 400 for a refused spelling here: it names no account, so it is wrong credentials like any other.
+  const found = await findAccount(deps.store.read, input.email);
   // Verify against a dummy hash for unknown emails: same message, same cost, so accounts cannot be enumerated.
   const ok = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   if (!found || !ok) throw new AppError('bad_credentials', 'Email or password is wrong');

@@ -7,6 +7,8 @@ import { presentGroup } from '../present/entities.ts';
 import { memberAddedJson } from '../present/notifications.ts';
 import { emptyOutbox, type Deps } from './deps.ts';
 import { visibleGroup } from './access.ts';
+import { findAccount } from './auth.ts';
+import { requireCanonicalEmail } from '../domain/email.ts';
 
 export async function createGroup(deps: Deps, actor: UserRow, input: CreateGroupBody): Promise<Group> {
   const currency = input.currency ?? 'USD';
@@ -34,9 +36,10 @@ export async function getGroup(deps: Deps, actor: UserRow, groupId: string): Pro
 
 export async function addMember(deps: Deps, actor: UserRow, groupId: string, input: AddMemberBody): Promise<Group> {
   const outbox = emptyOutbox();
+  requireCanonicalEmail(input.email); // a look-alike spelling is refused, not looked up
   const result = await deps.store.transaction(async (tx) => {
     const group = await visibleGroup(tx, groupId, actor.id);
-    const user = await tx.findUserByEmail(input.email.trim());
+    const user = await findAccount(tx, input.email);
     if (!user) throw new AppError('not_found', 'No user has this email', [{ path: 'email', message: 'no user has this email' }]);
     const createdAt = deps.now().toISOString();
     if (!(await tx.addMember(group.id, user.id, createdAt))) {

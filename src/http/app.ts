@@ -41,12 +41,28 @@ export type AppContext = {
 
 export async function buildApp(ctx: AppContext): Promise<App> {
   const { config } = ctx;
+  // A request must arrive whole within requestTimeoutMs (its head within headersTimeoutMs), or Node answers
+  // 408 through clientErrorHandler and closes the socket: a body trickled a byte at a time no longer holds
+  // a socket forever (Fastify's requestTimeout defaults to 0, "none"). Node stops a request's clock once
+  // the request is complete, so a long response, an SSE stream (detached from the parser) or a WebSocket
+  // (handed off at the upgrade) is not cut. Node checks open requests every connectionsCheckingInterval
+  // (30 s by default, which would let a 30 s timeout run to 60 s); at most 1 s keeps the bound tight, and
+  // each check only walks the connections that are mid-request.
+  const timeouts = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.floor(config.headersTimeoutMs / 2)),
+  };
   const options = {
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+    // Fastify copies its own requestTimeout onto the server after creating it; the rest goes to createServer.
+    requestTimeout: config.requestTimeoutMs,
+    http: timeouts,
     ...(config.tlsCert && config.tlsKey
-      ? { http2: true, https: { allowHTTP1: true, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      ? // Under TLS the same timeouts apply to HTTP/1.1 connections (allowHTTP1); see docs/operations.md for HTTP/2.
+        { http2: true, https: { allowHTTP1: true, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), ...timeouts } }
       : {}),
     // Never coerce or strip: "12" is not an amount, and an unknown field is an error the caller should see.
     // `verbose` puts the failing schema on each error, so a field's own `errorMessage` (an annotation the
@@ -81,6 +97,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const foreignOrigin = originGuard(config);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security);
+    // API answers are one user's data (or a session token): no browser or shared cache may keep them
+    // (RFC 9111 §5.2.2.5). Set before anything can fail, so errors carry it too; the SSE stream replaces
+    // it with its own no-cache, no-transform.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     done(foreignOrigin(request));
   });
   await app.register(rateLimit, { global: false });

@@ -1,6 +1,7 @@
 // Abuse limits, each with its own setting (config.limits); RATE_LIMIT=off turns them all off.
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import { canonicalEmail } from '../domain/email.ts';
 import type { Config } from '../config.ts';
 import type { App } from './app.ts';
 
@@ -9,10 +10,11 @@ export type Limits = {
   loginPerAddress: preHandlerAsyncHookHandler[];
   register: preHandlerAsyncHookHandler[];
   bills: preHandlerAsyncHookHandler[];
+  memberAdds: preHandlerAsyncHookHandler[];
 };
 
 export function rateLimits(app: App, config: Config): Limits {
-  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [] };
+  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [] };
   // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
   // request, so a second limit on the same route (login: per address, then per account) was never checked.
   const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
@@ -28,11 +30,18 @@ export function rateLimits(app: App, config: Config): Limits {
       },
     ];
   };
-  const email = (r: FastifyRequest) => String((r.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
+  // Per account: every spelling of one address (domain/email.ts) shares one budget.
+  const email = (r: FastifyRequest) => {
+    const raw = String((r.body as { email?: unknown } | undefined)?.email ?? '');
+    const verdict = canonicalEmail(raw);
+    return (verdict.ok ? verdict.email : raw.trim()).toLowerCase();
+  };
   return {
     loginPerAccount: make('login-account', config.limits.loginPerAccountPerMinute, 60_000, (r) => `acct:${email(r)}`),
     loginPerAddress: make('login-address', config.limits.loginPerAddressPerMinute, 60_000, (r) => `ip:${r.ip}`),
     register: make('register', config.limits.registerPerAddressPerHour, 3600_000, (r) => `ip:${r.ip}`),
     bills: make('bills', config.limits.billsPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    // Every attempt counts, found or not: each one tells a known email from an unknown one.
+    memberAdds: make('member-adds', config.limits.memberAddsPerUserPerHour, 3600_000, (r) => `user:${r.user?.id ?? r.ip}`),
   };
 }

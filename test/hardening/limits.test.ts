@@ -113,23 +113,52 @@ test('bill creation is limited per user; a refused bill is not stored and nobody
   for (let i = 0; i < 10; i++) assert.equal((await call(s.url, 'GET', `/api/groups/${groupId}/bills`, { token: ann.token })).status, 200);
 });
 
+test('adding members is limited per user, found or not; a refused add changes nothing; others are not limited', { timeout: 60_000 }, async (t) => {
+  const s = await started(t, { RATE_LIMIT: 'on', MEMBER_ADD_LIMIT_PER_USER: '3' });
+  const [ann, bob, carol, dan] = [await register(s.url, 'Ann'), await register(s.url, 'Bob'), await register(s.url, 'Carol'), await register(s.url, 'Dan')];
+  const groupId = await groupWith(s.url, ann, []);
+  const add = (as: { token: string }, group: string, mail: string) => call(s.url, 'POST', `/api/groups/${group}/members`, { token: as.token, body: { email: mail } });
+  // Three attempts of every kind count alike: a known email, an unknown one, a member again.
+  assert.equal((await add(ann, groupId, bob.email)).status, 201);
+  assert.equal((await add(ann, groupId, email('nobody'))).status, 404);
+  assert.equal((await add(ann, groupId, bob.email)).status, 409);
+  const db = openReader(dbFileOf(s));
+  t.after(() => db.close());
+  const before = db.dump();
+  for (const mail of [carol.email, email('nobody')]) {
+    const res = await add(ann, groupId, mail);
+    expectLimited({ status: res.status, headers: Object.fromEntries(res.headers), body: res.body }, 3600, `a fourth add within the hour (${mail})`);
+    assert.equal(res.body.code, 'rate_limited');
+    assert.equal(res.body.errors, undefined, 'a refused add says nothing about the email');
+  }
+  assert.deepEqual(db.dump(), before, 'no member, no notification');
+  // Ann's limit follows Ann, not the group: Bob adds Dan to the same group.
+  assert.equal((await add(bob, groupId, dan.email)).status, 201);
+  // Other routes of the same user are not counted against it.
+  assert.equal((await call(s.url, 'GET', `/api/groups/${groupId}`, { token: ann.token })).status, 200);
+});
+
 test('RATE_LIMIT=off turns every limit off, however low they are set', { timeout: 60_000 }, async (t) => {
-  const s = await started(t, { RATE_LIMIT: 'off', LOGIN_LIMIT_PER_ACCOUNT: '1', LOGIN_LIMIT_PER_ADDRESS: '1', REGISTER_LIMIT_PER_ADDRESS: '1', BILL_LIMIT_PER_USER: '1' });
+  const s = await started(t, { RATE_LIMIT: 'off', LOGIN_LIMIT_PER_ACCOUNT: '1', LOGIN_LIMIT_PER_ADDRESS: '1', REGISTER_LIMIT_PER_ADDRESS: '1', BILL_LIMIT_PER_USER: '1', MEMBER_ADD_LIMIT_PER_USER: '1' });
   const ann = await register(s.url, 'Ann');
   const bob = await register(s.url, 'Bob');
   for (let i = 0; i < 3; i++) assert.equal((await signUp(s, '127.0.0.1')).status, 201);
   for (let i = 0; i < 4; i++) assert.equal((await login(s, '127.0.0.1', ann.email, i % 2 ? PASSWORD : 'wrong password')).status, i % 2 ? 200 : 401);
   const groupId = await groupWith(s.url, ann, [bob]);
   for (let i = 0; i < 4; i++) await billFor(s.url, ann, groupId, [bob]);
+  for (let i = 0; i < 3; i++) assert.equal((await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: email('nobody') } })).status, 404);
 });
 
 test('each limit has a default and its own setting; a bad value stops start-up naming the variable', () => {
   const defaults = parseConfig({});
   assert.equal(defaults.rateLimit, true, 'limits are on unless turned off');
   for (const [name, value] of Object.entries(defaults.limits)) assert.ok(Number.isInteger(value) && value > 1, `${name}: ${value}`);
-  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MAX_STREAMS_PER_USER: '4' });
-  assert.deepEqual({ ...set.limits, streams: set.maxStreamsPerUser }, { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, streams: 4 });
-  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
+  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MEMBER_ADD_LIMIT_PER_USER: '12', MAX_STREAMS_PER_USER: '4' });
+  assert.deepEqual(
+    { ...set.limits, streams: set.maxStreamsPerUser },
+    { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, memberAddsPerUserPerHour: 12, streams: 4 },
+  );
+  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MEMBER_ADD_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
     assert.throws(() => parseConfig({ [name]: 'lots' }), (e: unknown) => e instanceof ConfigError && e.message.includes(name));
   }
 });

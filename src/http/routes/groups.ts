@@ -4,9 +4,9 @@ import { addMember, createGroup, getGroup, listGroups } from '../../commands/gro
 import { groupBalances } from '../../commands/balances.ts';
 import type { App, RouteContext } from '../app.ts';
 
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
 
-export function groupRoutes(app: App, { deps, auth }: RouteContext) {
+export function groupRoutes(app: App, { deps, auth, limits }: RouteContext) {
   app.post('/groups', { schema: { tags: ['groups'], body: CreateGroupBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth }, async (request, reply) => {
     return reply.code(201).send({ group: await createGroup(deps, request.user!, request.body) });
   });
@@ -21,7 +21,9 @@ export function groupRoutes(app: App, { deps, auth }: RouteContext) {
 
   app.post(
     '/groups/:groupId/members',
-    { schema: { tags: ['groups'], params: GroupParams, body: AddMemberBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth },
+    // Limited per user: until pending members exist (issue 16), a 404 for an unknown email
+    // tells who has an account here, so the number of probes is what is bounded.
+    { schema: { tags: ['groups'], params: GroupParams, body: AddMemberBody, response: { 201: GroupResponse, ...errors } }, preValidation: auth, preHandler: limits.memberAdds },
     async (request, reply) => reply.code(201).send({ group: await addMember(deps, request.user!, request.params.groupId, request.body) }),
   );
 

@@ -1,0 +1,99 @@
+// Issue 19 item 10 (part): every API response carries `Cache-Control: no-store` (RFC 9111 §5.2.2.5), so
+// no browser or shared cache keeps a user's groups, bills or session token, successes and errors alike.
+// The SSE stream keeps its own `no-cache, no-transform`; pages and assets outside /api keep theirs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../support/server.ts';
+import { billFor, call, groupWith, register, type Res } from '../support/api.ts';
+import { declaredRoutes } from './declared-routes.ts';
+
+const PASSWORD = 'correct horse battery';
+
+function noStore(res: Res | Response, what: string) {
+  assert.equal(res.headers.get('cache-control'), 'no-store', `${what} (${res.status}): Cache-Control ${res.headers.get('cache-control')}`);
+}
+
+test('every API route answers with Cache-Control: no-store, signed in or not, success or error', { timeout: 60_000 }, async (t) => {
+  const s = await startTestServer({ RATE_LIMIT: 'on', BILL_LIMIT_PER_USER: '3' });
+  t.after(() => s.close());
+  const ann = await register(s.url, 'Ann');
+  const bob = await register(s.url, 'Bob');
+  const groupId = await groupWith(s.url, ann, [bob]);
+  const toPay = (await billFor(s.url, ann, groupId, [bob])).id as string;
+  const toDelete = (await billFor(s.url, ann, groupId, [bob])).id as string;
+  const carol = await register(s.url, 'Carol');
+  const stranger = await register(s.url, 'Sam');
+
+  // One call per route as its user would make it (2xx), then the same anonymously (401).
+  const rows: [route: string, method: string, path: string, body?: unknown][] = [
+    ['GET /api/me', 'GET', '/api/me'],
+    ['GET /api/groups', 'GET', '/api/groups'],
+    ['POST /api/groups', 'POST', '/api/groups', { name: 'Flat' }],
+    ['GET /api/groups/:groupId', 'GET', `/api/groups/${groupId}`],
+    ['POST /api/groups/:groupId/members', 'POST', `/api/groups/${groupId}/members`, { email: carol.email }],
+    ['GET /api/groups/:groupId/balances', 'GET', `/api/groups/${groupId}/balances`],
+    ['GET /api/groups/:groupId/bills', 'GET', `/api/groups/${groupId}/bills`],
+    ['POST /api/groups/:groupId/bills', 'POST', `/api/groups/${groupId}/bills`, { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } }],
+    ['GET /api/bills/:billId', 'GET', `/api/bills/${toPay}`],
+    ['POST /api/bills/:billId/pay', 'POST', `/api/bills/${toPay}/pay`],
+    ['GET /api/notifications', 'GET', '/api/notifications'],
+    ['POST /api/notifications/read', 'POST', '/api/notifications/read', { all: true }],
+    ['DELETE /api/bills/:billId', 'DELETE', `/api/bills/${toDelete}`],
+    ['POST /api/auth/logout', 'POST', '/api/auth/logout'],
+  ];
+  const session = await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: PASSWORD } });
+  assert.equal(session.status, 200);
+  noStore(session, 'POST /api/auth/login');
+  const signUp = await call(s.url, 'POST', '/api/auth/register', { body: { name: 'Dan', email: `dan.${process.pid}.cache@example.test`, password: PASSWORD } });
+  assert.equal(signUp.status, 201);
+  noStore(signUp, 'POST /api/auth/register');
+  for (const [route, method, path, body] of rows) {
+    // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
+    const token = route === 'POST /api/auth/logout' ? session.body.token : route === 'POST /api/bills/:billId/pay' ? bob.token : ann.token;
+    const res = await call(s.url, method, path, { token, body });
+    assert.ok(res.status >= 200 && res.status < 300, `${route}: ${res.status} ${JSON.stringify(res.body)}`);
+    noStore(res, route);
+    const anon = await call(s.url, method, path, { body });
+    assert.equal(anon.status, 401, route);
+    noStore(anon, `${route} anonymously`);
+  }
+  const covered = new Set([...rows.map((r) => r[0]), 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
+  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from this table');
+
+  // Errors raised at every stage of a signed-in request: the Origin check (onRequest), the body parser,
+  // validation, the command, the rate limit, an unknown route, a wrong password.
+  const errors: [string, Res, number][] = [
+    ['foreign Origin', await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 'X' }, headers: { origin: 'http://evil.example' } }), 403],
+    ['cookie without Origin', await call(s.url, 'POST', '/api/groups', { body: { name: 'X' }, headers: { cookie: `chipin_session=${bob.token}` } }), 403],
+    ['malformed JSON', await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: '{', headers: { 'content-type': 'application/json' } }), 400],
+    ['unsupported media type', await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: 'name=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415],
+    ['invalid body', await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 12 } }), 400],
+    ["a stranger's group", await call(s.url, 'GET', `/api/groups/${groupId}`, { token: stranger.token }), 404],
+    ['a bad bearer token', await call(s.url, 'GET', '/api/me', { token: 'nobody' }), 401],
+    ['a wrong password', await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: 'wrong password' } }), 401],
+    ['an unknown API route', await call(s.url, 'GET', '/api/nothing-here', { token: ann.token }), 404],
+  ];
+  for (const [what, res, status] of errors) {
+    assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+    noStore(res, what);
+  }
+  // The bill limit is 3 a minute: Bob's fourth is refused with 429, also not to be stored.
+  for (let i = 0; i < 3; i++) await billFor(s.url, bob, groupId, [ann]);
+  const limited = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } } });
+  assert.equal(limited.status, 429);
+  noStore(limited, 'rate-limited bill');
+
+  // The SSE stream's refusal is an API response like any other; its open stream keeps SSE's own caching.
+  const refused = await fetch(`${s.url}/api/notifications/stream`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(refused.status, 401);
+  noStore(refused, 'anonymous SSE');
+  await refused.body?.cancel();
+  const stream = await fetch(`${s.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${bob.token}` }, signal: AbortSignal.timeout(5000) });
+  assert.equal(stream.status, 200);
+  assert.equal(stream.headers.get('cache-control'), 'no-cache, no-transform');
+  await stream.body?.cancel();
+  // Outside /api, health checks are not users' data: unchanged.
+  const health = await fetch(`${s.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.notEqual(health.headers.get('cache-control'), 'no-store');
+});
