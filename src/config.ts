@@ -30,6 +30,8 @@ export type Config = Readonly<{
     loginPerAddressPerMinute: number;
     registerPerAddressPerHour: number;
     billsPerUserPerMinute: number;
+    /** SSE and WebSocket opens together: a reconnecting client needs a few, a replay loop needs many. */
+    streamOpensPerUserPerMinute: number;
   }>;
 }>;
 
@@ -110,6 +112,7 @@ export function parseConfig(env: Env): Config {
       loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
       registerPerAddressPerHour: int(env, 'REGISTER_LIMIT_PER_ADDRESS', 20, 1, 1_000_000),
       billsPerUserPerMinute: int(env, 'BILL_LIMIT_PER_USER', 600, 1, 1_000_000),
+      streamOpensPerUserPerMinute: int(env, 'STREAM_OPEN_LIMIT_PER_USER', 60, 1, 1_000_000),
     }),
   });
 }

@@ -9,10 +9,14 @@ export type Limits = {
   loginPerAddress: preHandlerAsyncHookHandler[];
   register: preHandlerAsyncHookHandler[];
   bills: preHandlerAsyncHookHandler[];
+  /** Opening a live stream (SSE or WebSocket): each open may replay the whole inbox. */
+  streamOpens: preHandlerAsyncHookHandler[];
+  /** Changing the password: each attempt checks the current one (a stolen session must not guess it). */
+  password: preHandlerAsyncHookHandler[];
 };
 
 export function rateLimits(app: App, config: Config): Limits {
-  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [] };
+  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], streamOpens: [], password: [] };
   // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
   // request, so a second limit on the same route (login: per address, then per account) was never checked.
   const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
@@ -34,5 +38,8 @@ export function rateLimits(app: App, config: Config): Limits {
     loginPerAddress: make('login-address', config.limits.loginPerAddressPerMinute, 60_000, (r) => `ip:${r.ip}`),
     register: make('register', config.limits.registerPerAddressPerHour, 3600_000, (r) => `ip:${r.ip}`),
     bills: make('bills', config.limits.billsPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    streamOpens: make('stream-opens', config.limits.streamOpensPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    // As many tries a minute as signing in to the account allows.
+    password: make('password', config.limits.loginPerAccountPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
   };
 }
