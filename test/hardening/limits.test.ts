@@ -127,9 +127,9 @@ test('each limit has a default and its own setting; a bad value stops start-up n
   const defaults = parseConfig({});
   assert.equal(defaults.rateLimit, true, 'limits are on unless turned off');
   for (const [name, value] of Object.entries(defaults.limits)) assert.ok(Number.isInteger(value) && value > 1, `${name}: ${value}`);
-  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MAX_STREAMS_PER_USER: '4' });
-  assert.deepEqual({ ...set.limits, streams: set.maxStreamsPerUser }, { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, streams: 4 });
-  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
+  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', STREAM_OPEN_LIMIT_PER_USER: '12', MAX_STREAMS_PER_USER: '4' });
+  assert.deepEqual({ ...set.limits, streams: set.maxStreamsPerUser }, { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, streamOpensPerUserPerMinute: 12, streams: 4 });
+  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'STREAM_OPEN_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
     assert.throws(() => parseConfig({ [name]: 'lots' }), (e: unknown) => e instanceof ConfigError && e.message.includes(name));
   }
 });
