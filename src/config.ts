@@ -35,6 +35,8 @@ export type Config = Readonly<{
     registerPerAddressPerHour: number;
     billsPerUserPerMinute: number;
     memberAddsPerUserPerHour: number;
+    /** SSE and WebSocket opens together: a reconnecting client needs a few, a replay loop needs many. */
+    streamOpensPerUserPerMinute: number;
   }>;
 }>;
 
@@ -127,6 +129,7 @@ export function parseConfig(env: Env): Config {
       // so each attempt is one probe of the user list. 30 an hour fills a large trip's group in one sitting
       // and caps an account's probing at 720 addresses a day; new accounts are capped by REGISTER_LIMIT_PER_ADDRESS.
       memberAddsPerUserPerHour: int(env, 'MEMBER_ADD_LIMIT_PER_USER', 30, 1, 1_000_000),
+      streamOpensPerUserPerMinute: int(env, 'STREAM_OPEN_LIMIT_PER_USER', 60, 1, 1_000_000),
     }),
   });
 }

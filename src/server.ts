@@ -21,6 +21,9 @@ export async function startServer(config: Config): Promise<Server> {
     heartbeatMs: config.heartbeatMs,
     stallMs: config.streamStallMs,
     metrics,
+    // Other instances may end a session (PostgreSQL is shared): one query per heartbeat round notices it.
+    // On SQLite this process is the only one, and ends its sessions' streams itself.
+    existingSessions: store.dialect === 'postgres' ? (hashes) => store.read.existingSessions(hashes) : undefined,
   });
   const bus = store.bus?.(hub) ?? { publish: (outbox: Outbox) => hub.publish(outbox), close: async () => undefined };
   const deps: Deps = { store, now: () => new Date(), publish: bus.publish, sessionTtlMs: config.sessionTtlMs };
@@ -29,6 +32,8 @@ export async function startServer(config: Config): Promise<Server> {
 
   const purge = setInterval(() => {
     store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
+    // Expired sessions no longer authenticate (the expiry is checked on every use); this only reclaims the rows.
+    store.read.purgeSessions(new Date().toISOString()).catch((err: unknown) => app.log.warn({ err }, 'session purge failed'));
   }, 3600_000);
   purge.unref();
 

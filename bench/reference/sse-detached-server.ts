@@ -1,10 +1,11 @@
 // Reference (probe): SSE served on the raw socket once the head is written. node:http parses the request,
-// then the socket is detached from it (./detach.ts) and events are written with chunked framing by hand.
+// then the socket is detached from it (Chipin's own src/notify/detach.ts, so the probe measures what the
+// server does) and events are written with chunked framing by hand.
 // What stays per connection is the net.Socket and one small closure: the memory Chipin's SSE could reach.
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { SSE_HEADERS, SSE_OPENING, userFromAuthorization } from '../fixtures.ts';
-import { detachFromHttp } from './detach.ts';
+import { detachFromHttp } from '../../src/notify/detach.ts';
 import { createRegistry, serveReference } from './registry.ts';
 
 const registry = createRegistry();
@@ -22,8 +23,9 @@ function endOnEof(this: Socket) {
 }
 
 /** Kept outside the request callback so no closure here keeps the request or the response alive. */
-function adopt(socket: Socket, res: ServerResponse, user: number) {
-  detachFromHttp(socket, res);
+function adopt(socket: Socket, user: number) {
+  // A probe that cannot detach would measure something else: fail loudly instead.
+  if (!detachFromHttp(socket)) throw new Error('detachFromHttp refused this socket: Node internals differ from the pinned version');
   socket.on('error', noop);
   // Keep reading so a client's FIN is seen at once; a stream request has no body to read.
   socket.on('data', noop);
@@ -42,7 +44,7 @@ const server = createServer((req, res) => {
     return;
   }
   req.socket.write(HEAD + chunk(SSE_OPENING));
-  setImmediate(adopt, req.socket, res, user);
+  setImmediate(adopt, req.socket, user);
 });
 
 server.listen(0, '127.0.0.1', () => {

@@ -78,6 +78,10 @@ export function createApi(options: ClientOptions = {}) {
       token = t;
     },
     logout: () => request<void>('POST', '/api/auth/logout'),
+    /** Ends every session of the account, this one included. */
+    logoutAll: () => request<void>('POST', '/api/auth/logout-all'),
+    /** Keeps this session; every other session of the account ends. */
+    changePassword: (current: string, next: string) => request<void>('POST', '/api/auth/password', { current, next }),
     me: () => request<{ user: User }>('GET', '/api/me'),
     createGroup: (name: string, currency?: string) => request<{ group: Group }>('POST', '/api/groups', currency ? { name, currency } : { name }),
     listGroups: () => request<{ groups: Group[] }>('GET', '/api/groups'),

@@ -1,2 +1,2 @@
 export { createApi, ApiError, type Api, type ClientOptions } from './api.ts';
-export { subscribe, type ConnectionState, type Subscription, type SubscribeOptions } from './subscribe.ts';
+export { subscribe, type ConnectionState, type EndReason, type Subscription, type SubscribeOptions } from './subscribe.ts';

@@ -1,9 +1,11 @@
 // subscribe(): the live notification stream with the guarantees the server's ids make possible.
 // Reconnects with jittered exponential backoff, resumes from the last id it has, drops duplicates by id,
-// notices a gap (ids are per-user and gapless) and resumes to fill it, and handles `reset` and eviction.
+// notices a gap (ids are per-user and gapless) and resumes to fill it, and handles `reset`, eviction and
+// the end of the session (`logged_out`): after those two it stops for good and says why (onEnded).
 import { CONTROL_TYPES, NOTIFICATION_TYPES, WS_CLOSE, type GroupUpdated, type Notification, type StreamMessage } from '../contract/events.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export type EndReason = 'evicted' | 'logged_out';
 
 /** The parts of EventSource and WebSocket the SDK uses, so Node packages and browser globals both fit. */
 export type EventSourceLike = {
@@ -31,6 +33,11 @@ export type SubscribeOptions = {
   onGroupUpdated?: (message: GroupUpdated) => void;
   /** The server's newest id is behind ours (or ours is unknown): reload the inbox. */
   onReset?: (newestId: string) => void;
+  /**
+   * The server ended the stream and asked not to come back: `evicted` (too many streams for this user) or
+   * `logged_out` (the session ended: sign in again). The state is 'offline' from then on.
+   */
+  onEnded?: (reason: EndReason) => void;
   /** Backoff bounds for reconnects, in ms. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -76,7 +83,8 @@ export function subscribe(onNotification: (n: Notification) => void, options: Su
         options.onReset?.(String(message.id));
         return true;
       case 'evicted':
-        stop('offline');
+      case 'logged_out':
+        end(message.type);
         return false;
       default: {
         const n: Notification = message;
@@ -135,7 +143,8 @@ export function subscribe(onNotification: (n: Notification) => void, options: Su
     };
     ws.onclose = (e) => {
       if (current !== ws) return;
-      if (e.code === WS_CLOSE.evicted) stop('offline');
+      if (e.code === WS_CLOSE.evicted) end('evicted');
+      else if (e.code === WS_CLOSE.loggedOut) end('logged_out');
       else reconnect();
     };
     ws.onerror = () => undefined; // onclose follows
@@ -150,6 +159,11 @@ export function subscribe(onNotification: (n: Notification) => void, options: Su
     // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): spreads a herd of clients.
     const cap = Math.min(maxDelay, minDelay * 2 ** attempt++);
     timer = setTimeout(open, delayOverride ?? minDelay / 2 + Math.random() * cap);
+  }
+
+  function end(reason: EndReason) {
+    stop('offline');
+    options.onEnded?.(reason);
   }
 
   function stop(final: ConnectionState) {

@@ -1,11 +1,11 @@
 // Accounts and sessions. Session tokens are 32 random bytes; only their SHA-256 is stored, so a leaked
 // database does not leak usable tokens.
 import { hash, randomBytes } from 'node:crypto';
-import { AppError } from '../domain/errors.ts';
+import { AppError, invalid } from '../domain/errors.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../domain/password.ts';
 import { newId } from '../domain/ids.ts';
 import { lookupSpellings, requireCanonicalEmail } from '../domain/email.ts';
-import type { RegisterBody, LoginBody, User } from '../contract/schemas.ts';
+import type { RegisterBody, LoginBody, PasswordBody, User } from '../contract/schemas.ts';
 import type { UserRow } from '../store/store.ts';
 import type { Deps } from './deps.ts';
 import { presentUser } from '../present/entities.ts';
@@ -48,11 +48,39 @@ export async function login(deps: Deps, input: LoginBody): Promise<{ user: User;
   return { user: presentUser(found), token: await startSession(deps, found.id) };
 }
 
-export async function logout(deps: Deps, token: string): Promise<void> {
-  await deps.store.read.deleteSession(hashToken(token));
+/** Who a request acts for, and the session it came with (live streams belong to it: notify/hub.ts). */
+export type Caller = { user: UserRow; tokenHash: string; expiresAt: string };
+
+export async function logout(deps: Deps, caller: Caller): Promise<void> {
+  await deps.store.read.deleteSession(caller.tokenHash);
 }
 
-export async function authenticate(deps: Deps, token: string): Promise<UserRow | undefined> {
+/** Ends every session of the caller's account, the caller's own included. */
+export async function logoutAll(deps: Deps, caller: Caller): Promise<void> {
+  await deps.store.read.deleteUserSessions(caller.user.id, undefined);
+}
+
+/**
+ * Sets a new password after checking the current one, and ends every other session of the account in the
+ * same transaction (whoever held one may be who the user is changing the password against); the caller's
+ * session stays.
+ */
+export async function changePassword(deps: Deps, caller: Caller, input: PasswordBody): Promise<void> {
+  const stored = await deps.store.read.findPasswordHash(caller.user.id);
+  const ok = await verifyPassword(input.current, stored ?? (await DUMMY_HASH_PROMISE));
+  if (!stored || !ok) throw invalid('current', 'is not the current password of this account');
+  const passwordHash = await hashPassword(input.next);
+  await deps.store.transaction(async (tx) => {
+    await tx.setPasswordHash(caller.user.id, passwordHash);
+    await tx.deleteUserSessions(caller.user.id, caller.tokenHash);
+  });
+}
+
+export async function authenticate(deps: Deps, token: string): Promise<Caller | undefined> {
   if (token.length === 0 || token.length > 200) return undefined;
-  return deps.store.read.sessionUser(hashToken(token), deps.now().toISOString());
+  const tokenHash = hashToken(token);
+  const found = await deps.store.read.findSession(tokenHash);
+  // ISO 8601 UTC strings compare in time order.
+  if (!found || found.expiresAt <= deps.now().toISOString()) return undefined;
+  return { user: found.user, tokenHash, expiresAt: found.expiresAt };
 }

@@ -56,14 +56,17 @@ export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyO
 export type GroupUpdated = { type: 'group.updated'; groupId: string };
 export type Reset = { type: 'reset'; id: string };
 type Evicted = { type: 'evicted'; reason: string };
-export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted'] as const satisfies readonly (GroupUpdated | Reset | Evicted)['type'][];
+/** The session the stream was opened with has ended: sign in again (the stream ends after this). */
+type LoggedOut = { type: 'logged_out'; reason: string };
+export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted', 'logged_out'] as const satisfies readonly (GroupUpdated | Reset | Evicted | LoggedOut)['type'][];
 
 /** Everything a subscriber can receive. */
-export type StreamMessage = Notification | GroupUpdated | Reset | Evicted;
+export type StreamMessage = Notification | GroupUpdated | Reset | Evicted | LoggedOut;
 
 /** WebSocket close codes (RFC 6455 §7.4.2: 4000–4999 are ours). */
 export const WS_CLOSE = {
   shutdown: 1012, // Service Restart: reconnect and resume
   slowConsumer: 4008, // reconnect and resume
   evicted: 4009, // do not come back
+  loggedOut: 4001, // the session ended (as HTTP 401): sign in again, do not come back with it
 } as const;

@@ -38,9 +38,12 @@ export const Bill = Type.Object({
 });
 
 // Requests
-export const RegisterBody = Type.Object(
-  // Lone surrogates would all hash as U+FFFD: two different passwords would be the same one.
-  { name: Name, email: Email, password: Type.String({ minLength: 8, maxLength: 1024, pattern: '^[^\\p{Cs}]*$' }) },
+// Lone surrogates would all hash as U+FFFD: two different passwords would be the same one.
+const NewPassword = Type.String({ minLength: 8, maxLength: 1024, pattern: '^[^\\p{Cs}]*$' });
+export const RegisterBody = Type.Object({ name: Name, email: Email, password: NewPassword }, { additionalProperties: false });
+/** POST /api/auth/password: `next` follows the registration rules; `current` is only compared. */
+export const PasswordBody = Type.Object(
+  { current: Type.String({ minLength: 1, maxLength: 1024 }), next: NewPassword },
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object(
@@ -135,6 +138,7 @@ export type Share = Static<typeof Share>;
 export type Bill = Static<typeof Bill>;
 export type RegisterBody = Static<typeof RegisterBody>;
 export type LoginBody = Static<typeof LoginBody>;
+export type PasswordBody = Static<typeof PasswordBody>;
 export type CreateGroupBody = Static<typeof CreateGroupBody>;
 export type AddMemberBody = Static<typeof AddMemberBody>;
 export type Split = Static<typeof Split>;

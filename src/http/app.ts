@@ -119,7 +119,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
 
   app.decorateRequest('user', null);
-  app.decorateRequest('sessionToken', null);
+  app.decorateRequest('caller', null);
 
   const auth = authGuard(ctx.deps, config);
   const limits = rateLimits(app, config);

@@ -1,19 +1,23 @@
 // Who is calling: the session cookie or `Authorization: Bearer <token>` (RFC 6750 §2.1).
 // Cross-site requests cannot act for a user: state-changing requests must come from our own origin
-// (the Fetch standard's Origin header), and a cookie-authenticated one must say so.
+// (the Fetch standard's Origin header), and a cookie-authenticated one must say so. A cookie-authenticated
+// read that names a foreign Origin is refused too: a page elsewhere must not open a user's stream (which
+// would also evict the user's own, oldest stream) or read on the user's behalf.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { authenticate } from '../commands/auth.ts';
 import type { Deps } from '../commands/deps.ts';
 import type { Config } from '../config.ts';
 import type { UserRow } from '../store/store.ts';
+import type { Caller } from '../commands/auth.ts';
 
 export const SESSION_COOKIE = 'chipin_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
     user: UserRow | null;
-    sessionToken: string | null;
+    /** The caller with its session (token hash and expiry), set with `user`. */
+    caller: Caller | null;
   }
 }
 
@@ -52,16 +56,19 @@ export function authGuard(deps: Deps, config: Config) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const fromHeader = bearer(request);
     const token = fromHeader ?? request.cookies[SESSION_COOKIE];
-    const user = token ? await authenticate(deps, token) : undefined;
-    if (!user || !token) throw new AppError('unauthenticated', 'Sign in first: send the session cookie or a Bearer token');
-    // A cookie is sent by the browser on its own, so a cookie-authenticated change must prove it is ours.
-    const changes = !SAFE_METHODS.has(request.method);
-    const upgrade = request.headers.upgrade !== undefined;
-    if (fromHeader === undefined && (changes || upgrade) && request.headers.origin !== ownOrigin(config, request)) {
-      throw new AppError('cross_origin', 'A cookie-authenticated request must carry this service\'s Origin');
+    const caller = token ? await authenticate(deps, token) : undefined;
+    if (!caller) throw new AppError('unauthenticated', 'Sign in first: send the session cookie or a Bearer token');
+    // A cookie is sent by the browser on its own, so a cookie-authenticated change must prove it is ours;
+    // a read need not carry an Origin (same-origin GETs do not), but one that does must name ours.
+    if (fromHeader === undefined) {
+      const origin = request.headers.origin;
+      const mustCarry = !SAFE_METHODS.has(request.method) || request.headers.upgrade !== undefined;
+      if ((mustCarry || origin !== undefined) && origin !== ownOrigin(config, request)) {
+        throw new AppError('cross_origin', 'A cookie-authenticated request must carry this service\'s Origin');
+      }
     }
-    request.user = user;
-    request.sessionToken = token;
+    request.user = caller.user;
+    request.caller = caller;
   };
 }
 

@@ -11,10 +11,14 @@ export type Limits = {
   register: preHandlerAsyncHookHandler[];
   bills: preHandlerAsyncHookHandler[];
   memberAdds: preHandlerAsyncHookHandler[];
+  /** Opening a live stream (SSE or WebSocket): each open may replay the whole inbox. */
+  streamOpens: preHandlerAsyncHookHandler[];
+  /** Changing the password: each attempt checks the current one (a stolen session must not guess it). */
+  password: preHandlerAsyncHookHandler[];
 };
 
 export function rateLimits(app: App, config: Config): Limits {
-  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [] };
+  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [], streamOpens: [], password: [] };
   // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
   // request, so a second limit on the same route (login: per address, then per account) was never checked.
   const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
@@ -43,5 +47,8 @@ export function rateLimits(app: App, config: Config): Limits {
     bills: make('bills', config.limits.billsPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
     // Every attempt counts, found or not: each one tells a known email from an unknown one.
     memberAdds: make('member-adds', config.limits.memberAddsPerUserPerHour, 3600_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    streamOpens: make('stream-opens', config.limits.streamOpensPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
+    // As many tries a minute as signing in to the account allows.
+    password: make('password', config.limits.loginPerAccountPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
   };
 }

@@ -3,7 +3,11 @@
 import type { GroupUpdated, Reset } from '../contract/events.ts';
 
 export type Transport = 'sse' | 'ws';
-export type CloseReason = 'evicted' | 'slow' | 'shutdown' | 'heartbeat' | 'client';
+/**
+ * `evicted` and `logged_out` tell the client not to come back by itself: one stream too many for the user,
+ * or the session the stream was opened with has ended (logout, logout everywhere, a password change, expiry).
+ */
+export type CloseReason = 'evicted' | 'logged_out' | 'slow' | 'shutdown' | 'heartbeat' | 'client';
 
 export interface Connection {
   readonly transport: Transport;

@@ -6,6 +6,11 @@
 // Rows seen twice are dropped by id. Ids are per-user and gapless, so a live row whose id is not
 // lastId + 1 means one is missing (published out of order, or lost in flight): the subscriber goes back
 // to the store for it before writing anything newer.
+//
+// A stream belongs to the session it was opened with: it ends (`logged_out`) when that session is ended
+// here (endSession, endSessionsOf), when it expires (checked at each heartbeat against the expiry given at
+// subscribe time, no store query), and, where other instances share the store, when the session row is
+// gone (one batched query per heartbeat round for the distinct sessions that have streams).
 import type { NotificationRow, Ops, Outbox } from '../store/store.ts';
 import { notificationJson } from '../present/notifications.ts';
 import type { Connection, CloseReason } from './connection.ts';
@@ -19,10 +24,19 @@ const REPLAY_BATCH = 500;
  */
 const MIN_SLICES = 20;
 const MAX_WRITES_PER_TICK = 64;
+/** Session hashes per existence query (well under either database's bound on parameters). */
+const SESSION_BATCH = 1000;
+
+/** The session a stream was opened with (its token's hash and expiry, ISO 8601). */
+export type StreamSession = { tokenHash: string; expiresAt: string };
 
 type Subscriber = {
   userId: string;
   conn: Connection;
+  /** The session's token hash ('' for a stream opened without one: it never ends with a session). */
+  session: string;
+  /** Epoch ms at which the session expires (Infinity without one). */
+  expiresAt: number;
   lastId: number;
   syncing: boolean;
   /** Set when a resync is asked for while a sync runs: its query may predate what we must catch. */
@@ -43,6 +57,11 @@ export type HubOptions = {
   /** How long a replay waits for a reader that stopped reading before closing it as slow. */
   stallMs: number;
   metrics: Metrics;
+  /**
+   * Of the given session hashes, those still in the store. Given where other instances share the store
+   * (PostgreSQL): a logout there deletes the row, and this instance notices it once a heartbeat round.
+   */
+  existingSessions?: (tokenHashes: string[]) => Promise<string[]>;
 };
 
 export type Hub = ReturnType<typeof createHub>;
@@ -55,6 +74,7 @@ export function createHub(options: HubOptions) {
   let heartbeatTick = 0;
   let slices = MIN_SLICES;
   let timer: NodeJS.Timeout | undefined;
+  let checkingSessions = false;
 
   /** One timer for the whole hub, re-armed each tick (the tick length follows the number of streams). */
   function ensureTimer() {
@@ -68,16 +88,44 @@ export function createHub(options: HubOptions) {
     if (heartbeatTick === 0) {
       heartbeatRound = [...byUser.values()].flat();
       slices = Math.max(MIN_SLICES, Math.ceil(heartbeatRound.length / MAX_WRITES_PER_TICK));
+      if (options.existingSessions) void checkSessions(heartbeatRound, options.existingSessions);
     }
     const per = Math.ceil(heartbeatRound.length / slices);
     const slice = heartbeatRound.slice(heartbeatTick * per, (heartbeatTick + 1) * per);
     heartbeatTick = (heartbeatTick + 1) % slices;
+    const now = Date.now();
     for (const sub of slice) {
       if (sub.closed) continue;
-      if (!sub.conn.heartbeat()) remove(sub, 'heartbeat');
+      if (sub.expiresAt <= now) remove(sub, 'logged_out');
+      else if (!sub.conn.heartbeat()) remove(sub, 'heartbeat');
       else checkQueue(sub);
     }
     ensureTimer();
+  }
+
+  /** Closes the streams of the round whose session row is gone. A failed query closes nothing. */
+  async function checkSessions(round: Subscriber[], existing: (tokenHashes: string[]) => Promise<string[]>) {
+    if (checkingSessions) return;
+    checkingSessions = true;
+    try {
+      const hashes = new Set<string>();
+      for (const sub of round) if (sub.session !== '') hashes.add(sub.session);
+      const all = [...hashes];
+      const alive = new Set<string>();
+      for (let i = 0; i < all.length; i += SESSION_BATCH) {
+        for (const h of await existing(all.slice(i, i + SESSION_BATCH))) alive.add(h);
+      }
+      for (const sub of round) if (!sub.closed && sub.session !== '' && !alive.has(sub.session)) remove(sub, 'logged_out');
+    } catch {
+      // The store is unreachable: the next round asks again.
+    } finally {
+      checkingSessions = false;
+    }
+  }
+
+  /** Closes the user's streams whose session `ends` says has ended. */
+  function endSessions(userId: string, ends: (tokenHash: string) => boolean) {
+    for (const sub of [...(byUser.get(userId) ?? [])]) if (sub.session !== '' && ends(sub.session)) remove(sub, 'logged_out');
   }
 
   function remove(sub: Subscriber, reason: CloseReason | undefined) {
@@ -197,8 +245,18 @@ export function createHub(options: HubOptions) {
      * Registers a connection. `lastEventId` undefined: live only. The connection is registered at once
      * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
      */
-    subscribe(userId: string, conn: Connection, lastEventId: number | undefined): { unsubscribe: () => void; ready: Promise<void> } {
-      const sub: Subscriber = { userId, conn, lastId: 0, syncing: true, syncAgain: false, closed: false, pending: null };
+    subscribe(userId: string, conn: Connection, lastEventId: number | undefined, session?: StreamSession): { unsubscribe: () => void; ready: Promise<void> } {
+      const sub: Subscriber = {
+        userId,
+        conn,
+        session: session?.tokenHash ?? '',
+        expiresAt: session ? Date.parse(session.expiresAt) : Infinity,
+        lastId: 0,
+        syncing: true,
+        syncAgain: false,
+        closed: false,
+        pending: null,
+      };
       const list = byUser.get(userId);
       if (list) {
         // The oldest goes first, and is told not to come back, so two clients cannot evict each other forever.
@@ -259,6 +317,16 @@ export function createHub(options: HubOptions) {
         if (sub.syncing) sub.syncAgain = true;
         else void sync(sub).catch(() => remove(sub, 'slow'));
       }
+    },
+
+    /** The session was ended here (logout): its streams are told so and closed. */
+    endSession(userId: string, tokenHash: string) {
+      endSessions(userId, (h) => h === tokenHash);
+    },
+
+    /** Every session of the user but `keepTokenHash` (all when undefined) was ended. */
+    endSessionsOf(userId: string, keepTokenHash: string | undefined) {
+      endSessions(userId, (h) => h !== keepTokenHash);
     },
 
     stats() {

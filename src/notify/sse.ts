@@ -1,8 +1,11 @@
-// Server-Sent Events framing (WHATWG HTML § 9.2 "Server-sent events"). Transport only: the hub decides
-// what to send. Every field value here is a decimal id, a known type or single-line JSON (JSON.stringify
-// escapes CR and LF), so no value can break the line-based framing.
+// Server-Sent Events (WHATWG HTML § 9.2 "Server-sent events"): the response head, the socket, the framing.
+// Transport only: the hub decides what to send. Every field value here is a decimal id, a known type or
+// single-line JSON (JSON.stringify escapes CR and LF), so no value can break the line-based framing.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { GroupUpdated, Reset } from '../contract/events.ts';
 import type { CloseReason, Connection } from './connection.ts';
+import { detachFromHttp } from './detach.ts';
 
 export const SSE_RETRY_MS = 2000;
 
@@ -21,7 +24,17 @@ export type SseSink = {
   readonly writableLength: number;
 };
 
+/** The SSE response head's own fields; the caller's (security headers) come first. */
+export const SSE_HEADERS = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+});
+
+// Told before the stream ends, so the client does not reconnect by itself (the SDK stops; a bare
+// EventSource reconnects and, for logged_out, is refused with 401, which ends EventSource for good).
 const EVICTED = sseEvent(undefined, 'evicted', JSON.stringify({ type: 'evicted', reason: 'Too many open streams for this user; this one was the oldest' }));
+const LOGGED_OUT = sseEvent(undefined, 'logged_out', JSON.stringify({ type: 'logged_out', reason: 'The session this stream was opened with has ended; sign in again' }));
 
 /**
  * A class, not an object of closures: ten thousand idle streams each kept seven closures and two contexts
@@ -62,6 +75,7 @@ class SseConnection implements Connection {
   close(reason: CloseReason) {
     if (this.#closed) return;
     if (reason === 'evicted') this.#write(EVICTED);
+    else if (reason === 'logged_out') this.#write(LOGGED_OUT);
     // Spread the reconnections of every client over a few seconds instead of one thundering herd.
     else if (reason === 'shutdown') this.#write(`retry: ${3000 + Math.floor(Math.random() * 3000)}\n\n`);
     this.#closed = true;
@@ -78,4 +92,42 @@ class SseConnection implements Connection {
 
 export function sseConnection(sink: SseSink): Connection {
   return new SseConnection(sink);
+}
+
+// Shared listeners (`this` is the socket), so a stream keeps no closures of its own for them.
+function ignore() {}
+function endOnEof(this: Socket) {
+  this.end();
+}
+function destroyOnError(this: Socket) {
+  this.destroy();
+}
+
+/**
+ * Takes over a request whose handler let go of it (Fastify: reply.hijack()): writes the SSE head with the
+ * caller's headers (the security headers the hooks set, which hijacking would otherwise lose), then the
+ * opening, and hands the connection to `attach`, which returns what to call when the peer goes.
+ */
+export function acceptSse(req: IncomingMessage, res: ServerResponse, headers: Readonly<Record<string, string | number | readonly string[] | undefined>>, attach: (conn: Connection) => () => void): void {
+  const head: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) head[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  Object.assign(head, SSE_HEADERS);
+  const socket = req.socket;
+  if (req.httpVersionMajor === 1 && detachFromHttp(socket)) {
+    // HTTP/1.1 on a bare socket: the body runs until the connection closes (RFC 9112 §6.3), so no chunked
+    // framing is needed, and nothing of Node's HTTP objects stays alive per stream.
+    head.connection = 'keep-alive';
+    const lines = Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`HTTP/1.1 200 OK\r\n${lines}\r\n${sseOpening()}`);
+    socket.on('data', ignore); // keep reading, only to see the peer's FIN
+    socket.on('end', endOnEof);
+    socket.on('error', destroyOnError);
+    // `on`, not `once`: 'close' comes once anyway, and once's wrapper would be kept per stream.
+    socket.on('close', attach(sseConnection(socket)));
+    return;
+  }
+  // HTTP/2 (under TLS) or a Node whose internals changed: the ordinary response path.
+  res.writeHead(200, head);
+  res.write(sseOpening());
+  res.on('close', attach(sseConnection(res as unknown as SseSink)));
 }

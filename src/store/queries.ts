@@ -159,6 +159,26 @@ export function queries(db: Db, source: NotificationIdSource): Ops {
     async deleteSession(tokenHash) {
       await db.run(`DELETE FROM sessions WHERE token_hash = ?`, [tokenHash]);
     },
+    async deleteUserSessions(userId, keepTokenHash) {
+      return keepTokenHash === undefined
+        ? db.run(`DELETE FROM sessions WHERE user_id = ?`, [userId])
+        : db.run(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, [userId, keepTokenHash]);
+    },
+    async existingSessions(tokenHashes) {
+      if (tokenHashes.length === 0) return [];
+      const rows = await db.all(`SELECT token_hash FROM sessions WHERE token_hash IN (${placeholders(tokenHashes.length)})`, tokenHashes);
+      return rows.map((r) => s(r.token_hash));
+    },
+    async purgeSessions(now) {
+      return db.run(`DELETE FROM sessions WHERE expires_at <= ?`, [now]);
+    },
+    async findPasswordHash(userId) {
+      const r = await db.get(`SELECT password_hash FROM users WHERE id = ?`, [userId]);
+      return r && s(r.password_hash);
+    },
+    async setPasswordHash(userId, passwordHash) {
+      await db.run(`UPDATE users SET password_hash = ? WHERE id = ?`, [passwordHash, userId]);
+    },
 
     async insertGroup(g, createdBy) {
       await db.run(`INSERT INTO groups (id, name, currency, created_by, created_at) VALUES (?, ?, ?, ?, ?)`, [g.id, g.name, g.currency, createdBy, g.createdAt]);

@@ -55,6 +55,14 @@ export interface Ops {
   /** The session's user and expiry whether or not it has expired (for a cache that checks expiry itself). */
   findSession(tokenHash: string): Promise<{ user: UserRow; expiresAt: string } | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Every session of the user but `keepTokenHash` (all of them when undefined); returns how many went. */
+  deleteUserSessions(userId: string, keepTokenHash: string | undefined): Promise<number>;
+  /** Of the given token hashes, those whose session row still exists (expired or not). */
+  existingSessions(tokenHashes: readonly string[]): Promise<string[]>;
+  /** Deletes sessions that expired before `now`; returns how many. */
+  purgeSessions(now: string): Promise<number>;
+  findPasswordHash(userId: string): Promise<string | undefined>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
 
   insertGroup(group: GroupRow, createdBy: string): Promise<void>;
   addMember(groupId: string, userId: string, joinedAt: string): Promise<boolean>;

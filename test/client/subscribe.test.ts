@@ -14,6 +14,7 @@ import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { createBill } from '../../src/commands/bills.ts';
 import { billFor, groupWith, register } from '../support/api.ts';
 import { waitUntil } from '../support/streams.ts';
+import { startTestServer } from '../support/server.ts';
 
 for (const transport of ['sse', 'ws'] as const) {
   test(`${transport}: live, then reconnecting across a restart, then every bill exactly once`, async (t) => {
@@ -100,3 +101,22 @@ test('reset calls onReset and moves the position; eviction stops the SDK for goo
   assert.equal(first.state, 'offline', 'it did not come back to evict the other');
   assert.equal(server.hub.stats().subscribers, 1);
 });
+
+for (const transport of ['sse', 'ws'] as const) {
+  test(`${transport}: logout ends the SDK's stream for good with onEnded('logged_out')`, async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const bob = await register(server.url, 'Bob');
+    const ended: string[] = [];
+    const sub = subscribe(() => undefined, { baseUrl: server.url, transport, minDelayMs: 20, onEnded: (r) => ended.push(r), ...nodeTransports(bob.token) });
+    t.after(() => sub.close());
+    await waitUntil(() => sub.state === 'live', 'live');
+    const out = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${bob.token}` } });
+    assert.equal(out.status, 204);
+    await waitUntil(() => sub.state === 'offline', 'the SDK to stop');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(ended, ['logged_out']);
+    assert.equal(sub.state, 'offline', 'it did not try to come back');
+    assert.equal(server.hub.stats().subscribers, 0);
+  });
+}

@@ -97,6 +97,19 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'POST', path: '/api/auth/logout' }),
   },
   {
+    route: 'POST /api/auth/logout-all',
+    expect: OK_FOR_ALL(204),
+    // Ends every session of the caller: run as a fresh account of the role's kind (see below).
+    request: async () => ({ method: 'POST', path: '/api/auth/logout-all' }),
+    then: async (_role, u) => assert.equal((await call(server.url, 'GET', '/api/me', { token: u.token })).status, 401),
+  },
+  {
+    route: 'POST /api/auth/password',
+    expect: OK_FOR_ALL(204),
+    request: async () => ({ method: 'POST', path: '/api/auth/password', body: { current: PASSWORD, next: 'a brand new secret' } }),
+    then: async (_role, u) => assert.equal((await call(server.url, 'GET', '/api/me', { token: u.token })).status, 200, 'the caller stays signed in'),
+  },
+  {
     route: 'GET /api/groups',
     expect: OK_FOR_ALL(200),
     request: async () => ({ method: 'GET', path: '/api/groups' }),
@@ -161,6 +174,8 @@ test('every route × every role gets the status it must, and nothing of the othe
           const login = await call(server.url, 'POST', '/api/auth/login', { body: { email: user.email, password: PASSWORD } });
           user = { ...user, token: login.body.token };
         }
+        // These end the account's other sessions (or all): a fresh account keeps the role's own intact.
+        if (user && (row.route === 'POST /api/auth/logout-all' || row.route === 'POST /api/auth/password')) user = await freshUser();
         // Others' read positions, to see that a read by this role moved only its own.
         const others = [olga, rita, max, sam, sue].filter((u) => u.id !== user?.id);
         const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));

@@ -232,6 +232,14 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
       password: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(1024).map(text), fc.string({ minLength: 1, maxLength: 30 }).filter((p) => p !== PASSWORD).map(text)) },
     },
   };
+  // A wrong current password is refused too (400), after the same password work; nothing changes.
+  const password: BodySpec = {
+    template: [['current', text(PASSWORD)], ['next', text('a brand new secret')]],
+    fields: {
+      current: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(1024).map(text), fc.string({ minLength: 1, maxLength: 30 }).filter((p) => p !== PASSWORD).map(text)) },
+      next: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(s + 'padding!'))) },
+    },
+  };
   const group: BodySpec = {
     template: [['name', text('Trip')], ['currency', text('EUR')]],
     fields: { name: { required: true, bad: badText(100) }, currency: { required: false, bad: notCurrency } },
@@ -259,6 +267,8 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     { name: 'POST /api/auth/register', cases: () => badBodies(register_).map(bodyReq('POST', '/api/auth/register', {})) },
     { name: 'POST /api/auth/login', cases: () => badBodies(login).map(bodyReq('POST', '/api/auth/login', {})) },
     { name: 'POST /api/auth/logout', cases: () => badNoBody.map(bodyReq('POST', '/api/auth/logout', bearer(logoutToken))) },
+    { name: 'POST /api/auth/logout-all', cases: () => badNoBody.map(bodyReq('POST', '/api/auth/logout-all', bearer(logoutToken))) },
+    { name: 'POST /api/auth/password', cases: () => badBodies(password).map(bodyReq('POST', '/api/auth/password', bearer(logoutToken))) },
     { name: 'POST /api/groups', cases: () => badBodies(group).map(bodyReq('POST', '/api/groups', bearer(alice))) },
     { name: 'POST /api/groups/:groupId/members', cases: () => badBodies(member).map(bodyReq('POST', `/api/groups/${groupId}/members`, bearer(alice))) },
     {

@@ -153,12 +153,12 @@ test('each limit has a default and its own setting; a bad value stops start-up n
   const defaults = parseConfig({});
   assert.equal(defaults.rateLimit, true, 'limits are on unless turned off');
   for (const [name, value] of Object.entries(defaults.limits)) assert.ok(Number.isInteger(value) && value > 1, `${name}: ${value}`);
-  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MEMBER_ADD_LIMIT_PER_USER: '12', MAX_STREAMS_PER_USER: '4' });
+  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MEMBER_ADD_LIMIT_PER_USER: '12', STREAM_OPEN_LIMIT_PER_USER: '13', MAX_STREAMS_PER_USER: '4' });
   assert.deepEqual(
     { ...set.limits, streams: set.maxStreamsPerUser },
-    { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, memberAddsPerUserPerHour: 12, streams: 4 },
+    { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, memberAddsPerUserPerHour: 12, streamOpensPerUserPerMinute: 13, streams: 4 },
   );
-  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MEMBER_ADD_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
+  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MEMBER_ADD_LIMIT_PER_USER', 'STREAM_OPEN_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
     assert.throws(() => parseConfig({ [name]: 'lots' }), (e: unknown) => e instanceof ConfigError && e.message.includes(name));
   }
 });

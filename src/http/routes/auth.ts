@@ -1,5 +1,5 @@
-import { AuthResponse, LoginBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
-import { login, logout, register } from '../../commands/auth.ts';
+import { AuthResponse, LoginBody, PasswordBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
+import { changePassword, login, logout, logoutAll, register } from '../../commands/auth.ts';
 import { presentUser } from '../../present/entities.ts';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import type { App, RouteContext } from '../app.ts';
@@ -7,7 +7,7 @@ import { noBody } from '../no-body.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem };
 
-export function authRoutes(app: App, { config, deps, auth, limits }: RouteContext) {
+export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteContext) {
   app.post('/auth/register', { schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errors } }, preHandler: limits.register }, async (request, reply) => {
     const result = await register(deps, request.body);
     setSessionCookie(reply, config, request, result.token);
@@ -24,11 +24,35 @@ export function authRoutes(app: App, { config, deps, auth, limits }: RouteContex
     },
   );
 
+  // A live stream belongs to the session it was opened with: ending sessions closes their streams here
+  // (`logged_out`); other instances notice at their next heartbeat round (notify/hub.ts).
   app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
-    await logout(deps, request.sessionToken!);
+    const caller = request.caller!;
+    await logout(deps, caller);
+    hub.endSession(caller.user.id, caller.tokenHash);
     clearSessionCookie(reply, config, request);
     return reply.code(204).send();
   });
+
+  app.post('/auth/logout-all', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
+    const caller = request.caller!;
+    await logoutAll(deps, caller);
+    hub.endSessionsOf(caller.user.id, undefined);
+    clearSessionCookie(reply, config, request);
+    return reply.code(204).send();
+  });
+
+  // 204: the caller's session (and cookie) stay as they are; every other session of the account ends.
+  app.post(
+    '/auth/password',
+    { schema: { tags: ['auth'], body: PasswordBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: limits.password },
+    async (request, reply) => {
+      const caller = request.caller!;
+      await changePassword(deps, caller, request.body);
+      hub.endSessionsOf(caller.user.id, caller.tokenHash);
+      return reply.code(204).send();
+    },
+  );
 
   app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preValidation: auth }, async (request) => ({ user: presentUser(request.user!) }));
 }

@@ -38,6 +38,10 @@ class Bounded<V> {
   delete(key: string) {
     this.#map.delete(key);
   }
+  /** A copy, so deleting while walking it is safe. */
+  entries(): [string, V][] {
+    return [...this.#map.entries()];
+  }
   get size() {
     return this.#map.size;
   }
@@ -47,6 +51,8 @@ export class ReadCache {
   readonly #maps: { [K in Kind]: Bounded<Extract<Entry, { kind: K }>['value']> };
   #staged: Entry[] = [];
   #dropped: { kind: Kind; key: string }[] = [];
+  /** Users whose sessions a job of this batch deleted (all but `keep`), keyed by user id. */
+  #droppedUsers: { userId: string; keep: string | undefined }[] = [];
 
   constructor(limit = 1024) {
     this.#maps = { session: new Bounded(limit), group: new Bounded(limit), members: new Bounded(limit) };
@@ -75,6 +81,14 @@ export class ReadCache {
     this.#staged = [];
     for (const d of this.#dropped) this.#maps[d.kind].delete(d.key);
     this.#dropped = [];
+    for (const d of this.#droppedUsers) this.#dropUserSessions(d.userId, d.keep);
+    this.#droppedUsers = [];
+  }
+
+  /** Sessions are keyed by token hash: finding a user's means a walk over the (bounded) map. */
+  #dropUserSessions(userId: string, keep: string | undefined) {
+    const sessions = this.#maps.session;
+    for (const [key, value] of sessions.entries()) if (value.user.id === userId && key !== keep) sessions.delete(key);
   }
 
   #drop(kind: Kind, key: string) {
@@ -86,6 +100,10 @@ export class ReadCache {
   session(tokenHash: string, now: string): { user: UserRow | undefined } | undefined {
     const s = this.#maps.session.get(tokenHash);
     return s && { user: live(s, now) };
+  }
+  /** The cached row (expired or not), as findSession answers. */
+  sessionRow(tokenHash: string): Session | undefined {
+    return this.#maps.session.get(tokenHash);
   }
   group(groupId: string): GroupRow | undefined {
     return this.#maps.group.get(groupId);
@@ -109,6 +127,10 @@ export class ReadCache {
       sessionUser: (tokenHash, at) => {
         const hit = this.session(tokenHash, at);
         return hit ? Promise.resolve(hit.user) : queued.sessionUser(tokenHash, at);
+      },
+      findSession: (tokenHash) => {
+        const hit = this.sessionRow(tokenHash);
+        return hit ? Promise.resolve(hit) : queued.findSession(tokenHash);
       },
       getGroup: (groupId) => {
         const hit = this.group(groupId);
@@ -137,9 +159,23 @@ export class ReadCache {
         this.#staged.push({ kind: 'session', key: tokenHash, value: found });
         return live(found, now);
       },
+      findSession: async (tokenHash) => {
+        const hit = this.sessionRow(tokenHash);
+        if (hit) return hit;
+        const found = await ops.findSession(tokenHash);
+        if (found) this.#staged.push({ kind: 'session', key: tokenHash, value: found });
+        return found;
+      },
       deleteSession: async (tokenHash) => {
         this.#drop('session', tokenHash);
         await ops.deleteSession(tokenHash);
+      },
+      // Dropped at once and again at commit, as #drop does: a read of one of them staged earlier in the
+      // batch must not bring it back.
+      deleteUserSessions: async (userId, keep) => {
+        this.#dropUserSessions(userId, keep);
+        this.#droppedUsers.push({ userId, keep });
+        return ops.deleteUserSessions(userId, keep);
       },
       getGroup: async (groupId) => {
         const hit = this.group(groupId);

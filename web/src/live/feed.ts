@@ -96,6 +96,13 @@ export function startFeed(userId: string, on: FeedListener): Feed {
           on.reset(id);
           post({ type: 'reset', id });
         },
+        // The session ended (logout elsewhere, logout everywhere, a password change, expiry): every tab
+        // goes to the sign-in screen, as when one of them signs out.
+        onEnded: (reason) => {
+          if (reason !== 'logged_out') return;
+          on.signedOut();
+          post({ type: 'signed-out' });
+        },
       },
     );
   }
