@@ -20,8 +20,8 @@ export type ChildServer = {
   readonly url: string;
   /** The settings it runs with (on top of the test process's environment). */
   readonly env: Record<string, string>;
-  /** Its own temporary folder (its SQLite file, unless DATABASE_URL was given), removed by close(). */
-  readonly dir: string;
+  /** The temporary folder of its SQLite file, when the kit chose the database (no DATABASE_URL given, no TEST_STORE=postgres); removed by close(). */
+  readonly dir: string | undefined;
   /** The process running now (a new one after start()). */
   readonly process: ChildProcess;
   /** What the process running now wrote (its log lines at LOG_LEVEL=warn, and anything on stderr), the last 20 kB. */
@@ -82,7 +82,7 @@ const isGone = (child: ChildProcess) => child.exitCode !== null || child.signalC
  * Defaults: HOST=127.0.0.1, RATE_LIMIT=off, LOG_LEVEL=warn (a healthy server then writes nothing).
  */
 export async function startChildServer(env: Record<string, string> = {}, readyTimeoutMs = 20_000): Promise<ChildServer> {
-  const data = await testData(env, 'chipin-child-');
+  const data = await testData(env, 'chipin-child-', 'for-sqlite');
   const fullEnv: Record<string, string> = { HOST: '127.0.0.1', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...env, DATABASE_URL: data.databaseUrl };
   let port = env.PORT;
   let running: Running | undefined;

@@ -26,7 +26,7 @@ export type TestServer = Server & {
  * the instance running now (reading them while stopped throws).
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const data = await testData(env, 'chipin-test-');
+  const data = await testData(env, 'chipin-test-', 'always');
   const fullEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: 'off', ...env, DATABASE_URL: data.databaseUrl };
   let current: Server | undefined;
   try {
