@@ -1,7 +1,8 @@
-// Chipin as a separate process, started as `npm start` starts it (node src/main.ts; the web build npm runs
-// first is left to the caller, through WEB_ROOT), for what an in-process server cannot show: a kill -9 in the
-// middle of work, a SIGTERM, a restart on the same data, several instances on one database, the memory of
-// the server alone. Its data is chosen as for the in-process kit (test-data.ts).
+// Chipin as a separate process, started as `npm start` starts it (node src/main.ts, or npm itself with
+// via: 'npm start'; the web build npm runs first is left to the caller, through WEB_ROOT), for what an
+// in-process server cannot show: a kill -9 in the middle of work, a SIGTERM, a restart on the same data,
+// several instances on one database, the memory of the server alone. Its data is chosen as for the
+// in-process kit (test-data.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
@@ -28,7 +29,7 @@ export type ChildServer = {
   output(): string;
   /** Resolves with the exit code, or the signal, once the process running now is gone. */
   readonly exited: Promise<Exit>;
-  /** Sends the signal (unless the process is gone already) and waits for the exit. */
+  /** Sends the signal (to the whole process group with via: 'npm start') and waits for the exit. */
   kill(signal: NodeJS.Signals): Promise<Exit>;
   /** SIGTERM, as a deploy stops it; SIGKILL if it is still there after `graceMs`. */
   stop(graceMs?: number): Promise<Exit>;
@@ -38,27 +39,51 @@ export type ChildServer = {
   close(): Promise<void>;
 };
 
-type Running = { process: ChildProcess; exited: Promise<Exit>; output: () => string };
+export type ChildOptions = {
+  /** How long start-up may take before the process is killed and the start fails. */
+  readyTimeoutMs?: number;
+  /**
+   * `node` (the default): node src/main.ts, as `npm start` ends up running it. `npm start`: the real
+   * `npm start --ignore-scripts` (npm → sh → node) in a process group of its own, as a supervisor starts
+   * a service; signals then go to the whole group. --ignore-scripts skips only prestart (the web build).
+   */
+  via?: 'node' | 'npm start';
+};
 
-/** Spawns node src/main.ts and waits until /healthz answers 200; a process that fails to get there is killed. */
-async function launch(env: Record<string, string>, port: string, readyTimeoutMs: number): Promise<Running> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+type Running = { process: ChildProcess; exited: Promise<Exit>; output: () => string; signal: (signal: NodeJS.Signals) => void };
+
+const isGone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+/** Spawns the server and waits until /healthz answers 200; a process that fails to get there is killed. */
+async function launch(env: Record<string, string>, port: string, readyTimeoutMs: number, via: ChildOptions['via']): Promise<Running> {
+  const options = { cwd: ROOT, env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
+  const child = via === 'npm start' ? spawn('npm', ['start', '--ignore-scripts', '--silent'], { ...options, detached: true }) : spawn(process.execPath, ['src/main.ts'], options);
+  const signal = (sig: NodeJS.Signals) => {
+    if (via !== 'npm start') {
+      if (!isGone(child)) child.kill(sig);
+      return;
+    }
+    try {
+      process.kill(-child.pid!, sig); // the group: npm may be gone while the server it started is not
+    } catch {
+      // the group is gone already
+    }
+  };
   let output = '';
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => (output = (output + d).slice(-OUTPUT_CHARS)));
   }
   let gone = false;
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, sig) => resolve(sig ?? code)));
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (gone) throw new Error(`the server exited during start-up (${await exited}): ${output.slice(-2000)}`);
+    if (gone) {
+      signal('SIGKILL');
+      throw new Error(`the server exited during start-up (${await exited}): ${output.slice(-2000)}`);
+    }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
       if (res.status === 200) break;
@@ -66,22 +91,21 @@ async function launch(env: Record<string, string>, port: string, readyTimeoutMs:
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       await exited;
       throw new Error(`the server did not answer /healthz within ${readyTimeoutMs} ms: ${output.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return { process: child, exited, output: () => output };
+  return { process: child, exited, output: () => output, signal };
 }
-
-const isGone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 /**
  * Starts the server on `env.PORT`, or on a free loopback port, and resolves once /healthz answers.
  * Defaults: HOST=127.0.0.1, RATE_LIMIT=off, LOG_LEVEL=warn (a healthy server then writes nothing).
  */
-export async function startChildServer(env: Record<string, string> = {}, readyTimeoutMs = 20_000): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string> = {}, options: number | ChildOptions = {}): Promise<ChildServer> {
+  const { readyTimeoutMs = 20_000, via = 'node' } = typeof options === 'number' ? { readyTimeoutMs: options } : options;
   const data = await testData(env, 'chipin-child-', 'for-sqlite');
   const fullEnv: Record<string, string> = { HOST: '127.0.0.1', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...env, DATABASE_URL: data.databaseUrl };
   let port = env.PORT;
@@ -90,7 +114,7 @@ export async function startChildServer(env: Record<string, string> = {}, readyTi
     for (let attempt = 1; !running; attempt++) {
       const tryPort = port ?? String(await freePort());
       try {
-        running = await launch(fullEnv, tryPort, readyTimeoutMs);
+        running = await launch(fullEnv, tryPort, readyTimeoutMs, via);
         port = tryPort;
       } catch (e) {
         if (env.PORT !== undefined || attempt === PORT_ATTEMPTS || !/EADDRINUSE/.test((e as Error).message)) throw e;
@@ -103,7 +127,7 @@ export async function startChildServer(env: Record<string, string> = {}, readyTi
   let current: Running = running;
   let closed = false;
   const kill = (signal: NodeJS.Signals) => {
-    if (!isGone(current.process)) current.process.kill(signal);
+    current.signal(signal);
     return current.exited;
   };
   return {
@@ -130,7 +154,7 @@ export async function startChildServer(env: Record<string, string> = {}, readyTi
     async start() {
       if (closed) throw new Error('the server was closed');
       if (!isGone(current.process)) throw new Error('the server is still running: kill() or stop() it first');
-      current = await launch(fullEnv, port!, readyTimeoutMs);
+      current = await launch(fullEnv, port!, readyTimeoutMs, via);
     },
     async close() {
       closed = true;
