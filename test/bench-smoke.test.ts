@@ -3,17 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Run } from '../bench/report.ts';
+import { tempDir } from './support/temp-dir.ts';
 
 const run = promisify(execFile);
 
 test('npm run bench completes at toy sizes and loses no notification', { timeout: 180_000 }, async (t) => {
-  const results = mkdtempSync(join(tmpdir(), 'chipin-bench-smoke-'));
-  t.after(() => rmSync(results, { recursive: true, force: true }));
+  const results = tempDir(t, 'chipin-bench-smoke-');
   const args = [
     'bench/bench.ts',
     ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--warmup', '0.3', '--heartbeat-ms', '300', '--settle-ms', '50'],

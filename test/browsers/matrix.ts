@@ -14,7 +14,7 @@ import { launchFirefox } from './engines/firefox.ts';
 import { launchWebKit } from './engines/webkit.ts';
 import { renderResults, writeResults } from './report.ts';
 import { runScenario, type EngineResult, type Run } from './scenario.ts';
-import { startRestartableServer, type RestartableServer } from './restartable-server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 const ENGINES: Record<EngineName, Launch> = { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit };
 /** One engine, from launch to the last check; a healthy run takes a fraction of it. */
@@ -29,7 +29,7 @@ async function runEngine(name: EngineName): Promise<EngineResult> {
   const run: Run = { cancelled: false, step: 'launch' };
   const started = Date.now();
   let engine: Engine | undefined;
-  let server: RestartableServer | undefined;
+  let server: TestServer | undefined;
   const work = (async () => {
     const launched = await ENGINES[name]();
     // A launch that finished after the deadline: nobody else will close it.
@@ -37,7 +37,7 @@ async function runEngine(name: EngineName): Promise<EngineResult> {
     engine = launched;
     result.version = engine.version.replace(/^firefox\//, '');
     run.step = 'server';
-    server = await startRestartableServer(WEB_ROOT);
+    server = await startTestServer({ WEB_ROOT });
     await runScenario(engine, server, result, run);
   })();
   let settled = false;
@@ -55,7 +55,7 @@ async function runEngine(name: EngineName): Promise<EngineResult> {
     run.cancelled = true;
     work.catch(() => undefined); // after a deadline it fails on its own, against a closed browser
     await engine?.close();
-    await server?.dispose();
+    await server?.close();
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
   }
   return result;

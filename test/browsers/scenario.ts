@@ -8,7 +8,7 @@ import { billFor, groupWith, register } from '../support/api.ts';
 import { streamConnections } from '../e2e/browser.ts';
 import type { Engine, EngineName, PageScript, Tab } from './engine.ts';
 import { billCount, clickButton, fillSignIn, markWindow, pageState, toastsFor, unread, windowMarked, type PageState } from './page-scripts.ts';
-import type { RestartableServer } from './restartable-server.ts';
+import type { TestServer } from '../support/server.ts';
 
 /** How long a live change may take to show before the check fails (the benchmark holds the real target). */
 export const LIVE_TIMEOUT_MS = 10_000;
@@ -38,7 +38,7 @@ export type EngineResult = {
 /** Set by the deadline: every wait gives up at its next poll. */
 export type Run = { cancelled: boolean; step: string };
 
-export async function runScenario(engine: Engine, server: RestartableServer, result: EngineResult, run: Run) {
+export async function runScenario(engine: Engine, server: TestServer, result: EngineResult, run: Run) {
   const url = server.url;
   const wait = <A, R>(tab: Tab, script: PageScript<A, R>, arg: A, ok: (r: R) => boolean, what: string, timeout = LIVE_TIMEOUT_MS) =>
     until(run, () => tab.run(script, arg), ok, what, timeout);
@@ -46,7 +46,7 @@ export async function runScenario(engine: Engine, server: RestartableServer, res
   const live = (tab: Tab, transport?: 'sse' | 'ws') =>
     waitState(tab, (s) => s.connection === 'live' && (transport === undefined || s.transport === transport), `the page to be live${transport ? ` over ${transport}` : ''}`);
   const streams = () => streamConnections(url);
-  const subscribers = () => server.current.hub.stats().subscribers;
+  const subscribers = () => server.hub.stats().subscribers;
 
   async function check(name: CheckName, body: () => Promise<string | void>) {
     run.step = name;

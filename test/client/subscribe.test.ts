@@ -2,29 +2,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../../src/config.ts';
-import { startServer } from '../../src/server.ts';
 import { subscribe, type ConnectionState } from '../../src/client/subscribe.ts';
 import { nodeTransports } from '../../src/client/node.ts';
 import type { Notification } from '../../src/contract/events.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { createBill } from '../../src/commands/bills.ts';
 import { billFor, groupWith, register } from '../support/api.ts';
+import { startTestServer } from '../support/server.ts';
 import { waitUntil } from '../support/streams.ts';
 import { startTestServer } from '../support/server.ts';
 
 for (const transport of ['sse', 'ws'] as const) {
   test(`${transport}: live, then reconnecting across a restart, then every bill exactly once`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'chipin-sdk-'));
-    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: 'off', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
-    let server = await startServer(parseConfig(env));
-    t.after(async () => {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const server = await startTestServer();
+    t.after(() => server.close());
     const base = server.url;
     const alice = await register(base, 'Alice');
     const bob = await register(base, 'Bob');
@@ -38,16 +27,15 @@ for (const transport of ['sse', 'ws'] as const) {
     await billFor(base, alice, groupId, [bob], 100, 'before');
     await waitUntil(() => got.length === 2, 'the live bill');
 
-    await server.close();
+    await server.stop();
     await waitUntil(() => sub.state === 'reconnecting', 'the SDK to say reconnecting');
-    // A bill committed while the client is away: no server runs, the command writes to the file directly.
-    const store = openSqliteStore(join(dir, 'db.sqlite'), { synchronous: 'normal' });
-    const deps = { store, now: () => new Date(), publish: () => undefined, sessionTtlMs: 1000 };
-    const actor = (await store.read.getUser(alice.id))!;
-    await createBill(deps, actor, groupId, { description: 'while away', amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } });
-    await store.close();
+    // A bill committed while the client is away, through a second instance on the same database that the
+    // client does not know of: only resume can bring it.
+    const sidecar = await server.sidecar();
+    await billFor(sidecar.url, alice, groupId, [bob], 100, 'while away');
+    await sidecar.close();
     assert.equal(sub.state, 'reconnecting');
-    server = await startServer(parseConfig({ ...env, PORT: new URL(base).port }));
+    await server.start();
     await waitUntil(() => sub.state === 'live', 'live again', 10_000);
     await billFor(base, alice, groupId, [bob], 100, 'after');
     await waitUntil(() => got.length === 4, 'all four', 10_000);
@@ -85,7 +73,7 @@ test('the SDK notices a gap in ids, resumes from what it has and drops duplicate
 });
 
 test('reset calls onReset and moves the position; eviction stops the SDK for good', async (t) => {
-  const server = await startServer(parseConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: 'off', MAX_STREAMS_PER_USER: '1', DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'chipin-sdk-')), 'db')}` }));
+  const server = await startTestServer({ MAX_STREAMS_PER_USER: '1' });
   t.after(() => server.close());
   const bob = await register(server.url, 'Bob');
   let reset: string | undefined;

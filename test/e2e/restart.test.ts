@@ -3,43 +3,15 @@
 // says "reconnecting" appears on his page exactly once: the stream resumes from the last id it had.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { billFor, groupWith, register } from '../support/api.ts';
-import { freePort } from '../support/free-port.ts';
-import { WEB_ROOT, assertBuilt, billCard, connection, eventually, holdStreams, newPerson, openBrowser, signInWithToken, toast, unread, waitConnection, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-async function startChild(env: Record<string, string>, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  await eventually(async () => {
-    if (child.exitCode !== null) assert.fail(`the server exited with ${child.exitCode}`);
-    return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-  }, 'the server to answer /healthz');
-  return child;
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
+import { startChildServer } from '../support/child-server.ts';
+import { WEB_ROOT, assertBuilt, billCard, connection, holdStreams, newPerson, openBrowser, signInWithToken, toast, unread, waitConnection, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 test('after a server restart, a bill created while the page reconnects appears exactly once', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   assertBuilt();
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-e2e-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' };
-  let server = await startChild(env, url);
-  t.after(() => stop(server));
+  const server = await startChildServer({ WEB_ROOT });
+  t.after(() => server.close());
+  const url = server.url;
   const browser = await openBrowser(t);
 
   const alice = await register(url, 'Alice');
@@ -56,14 +28,14 @@ test('after a server restart, a bill created while the page reconnects appears e
   const unreadBefore = await unread(page);
 
   const stoppedAt = Date.now();
-  await stop(server);
-  t.diagnostic(`SIGTERM → exit: ${Date.now() - stoppedAt} ms`);
+  const exit = await server.stop();
+  t.diagnostic(`SIGTERM → exit ${exit}: ${Date.now() - stoppedAt} ms`);
   await waitConnection(page, 'reconnecting');
 
   // Bob's next stream request is held at the browser until Alice's bill exists, so the page is provably
   // still reconnecting when the bill is created; the bill can reach it only through resume.
   const held = await holdStreams(context);
-  server = await startChild(env, url);
+  await server.start();
   assert.equal(await connection(page), 'reconnecting');
   await billFor(url, alice, groupId, [bob], 4200, 'Taxi');
   assert.equal(await connection(page), 'reconnecting', 'the bill was created while the page was reconnecting');

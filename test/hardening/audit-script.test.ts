@@ -3,15 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const dir = mkdtempSync(join(tmpdir(), 'chipin-audit-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir(test, 'chipin-audit-');
 
 function run(report: unknown, exceptions: unknown | string, ...flags: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = join(dir, `report-${Math.random()}.json`);

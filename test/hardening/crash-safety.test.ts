@@ -6,12 +6,11 @@
 // with its Idempotency-Key gets it done exactly once. Run under both SQLITE_SYNCHRONOUS settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, register, type TestUser } from '../support/api.ts';
+import { startChildServer, type ChildServer } from '../support/child-server.ts';
 import { openSse, type StreamClient } from '../support/streams.ts';
-import { startChildServer, type ChildServer } from './child-server.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { openReader, type DbReader } from './store-dump.ts';
 
 const CLIENTS = 6;
@@ -67,17 +66,17 @@ for (const synchronous of ['normal', 'full'] as const) {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
     const random = seeded(seed);
     t.diagnostic(`seed ${seed} (CRASH_SEED=${seed} replays the choices)`);
-    const dir = mkdtempSync(join(tmpdir(), 'chipin-crash-'));
-    const env = { DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, SQLITE_SYNCHRONOUS: synchronous };
-    let server: ChildServer | undefined = await startChildServer(env);
     const streams: StreamClient[] = [];
     let reader: DbReader | undefined;
+    let server: ChildServer | undefined;
+    // Added before the folder's own hook, so the server and the reader let go of the file before it goes.
     t.after(async () => {
       streams.forEach((s) => s.close());
       reader?.close();
-      await server?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      await server?.close();
     });
+    const dir = tempDir(t, 'chipin-crash-');
+    server = await startChildServer({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, SQLITE_SYNCHRONOUS: synchronous });
 
     // One group of six; everyone both splits bills and owes parts.
     const users: TestUser[] = [];
@@ -143,7 +142,7 @@ for (const synchronous of ['normal', 'full'] as const) {
     for (const op of ops) if (op.status !== undefined) assert.ok(op.status === 201 || op.status === 200, `${op.kind} ${op.key}: ${op.status} ${JSON.stringify(op.response)}`);
 
     // Back up on the same file and port.
-    server = await startChildServer({ ...env, PORT: new URL(base).port });
+    await server.start();
     reader = openReader(join(dir, 'chipin.db'));
     const db = reader;
 

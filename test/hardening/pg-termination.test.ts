@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { call, groupWith, register, type TestUser } from '../support/api.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable, type TestDatabase } from '../support/postgres.ts';
-import { startChildServer, type ChildServer } from './child-server.ts';
+import { startChildServer, type ChildServer } from '../support/child-server.ts';
 
 const INSTANCES = 2;
 const TERMINATIONS = 5;

@@ -4,49 +4,10 @@
 // give one receiver consecutive ids, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../support/free-port.ts';
-import { join } from 'node:path';
-import { once } from 'node:events';
+import { startChildServer, type ChildServer } from '../support/child-server.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable, type TestDatabase } from '../support/postgres.ts';
 import { billFor, call, groupWith, register } from '../support/api.ts';
 import { openSse, openWs, type Received, type StreamClient } from '../support/streams.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-
-type Instance = { url: string; child: ChildProcess; output: () => string };
-
-async function startInstance(databaseUrl: string): Promise<Instance> {
-  // The port is free when asked but could be taken before the child binds it: try another then.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOn(await freePort(), databaseUrl);
-    } catch (e) {
-      if (attempt === 3 || !/EADDRINUSE/.test((e as Error).message)) throw e;
-    }
-  }
-}
-
-async function startOn(port: number, databaseUrl: string): Promise<Instance> {
-  const child = spawn(NODE, ['src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`instance exited during start-up:\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { url, child, output: () => output };
-    if (Date.now() > deadline) throw new Error(`instance not ready after 20 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const ids = (rs: Received[]) => rs.map((r) => Number(r.id));
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -57,22 +18,17 @@ const pgDown = await postgresUnavailable();
 test('two instances on one PostgreSQL: cross-instance delivery, failover resume, concurrent writers', { skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false }, async (t) => {
   if (pgDown) assert.fail(`${pgDown} (required under CI=true)`);
   const db: TestDatabase = await createTestDatabase();
-  const instances: Instance[] = [];
+  const instances: ChildServer[] = [];
   const streams: StreamClient[] = [];
   t.after(async () => {
     // At LOG_LEVEL=warn a healthy instance says nothing; anything it did say explains a failure.
     for (const [i, { output }] of instances.entries()) if (output()) t.diagnostic(`instance ${'AB'[i]} logged:\n${output()}`);
     for (const s of streams) s.close();
-    for (const { child } of instances) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    }
+    for (const instance of instances) await instance.close();
     await db.drop();
   });
   // Started together, so their migrations race for the advisory lock.
-  const started = await Promise.allSettled([startInstance(db.url), startInstance(db.url)]);
+  const started = await Promise.allSettled([startChildServer({ DATABASE_URL: db.url }), startChildServer({ DATABASE_URL: db.url })]);
   for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
   for (const s of started) if (s.status === 'rejected') throw s.reason;
   const [A, B] = instances;
@@ -124,8 +80,7 @@ test('two instances on one PostgreSQL: cross-instance delivery, failover resume,
 
   await t.test('B dies (SIGKILL); Bob resumes on A from his last id and gets what he missed exactly once', async () => {
     const last = lastId(bobOnB);
-    B.child.kill('SIGKILL');
-    await once(B.child, 'exit');
+    await B.kill('SIGKILL');
     bobOnB.close();
     const away = await billFor(A.url, alice, groupId, [bob], 500, 'While Bob was away');
     const resumed = stream(openSse(A.url, bob.token, { lastEventId: String(last) }));

@@ -1,12 +1,12 @@
 // Group commit on SQLite: concurrent transactions share one COMMIT, yet each one stands or falls alone.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteStore, type SqliteOptions } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { HOLD_LIMIT_MS } from '../../src/store/sqlite/checkpointer.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 
 type Open = (name: string, options: SqliteOptions) => Store;
@@ -16,13 +16,13 @@ type Open = (name: string, options: SqliteOptions) => Store;
  * order they were added, so a hook per store would race the removal with the store's last writes).
  */
 function scratch(t: TestContext): { path: (name: string) => string; open: Open } {
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-batch-'));
+  const dir = makeTempDir('chipin-batch-');
   const stores: Store[] = [];
   t.after(async () => {
     for (const store of stores) await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   });
-  const path = (name: string) => join(dir, name);
+  const path = (name: string) => join(dir.path, name);
   return { path, open: (name, options) => stores[stores.push(openSqliteStore(path(name), options)) - 1] };
 }
 

@@ -2,19 +2,18 @@
 // 0001 must come through with every row and every reference intact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { loadMigrations } from '../../src/store/migrate.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const ids = (members: { id: string }[]) => members.map((m) => m.id);
 
 test('migrations 0002 and 0003 keep every row of a database made by 0001, references intact', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-migrate-'));
-  const path = join(dir, 'db');
+  const dir = makeTempDir('chipin-migrate-');
+  const path = join(dir.path, 'db');
   const [first] = loadMigrations('sqlite');
   const old = new DatabaseSync(path);
   old.exec(first.sql);
@@ -37,7 +36,7 @@ test('migrations 0002 and 0003 keep every row of a database made by 0001, refere
   // One hook: the store closes before its folder goes (hooks run in the order they were added).
   t.after(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   });
   const check = new DatabaseSync(path, { readOnly: true });
   assert.deepEqual(check.prepare('PRAGMA foreign_key_check').all(), [], 'every reference still points at a row');

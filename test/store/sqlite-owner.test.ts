@@ -4,18 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const OWNER_LOCK = fileURLToPath(new URL('../../src/store/sqlite/owner-lock.ts', import.meta.url));
 
 function tempDatabase(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-owner-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'chipin.db');
+  return join(tempDir(t, 'chipin-owner-'), 'chipin.db');
 }
 
 /** A script for another node process that takes the database, says `held <pid>`, then runs `then`. */

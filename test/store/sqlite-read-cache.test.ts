@@ -2,23 +2,22 @@
 // answered from memory, yet every change is seen at once and nothing uncommitted is ever remembered.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { ReadCache } from '../../src/store/sqlite/read-cache.ts';
 import type { GroupRow, Ops } from '../../src/store/store.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const user = (id: string) => ({ id, name: id.toUpperCase(), email: `${id}@x.test`, passwordHash: 'h', createdAt: at });
 const group = (id: string): GroupRow => ({ id, name: `Group ${id}`, currency: 'EUR', createdAt: at });
 
 function open(t: TestContext) {
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-cache-'));
-  const store = openSqliteStore(join(dir, 'db'), { synchronous: 'normal' });
+  const dir = makeTempDir('chipin-cache-');
+  const store = openSqliteStore(join(dir.path, 'db'), { synchronous: 'normal' });
   t.after(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   });
   return store;
 }

@@ -2,8 +2,6 @@
 // over dialects), so the two cannot drift apart. PostgreSQL-only parts (concurrency, the NOTIFY bus) follow.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -13,6 +11,7 @@ import type { BillRow, NotificationRow, Store, UserWithPassword } from '../../sr
 import type { Outbox } from '../../src/commands/deps.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable } from '../support/postgres.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 
 type Harness = {
   store: Store;
@@ -33,8 +32,8 @@ const dialects: Dialect[] = [
     name: 'sqlite',
     skip: false,
     async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'chipin-store-'));
-      const path = join(dir, 'chipin.db');
+      const dir = makeTempDir('chipin-store-');
+      const path = join(dir.path, 'chipin.db');
       const opened: Store[] = [openSqliteStore(path, { synchronous: 'normal' })];
       return {
         store: opened[0],
@@ -45,7 +44,7 @@ const dialects: Dialect[] = [
         },
         async cleanup() {
           for (const s of opened) await s.close();
-          rmSync(dir, { recursive: true, force: true });
+          dir.remove();
         },
       };
     },

@@ -1,11 +1,8 @@
 // Behaviour under stress: slow consumers, the per-user cap, graceful shutdown, connection churn.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startChildServer } from '../support/child-server.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { billFor, groupWith, register, type TestUser } from '../support/api.ts';
 import { openSse, openWs, waitUntil } from '../support/streams.ts';
@@ -85,30 +82,15 @@ test('per-user cap: the oldest stream is evicted and told not to come back', asy
 });
 
 test('SIGTERM: streams are told to come back, sockets close cleanly, the process exits', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'chipin-shutdown-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  const base = `http://127.0.0.1:${port}`;
-  const start = Date.now();
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    if (Date.now() - start > 10_000) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await startChildServer();
+  t.after(() => server.close());
+  const base = server.url;
   const bob = await register(base, 'Bob');
   const sse = await fetch(`${base}/api/notifications/stream`, { headers: { authorization: `Bearer ${bob.token}` } });
   const ws = openWs(base, bob.token);
   await ws.opened;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stoppedAt = Date.now();
-  child.kill('SIGTERM');
+  const exited = server.kill('SIGTERM');
   let text = '';
   const reader = sse.body!.getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
@@ -116,7 +98,7 @@ test('SIGTERM: streams are told to come back, sockets close cleanly, the process
   assert.equal(retries.length, 2, 'the opening retry and the shutdown retry');
   assert.ok(retries[1] >= 3000 && retries[1] < 6000, `shutdown retry ${retries[1]} is a few seconds with jitter`);
   assert.equal(await ws.closed, 1012);
-  assert.equal(await exited, 0);
+  assert.equal(await exited, 0, server.output());
   assert.ok(Date.now() - stoppedAt < 5000, 'exited within a few seconds');
 });
 
