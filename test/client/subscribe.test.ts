@@ -8,7 +8,6 @@ import type { Notification } from '../../src/contract/events.ts';
 import { billFor, groupWith, register } from '../support/api.ts';
 import { startTestServer } from '../support/server.ts';
 import { waitUntil } from '../support/streams.ts';
-import { startTestServer } from '../support/server.ts';
 
 for (const transport of ['sse', 'ws'] as const) {
   test(`${transport}: live, then reconnecting across a restart, then every bill exactly once`, async (t) => {
