@@ -40,6 +40,9 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['POST /api/notifications/read', 'POST', '/api/notifications/read', { all: true }],
     ['DELETE /api/bills/:billId', 'DELETE', `/api/bills/${toDelete}`],
     ['POST /api/auth/logout', 'POST', '/api/auth/logout'],
+    // Dan's session, so Ann's stays for the error cases below: the password change keeps the caller's session.
+    ['POST /api/auth/password', 'POST', '/api/auth/password', { current: PASSWORD, next: 'another horse battery' }],
+    ['POST /api/auth/logout-all', 'POST', '/api/auth/logout-all'],
   ];
   const session = await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: PASSWORD } });
   assert.equal(session.status, 200);
@@ -49,7 +52,7 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   noStore(signUp, 'POST /api/auth/register');
   for (const [route, method, path, body] of rows) {
     // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
-    const token = route === 'POST /api/auth/logout' ? session.body.token : route === 'POST /api/bills/:billId/pay' ? bob.token : ann.token;
+    const token = route === 'POST /api/auth/logout' ? session.body.token : route === 'POST /api/bills/:billId/pay' ? bob.token : route.startsWith('POST /api/auth/') ? signUp.body.token : ann.token;
     const res = await call(s.url, method, path, { token, body });
     assert.ok(res.status >= 200 && res.status < 300, `${route}: ${res.status} ${JSON.stringify(res.body)}`);
     noStore(res, route);
