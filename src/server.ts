@@ -1,15 +1,27 @@
-// Wires one Chipin instance: store → hub → commands → HTTP. Used by main.ts and by the tests.
+// Wires one Chipin instance: store → hub → bus → commands → HTTP. Used by main.ts and by the tests.
 import type { Config } from './config.ts';
 import { openStore } from './store/open.ts';
 import { createHub } from './notify/hub.ts';
 import { createMetrics } from './notify/metrics.ts';
+import { memoryBus } from './notify/bus/memory.ts';
 import { buildApp, type App } from './http/app.ts';
-import type { Deps, Outbox } from './commands/deps.ts';
+import type { Deps } from './commands/deps.ts';
 import type { Hub } from './notify/hub.ts';
+import type { Bus, BusHub } from './notify/bus/bus.ts';
 import type { Store } from './store/store.ts';
 import { IDEMPOTENCY_RETENTION_MS } from './commands/idempotency.ts';
 
 export type Server = { app: App; hub: Hub; store: Store; url: string; close: () => Promise<void> };
+
+/**
+ * The bus follows the database: SQLite is owned by one instance, so its hub hears everything in-process;
+ * PostgreSQL may have several instances, which hear each other's commits through LISTEN/NOTIFY.
+ */
+async function openBus(config: Config, store: Store, hub: BusHub): Promise<Bus> {
+  if (store.dialect === 'sqlite') return memoryBus(hub);
+  const { postgresBus } = await import('./notify/bus/postgres.ts');
+  return postgresBus({ url: config.databaseUrl, store: store.read, hub });
+}
 
 export async function startServer(config: Config): Promise<Server> {
   const store = await openStore(config);
@@ -25,8 +37,8 @@ export async function startServer(config: Config): Promise<Server> {
     // On SQLite this process is the only one, and ends its sessions' streams itself.
     existingSessions: store.dialect === 'postgres' ? (hashes) => store.read.existingSessions(hashes) : undefined,
   });
-  const bus = store.bus?.(hub) ?? { publish: (outbox: Outbox) => hub.publish(outbox), close: async () => undefined };
-  const deps: Deps = { store, now: () => new Date(), publish: bus.publish, sessionTtlMs: config.sessionTtlMs };
+  const bus = await openBus(config, store, hub);
+  const deps: Deps = { store, now: () => new Date(), bus, sessionTtlMs: config.sessionTtlMs };
   let accepting = false;
   const app = await buildApp({ config, deps, hub, metrics, ready: () => accepting });
 

@@ -1,5 +1,6 @@
-// Bills: create, pay, delete. Each runs one transaction that writes the change, the per-pair debt totals
-// and one notification row per recipient; what to publish goes out only after commit.
+// Bills: create, pay, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
+// change, the per-pair debt totals and one notification row per recipient into its outbox; what to publish
+// goes out only after commit.
 import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { computeSplit, splitUserIds } from '../domain/split.ts';
@@ -8,11 +9,10 @@ import type { Bill, CreateBillBody } from '../contract/schemas.ts';
 import type { BillRow, Ops, UserRow } from '../store/store.ts';
 import { presentBill } from '../present/entities.ts';
 import { billEventJson } from '../present/notifications.ts';
-import { emptyOutbox, type Deps, type Outbox } from './deps.ts';
+import type { Outbox } from '../notify/outbox.ts';
+import type { Deps } from './deps.ts';
+import type { Context } from './unit-of-work.ts';
 import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
-
-/** Runs inside the command's transaction after the change, e.g. to record an idempotent response. */
-export type Within = (tx: Ops, bill: Bill) => Promise<void>;
 
 const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
@@ -21,7 +21,10 @@ async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
   outbox.groupUpdates.push({ groupId, memberIds: members.map((m) => m.id) });
 }
 
-export async function createBill(deps: Deps, actor: UserRow, groupId: string, input: CreateBillBody, within?: Within): Promise<Bill> {
+export type CreateBillInput = { actor: UserRow; groupId: string; input: CreateBillBody };
+export type BillInput = { actor: UserRow; billId: string };
+
+export async function createBill({ tx, outbox, now }: Context, { actor, groupId, input }: CreateBillInput): Promise<Bill> {
   const parts = computeSplit(input.amount, input.split).filter((p) => p.amount > 0);
   const receivers = parts.filter((p) => p.userId !== actor.id);
   if (receivers.length === 0) {
@@ -29,96 +32,80 @@ export async function createBill(deps: Deps, actor: UserRow, groupId: string, in
       { path: 'split', message: 'must give a part to at least one member other than you' },
     ]);
   }
-  const outbox = emptyOutbox();
-  const result = await deps.store.transaction(async (tx) => {
-    const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
-    const memberIds = new Set(members.map((m) => m.id));
-    const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
-    if (strangers.length > 0) {
-      throw new AppError(
-        'validation',
-        'Every user in the split must be a member of the group',
-        strangers.map((id) => ({ path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`, message: 'is not a member of this group' })),
-      );
-    }
-    // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
-    // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
-    const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
-    const total = await tx.debtTotal(group.id);
-    if (total + owed > MAX_GROUP_DEBT) {
-      throw new AppError(
-        'amount_limit',
-        `This bill would bring the group's unpaid debts to ${total + owed} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`,
-      );
-    }
-    const createdAt = deps.now().toISOString();
-    const row: BillRow = {
-      id: newId(),
-      groupId: group.id,
-      ownerId: actor.id,
-      description: input.description,
-      amount: input.amount,
-      currency: group.currency,
-      createdAt,
-      deletedAt: null,
-      // The owner paid the whole bill, so the owner's own part is settled at once.
-      shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
-    };
-    await tx.insertBill(row);
-    const bill = presentBill(row);
-    const data = billEventJson(row, group, actor);
-    // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
-    // people in another order cannot deadlock.
-    const sorted = byUserId(receivers);
-    await tx.addDebts(group.id, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
-    outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
-    outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
-    await within?.(tx, bill);
-    return bill;
-  });
-  deps.publish(outbox);
-  return result;
+  const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
+  const memberIds = new Set(members.map((m) => m.id));
+  const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
+  if (strangers.length > 0) {
+    throw new AppError(
+      'validation',
+      'Every user in the split must be a member of the group',
+      strangers.map((id) => ({ path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`, message: 'is not a member of this group' })),
+    );
+  }
+  // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
+  // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
+  const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
+  const total = await tx.debtTotal(group.id);
+  if (total + owed > MAX_GROUP_DEBT) {
+    throw new AppError(
+      'amount_limit',
+      `This bill would bring the group's unpaid debts to ${total + owed} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`,
+    );
+  }
+  const createdAt = now().toISOString();
+  const row: BillRow = {
+    id: newId(),
+    groupId: group.id,
+    ownerId: actor.id,
+    description: input.description,
+    amount: input.amount,
+    currency: group.currency,
+    createdAt,
+    deletedAt: null,
+    // The owner paid the whole bill, so the owner's own part is settled at once.
+    shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
+  };
+  await tx.insertBill(row);
+  const bill = presentBill(row);
+  const data = billEventJson(row, group, actor);
+  // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
+  // people in another order cannot deadlock.
+  const sorted = byUserId(receivers);
+  await tx.addDebts(group.id, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
+  outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
+  outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
+  return bill;
 }
 
-export async function payBill(deps: Deps, actor: UserRow, billId: string, within?: Within): Promise<Bill> {
-  const outbox = emptyOutbox();
-  const result = await deps.store.transaction(async (tx) => {
-    const row = await visibleBill(tx, billId, actor.id);
-    const share = row.shares.find((s) => s.userId === actor.id);
-    if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to pay on this bill');
-    if (share.paidAt !== null) throw new AppError('already_paid', 'Your part of this bill is already paid');
-    const paidAt = deps.now().toISOString();
-    await tx.markSharePaid(row.id, actor.id, paidAt);
-    share.paidAt = paidAt;
-    await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
-    const group = (await tx.getGroup(row.groupId))!;
-    const bill = presentBill(row);
-    outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, billEventJson(row, group, actor)(share.amount)));
-    await refreshGroup(tx, outbox, row.groupId);
-    await within?.(tx, bill);
-    return bill;
-  });
-  deps.publish(outbox);
-  return result;
+export async function payBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<Bill> {
+  const row = await visibleBill(tx, billId, actor.id);
+  const share = row.shares.find((s) => s.userId === actor.id);
+  if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to pay on this bill');
+  if (share.paidAt !== null) throw new AppError('already_paid', 'Your part of this bill is already paid');
+  const paidAt = now().toISOString();
+  await tx.markSharePaid(row.id, actor.id, paidAt);
+  share.paidAt = paidAt;
+  await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
+  const group = (await tx.getGroup(row.groupId))!;
+  const bill = presentBill(row);
+  outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, billEventJson(row, group, actor)(share.amount)));
+  await refreshGroup(tx, outbox, row.groupId);
+  return bill;
 }
 
-export async function deleteBill(deps: Deps, actor: UserRow, billId: string): Promise<void> {
-  const outbox = emptyOutbox();
-  await deps.store.transaction(async (tx) => {
-    const row = await visibleBill(tx, billId, actor.id);
-    if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
-    const receivers = row.shares.filter((s) => s.userId !== row.ownerId);
-    if (receivers.some((s) => s.paidAt !== null)) throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
-    const at = deps.now().toISOString();
-    await tx.markBillDeleted(row.id, at);
-    const group = (await tx.getGroup(row.groupId))!;
-    const data = billEventJson(row, group, actor);
-    const sorted = byUserId(receivers);
-    await tx.addDebts(row.groupId, sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })));
-    outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })))));
-    await refreshGroup(tx, outbox, row.groupId);
-  });
-  deps.publish(outbox);
+export async function deleteBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<void> {
+  const row = await visibleBill(tx, billId, actor.id);
+  if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
+  const receivers = row.shares.filter((s) => s.userId !== row.ownerId);
+  if (receivers.some((s) => s.paidAt !== null)) throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
+  const at = now().toISOString();
+  await tx.markBillDeleted(row.id, at);
+  const group = (await tx.getGroup(row.groupId))!;
+  const data = billEventJson(row, group, actor);
+  const sorted = byUserId(receivers);
+  await tx.addDebts(row.groupId, sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })));
+  outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })))));
+  await refreshGroup(tx, outbox, row.groupId);
 }
 
 export async function getBill(deps: Deps, actor: UserRow, billId: string): Promise<Bill> {

@@ -1,13 +1,10 @@
-import type { Outbox, Store } from '../store/store.ts';
-
-export type { Outbox };
+import type { Store } from '../store/store.ts';
+import type { Bus } from '../notify/bus/bus.ts';
 
 export type Deps = {
   store: Store;
   now: () => Date;
-  /** Called after commit, never inside a transaction. */
-  publish: (outbox: Outbox) => void;
+  /** Where the unit of work hands each committed outbox (src/commands/unit-of-work.ts); nothing else uses it. */
+  bus: Bus;
   sessionTtlMs: number;
 };
-
-export const emptyOutbox = (): Outbox => ({ notifications: [], groupUpdates: [] });

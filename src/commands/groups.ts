@@ -5,20 +5,19 @@ import type { AddMemberBody, CreateGroupBody, Group } from '../contract/schemas.
 import type { UserRow } from '../store/store.ts';
 import { presentGroup } from '../present/entities.ts';
 import { memberAddedJson } from '../present/notifications.ts';
-import { emptyOutbox, type Deps } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Context } from './unit-of-work.ts';
 import { visibleGroup } from './access.ts';
 import { findAccount } from './auth.ts';
 import { requireCanonicalEmail } from '../domain/email.ts';
 
-export async function createGroup(deps: Deps, actor: UserRow, input: CreateGroupBody): Promise<Group> {
+export async function createGroup({ tx, now }: Context, { actor, input }: { actor: UserRow; input: CreateGroupBody }): Promise<Group> {
   const currency = input.currency ?? 'USD';
   if (!isCurrencyCode(currency)) throw invalid('currency', `${currency} is not an ISO 4217 currency code`);
-  const createdAt = deps.now().toISOString();
+  const createdAt = now().toISOString();
   const group = { id: newId(), name: input.name.trim(), currency, createdAt };
-  await deps.store.transaction(async (tx) => {
-    await tx.insertGroup(group, actor.id);
-    await tx.addMember(group.id, actor.id, createdAt);
-  });
+  await tx.insertGroup(group, actor.id);
+  await tx.addMember(group.id, actor.id, createdAt);
   return presentGroup(group, [actor]);
 }
 
@@ -34,22 +33,19 @@ export async function getGroup(deps: Deps, actor: UserRow, groupId: string): Pro
   return presentGroup(group, await ops.listMembers(group.id));
 }
 
-export async function addMember(deps: Deps, actor: UserRow, groupId: string, input: AddMemberBody): Promise<Group> {
-  const outbox = emptyOutbox();
+export type AddMemberInput = { actor: UserRow; groupId: string; input: AddMemberBody };
+
+export async function addMember({ tx, outbox, now }: Context, { actor, groupId, input }: AddMemberInput): Promise<Group> {
   requireCanonicalEmail(input.email); // a look-alike spelling is refused, not looked up
-  const result = await deps.store.transaction(async (tx) => {
-    const group = await visibleGroup(tx, groupId, actor.id);
-    const user = await findAccount(tx, input.email);
-    if (!user) throw new AppError('not_found', 'No user has this email', [{ path: 'email', message: 'no user has this email' }]);
-    const createdAt = deps.now().toISOString();
-    if (!(await tx.addMember(group.id, user.id, createdAt))) {
-      throw new AppError('already_member', `${user.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
-    }
-    outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
-    const members = await tx.listMembers(group.id);
-    outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
-    return presentGroup(group, members);
-  });
-  deps.publish(outbox);
-  return result;
+  const group = await visibleGroup(tx, groupId, actor.id);
+  const user = await findAccount(tx, input.email);
+  if (!user) throw new AppError('not_found', 'No user has this email', [{ path: 'email', message: 'no user has this email' }]);
+  const createdAt = now().toISOString();
+  if (!(await tx.addMember(group.id, user.id, createdAt))) {
+    throw new AppError('already_member', `${user.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
+  }
+  outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
+  const members = await tx.listMembers(group.id);
+  outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
+  return presentGroup(group, members);
 }

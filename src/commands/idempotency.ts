@@ -1,11 +1,10 @@
 // Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the same key from the same user with the
 // same request returns the first response again and changes nothing; a different request is 422; a
 // duplicate while the first is in flight is 409. The response is recorded in the command's own
-// transaction, so "bill created" and "response recorded" commit together.
+// transaction (src/commands/unit-of-work.ts), so "bill created" and "response recorded" commit together.
 import { hash } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { Ops } from '../store/store.ts';
-import type { Deps } from './deps.ts';
 
 /** A pending key older than this belongs to a request that died (crash, timeout) and may be taken over. */
 const STALE_MS = 60_000;
@@ -26,38 +25,26 @@ export function canonicalJson(value: unknown): string {
 
 export const requestHash = (method: string, path: string, body: unknown) => hash('sha256', `${method} ${path}\n${canonicalJson(body ?? null)}`, 'hex');
 
-export type Record_ = (tx: Ops, body: unknown) => Promise<void>;
-export type Replayable = { status: number; body: unknown; replayed: boolean };
+/** A request that carries an Idempotency-Key. */
+export type Keyed = { userId: string; key: string; /** Computed only when a key was sent. */ requestHash: () => string };
 
-export async function idempotent(
-  deps: Deps,
-  userId: string,
-  key: string | undefined,
-  /** The request's hash, computed only when a key was sent. */
-  requestHashOf: () => string,
-  status: number,
-  run: (record: Record_ | undefined) => Promise<unknown>,
-): Promise<Replayable> {
-  if (key === undefined) return { status, body: await run(undefined), replayed: false };
-  const hash = requestHashOf();
-  const ops = deps.store.read;
-  const now = deps.now();
-  if (!(await ops.claimIdempotency(userId, key, hash, now.toISOString()))) {
-    const existing = await ops.getIdempotency(userId, key);
-    if (!existing) return idempotent(deps, userId, key, () => hash, status, run); // purged between the two reads
-    if (existing.requestHash !== hash) throw new AppError('idempotency_mismatch', 'This Idempotency-Key was used with a different request');
-    if (existing.state === 'done') return { status: existing.status!, body: JSON.parse(existing.body!), replayed: true };
-    const staleBefore = new Date(now.getTime() - STALE_MS).toISOString();
-    if (!(await ops.reclaimIdempotency(userId, key, hash, now.toISOString(), staleBefore))) {
-      throw new AppError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly');
-    }
+/** The first response to a request that already completed, to be sent again. */
+export type Recorded = { status: number; body: unknown };
+
+/**
+ * Claims the key for this request (autocommit, before the command's transaction). Returns the recorded
+ * response when the same request already completed, undefined when the key is now this request's.
+ */
+export async function claimKey(ops: Ops, keyed: Keyed, hash: string, now: Date): Promise<Recorded | undefined> {
+  const { userId, key } = keyed;
+  if (await ops.claimIdempotency(userId, key, hash, now.toISOString())) return undefined;
+  const existing = await ops.getIdempotency(userId, key);
+  if (!existing) return claimKey(ops, keyed, hash, now); // purged between the two reads
+  if (existing.requestHash !== hash) throw new AppError('idempotency_mismatch', 'This Idempotency-Key was used with a different request');
+  if (existing.state === 'done') return { status: existing.status!, body: JSON.parse(existing.body!) };
+  const staleBefore = new Date(now.getTime() - STALE_MS).toISOString();
+  if (!(await ops.reclaimIdempotency(userId, key, hash, now.toISOString(), staleBefore))) {
+    throw new AppError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly');
   }
-  try {
-    const body = await run((tx, body) => tx.completeIdempotency(userId, key, status, JSON.stringify(body)));
-    return { status, body, replayed: false };
-  } catch (e) {
-    // The command changed nothing (its transaction rolled back): free the key so a corrected retry can use it.
-    await ops.releaseIdempotency(userId, key);
-    throw e;
-  }
+  return undefined;
 }

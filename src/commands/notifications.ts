@@ -3,6 +3,7 @@ import type { NotificationsResponse, ReadBody } from '../contract/schemas.ts';
 import type { UserRow } from '../store/store.ts';
 import { presentNotification } from '../present/notifications.ts';
 import type { Deps } from './deps.ts';
+import type { Context } from './unit-of-work.ts';
 
 /**
  * One inbox page. The stored data is parsed and serialized again by the response schema: with bill
@@ -18,14 +19,12 @@ export async function listNotifications(deps: Deps, actor: UserRow, limit: numbe
   return { notifications: page.map(presentNotification), unreadCount, nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
 }
 
-export async function markRead(deps: Deps, actor: UserRow, input: ReadBody): Promise<void> {
-  await deps.store.transaction(async (tx) => {
-    const { lastId } = await tx.notificationState(actor.id);
-    let upTo = lastId;
-    if ('upTo' in input) {
-      upTo = Number(input.upTo);
-      if (upTo > lastId) throw invalid('upTo', `is beyond the newest notification (${lastId})`);
-    }
-    if (upTo > 0) await tx.markRead(actor.id, upTo, deps.now().toISOString());
-  });
+export async function markRead({ tx, now }: Context, { actor, input }: { actor: UserRow; input: ReadBody }): Promise<void> {
+  const { lastId } = await tx.notificationState(actor.id);
+  let upTo = lastId;
+  if ('upTo' in input) {
+    upTo = Number(input.upTo);
+    if (upTo > lastId) throw invalid('upTo', `is beyond the newest notification (${lastId})`);
+  }
+  if (upTo > 0) await tx.markRead(actor.id, upTo, now().toISOString());
 }

@@ -11,7 +11,8 @@
 // here (endSession, endSessionsOf), when it expires (checked at each heartbeat against the expiry given at
 // subscribe time, no store query), and, where other instances share the store, when the session row is
 // gone (one batched query per heartbeat round for the distinct sessions that have streams).
-import type { NotificationRow, Ops, Outbox } from '../store/store.ts';
+import type { NotificationRow, Ops } from '../store/store.ts';
+import type { Outbox } from './outbox.ts';
 import { notificationJson } from '../present/notifications.ts';
 import type { Connection, CloseReason } from './connection.ts';
 import type { Metrics } from './metrics.ts';

@@ -69,7 +69,10 @@ export type NotificationIdSource =
   | { kind: 'counter-row' }
   | { kind: 'store'; next: (userId: string) => number; forget: (userId: string) => void };
 
-export function queries(db: Db, source: NotificationIdSource): Ops {
+/** Every operation but notify, which each dialect provides in its own SQL (or refuses). */
+export type SharedOps = Omit<Ops, 'notify'>;
+
+export function queries(db: Db, source: NotificationIdSource): SharedOps {
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
     const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
     if (billIds.length === 0) return byBill;

@@ -26,13 +26,6 @@ export type NotificationRow = {
   /** JSON text, exactly as stored. */
   data: string;
 };
-/** What a committed change asks the live layer to deliver. */
-export type Outbox = {
-  notifications: NotificationRow[];
-  /** group.updated goes to every member with an open stream. */
-  groupUpdates: { groupId: string; memberIds: string[] }[];
-};
-
 export type DebtRow = { debtorId: string; creditorId: string; amount: number };
 export type DebtChange = { debtorId: string; creditorId: string; delta: number };
 export type NewNotification = { userId: string; type: string; createdAt: string; data: string };
@@ -104,6 +97,13 @@ export interface Ops {
   completeIdempotency(userId: string, key: string, status: number, body: string): Promise<void>;
   releaseIdempotency(userId: string, key: string): Promise<void>;
   purgeIdempotency(olderThan: string): Promise<number>;
+
+  /**
+   * Sends each payload on `channel` to whoever listens there, as part of this transaction: delivered on
+   * COMMIT, dropped on ROLLBACK (PostgreSQL NOTIFY); outside a transaction, at once. The store does not
+   * know who listens or what the payloads mean. SQLite has no listeners to send to and refuses.
+   */
+  notify(channel: string, payloads: string[]): Promise<void>;
 }
 
 export interface Store {
@@ -113,10 +113,5 @@ export interface Store {
   /** Autocommit reads and single-statement writes, outside any transaction. */
   readonly read: Ops;
   ping(): Promise<void>;
-  /**
-   * Cross-instance fan-out, when the store provides one (PostgreSQL LISTEN/NOTIFY). Without it, publishing
-   * hands the outbox straight to the local hub.
-   */
-  bus?: (hub: { publish(outbox: Outbox): void; resyncAll(): void }) => { publish(outbox: Outbox): void; close(): Promise<void> };
   close(): Promise<void>;
 }

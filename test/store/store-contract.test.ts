@@ -1,5 +1,6 @@
 // One contract for every Store: the same tests run against SQLite and PostgreSQL (as Kysely's tests loop
-// over dialects), so the two cannot drift apart. PostgreSQL-only parts (concurrency, the NOTIFY bus) follow.
+// over dialects), so the two cannot drift apart. PostgreSQL-only parts (concurrency) follow; the NOTIFY bus
+// built on the store's notify() is tested in test/notify/postgres-bus.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -8,7 +9,6 @@ import pg from 'pg';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { BillRow, NotificationRow, Store, UserWithPassword } from '../../src/store/store.ts';
-import type { Outbox } from '../../src/commands/deps.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable } from '../support/postgres.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
@@ -367,10 +367,49 @@ for (const dialect of dialects) {
       }
       assert.deepEqual(ids, [1, 2, 3, 4]);
     });
+
+    test('notify: sent with the transaction on COMMIT, never on ROLLBACK, at once outside one (PostgreSQL); refused (SQLite)', async () => {
+      if (dialect.name === 'sqlite') {
+        await assert.rejects(store.transaction((tx) => tx.notify('chipin_contract', ['p'])), /SQLite has no NOTIFY/);
+        return;
+      }
+      const listener = new pg.Client({ connectionString: h.url });
+      const heard: string[] = [];
+      listener.on('notification', (m) => {
+        if (m.channel === 'chipin_contract') heard.push(m.payload ?? '');
+      });
+      await listener.connect();
+      try {
+        await listener.query('LISTEN chipin_contract');
+        const until = async (count: number) => {
+          const deadline = Date.now() + 5000;
+          while (heard.length < count && Date.now() < deadline) await sleep(10);
+        };
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.notify('chipin_contract', ['rolled back']);
+            throw new Error('rollback');
+          }),
+        );
+        await store.transaction(async (tx) => {
+          await tx.notify('chipin_contract', ['first', 'second']);
+          await tx.notify('chipin_contract', []);
+          await sleep(100);
+          assert.deepEqual(heard, [], 'nothing is heard before COMMIT');
+        });
+        await until(2);
+        assert.deepEqual(heard, ['first', 'second'], 'in order, and nothing of the rolled-back transaction');
+        await store.read.notify('chipin_contract', ['autocommit']);
+        await until(3);
+        assert.deepEqual(heard, ['first', 'second', 'autocommit']);
+      } finally {
+        await listener.end();
+      }
+    });
   });
 }
 
-describe('store contract, PostgreSQL only: concurrency and the NOTIFY bus', { skip: pgDown ? `skipped: ${pgDown}` : false }, () => {
+describe('store contract, PostgreSQL only: concurrency', { skip: pgDown ? `skipped: ${pgDown}` : false }, () => {
   let h: Harness;
   before(async () => {
     h = await dialects[1].open();
@@ -409,102 +448,5 @@ describe('store contract, PostgreSQL only: concurrency and the NOTIFY bus', { sk
     assert.deepEqual(await h.store.read.notificationState(u.id), { lastId: 50, readUpTo: 0 });
     assert.ok(snapshots.length > 1);
     for (const snap of snapshots) assert.deepEqual(snap, expected.slice(0, snap.length), `a reader saw a gap: ${snap.join(',')}`);
-  });
-
-  /** A stand-in for the hub that records what it is handed. */
-  function recordingHub() {
-    const heard: Outbox[] = [];
-    let resyncs = 0;
-    const waiters: (() => void)[] = [];
-    const hub = {
-      publish(o: Outbox) {
-        heard.push(o);
-        waiters.splice(0).forEach((w) => w());
-      },
-      resyncAll() {
-        resyncs++;
-        waiters.splice(0).forEach((w) => w());
-      },
-    };
-    async function until(ok: () => boolean, what: string, ms = 5000) {
-      const deadline = Date.now() + ms;
-      while (!ok()) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-        await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(50)]);
-      }
-    }
-    return { hub, heard, resyncs: () => resyncs, until, rows: () => heard.flatMap((o) => o.notifications) };
-  }
-
-  test('the bus: committed rows reach every instance, rolled-back ones never; oversized rows are read back', async () => {
-    const writer = h.store;
-    const listener = await h.another();
-    const a = recordingHub();
-    const b = recordingHub();
-    const busA = writer.bus!(a.hub);
-    const busB = listener.bus!(b.hub);
-    try {
-      await a.until(() => a.resyncs() > 0, 'A listening');
-      await b.until(() => b.resyncs() > 0, 'B listening');
-      const u = aUser();
-      await writer.read.insertUser(u);
-
-      await assert.rejects(
-        writer.transaction(async (tx) => {
-          await tx.appendNotification(u.id, 'bill.created', iso(1), '{"rolled":"back"}');
-          throw new Error('rollback');
-        }),
-      );
-      const small = await writer.transaction((tx) => tx.appendNotification(u.id, 'bill.created', iso(2), '{"small":true}'));
-      const bigData = JSON.stringify({ text: 'x'.repeat(9000) });
-      const big = await writer.transaction((tx) => tx.appendNotification(u.id, 'bill.created', iso(3), bigData));
-      assert.deepEqual([small.id, big.id], [1, 2]);
-
-      for (const side of [a, b]) {
-        await side.until(() => side.rows().length >= 2, 'both rows');
-        assert.deepEqual(side.rows(), [small, big], 'exactly the committed rows, in order; the big one read back from the store');
-      }
-
-      // group.updated is published after commit; the writer hears it through LISTEN like everyone else.
-      const memberIds = Array.from({ length: 800 }, () => newId()); // more than one payload's worth
-      busA.publish({ notifications: [small], groupUpdates: [{ groupId: 'g1', memberIds }] });
-      for (const side of [a, b]) {
-        await side.until(() => side.heard.flatMap((o) => o.groupUpdates).flatMap((g) => g.memberIds).length >= 800, 'group update');
-        const updates = side.heard.flatMap((o) => o.groupUpdates);
-        assert.ok(updates.length > 1, 'split over several payloads');
-        assert.deepEqual(updates.flatMap((g) => g.memberIds), memberIds);
-        assert.ok(updates.every((g) => g.groupId === 'g1'));
-      }
-      await sleep(100);
-      assert.equal(a.rows().length, 2, 'publish() does not deliver notification rows a second time');
-    } finally {
-      await busA.close();
-      await busB.close();
-    }
-  });
-
-  test('the bus: a dropped LISTEN connection re-connects and asks the hub to resync', async () => {
-    const listener = await h.another();
-    const rec = recordingHub();
-    const bus = listener.bus!(rec.hub);
-    const admin = new pg.Client({ connectionString: h.url });
-    try {
-      await rec.until(() => rec.resyncs() === 1, 'listening');
-      await admin.connect();
-      const killed = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN chipin' AND pid <> pg_backend_pid()`,
-      );
-      assert.ok(killed.rowCount! >= 1);
-      await rec.until(() => rec.resyncs() >= 2, 'resync after re-connect');
-
-      const u = aUser();
-      await h.store.read.insertUser(u);
-      const row = await h.store.transaction((tx) => tx.appendNotification(u.id, 't', iso(1), '{}'));
-      await rec.until(() => rec.rows().some((r) => r.userId === u.id), 'a row heard on the new connection');
-      assert.deepEqual(rec.rows().filter((r) => r.userId === u.id), [row]);
-    } finally {
-      await admin.end().catch(() => undefined);
-      await bus.close();
-    }
   });
 });

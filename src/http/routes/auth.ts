@@ -1,6 +1,7 @@
 import { AuthResponse, LoginBody, PasswordBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
 import { changePassword, login, logout, logoutAll, register } from '../../commands/auth.ts';
 import { presentUser } from '../../present/entities.ts';
+import { perform } from '../../commands/unit-of-work.ts';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import type { App, RouteContext } from '../app.ts';
 import { noBody } from '../no-body.ts';
@@ -9,7 +10,7 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Pr
 
 export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteContext) {
   app.post('/auth/register', { schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errors } }, preHandler: limits.register }, async (request, reply) => {
-    const result = await register(deps, request.body);
+    const result = await perform(deps, register, request.body);
     setSessionCookie(reply, config, request, result.token);
     return reply.code(201).send(result);
   });
@@ -48,7 +49,7 @@ export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteC
     { schema: { tags: ['auth'], body: PasswordBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: limits.password },
     async (request, reply) => {
       const caller = request.caller!;
-      await changePassword(deps, caller, request.body);
+      await perform(deps, changePassword, { caller, input: request.body });
       hub.endSessionsOf(caller.user.id, caller.tokenHash);
       return reply.code(204).send();
     },

@@ -1,6 +1,7 @@
 import { type Bill, BillParams, BillResponse, BillsResponse, CreateBillBody, GroupParams, PageQuery, Problem } from '../../contract/schemas.ts';
 import { createBill, deleteBill, getBill, listBills, payBill } from '../../commands/bills.ts';
-import { idempotent, IDEMPOTENCY_KEY_PATTERN, requestHash } from '../../commands/idempotency.ts';
+import { IDEMPOTENCY_KEY_PATTERN, requestHash, type Keyed } from '../../commands/idempotency.ts';
+import { perform, performOnce } from '../../commands/unit-of-work.ts';
 import { invalid } from '../../domain/errors.ts';
 import type { FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../app.ts';
@@ -9,11 +10,12 @@ import { noBody } from '../no-body.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
 
-function idempotencyKey(request: FastifyRequest): string | undefined {
+/** The request's Idempotency-Key, if it sent one, with what identifies the request (method, path, body). */
+function keyed(request: FastifyRequest, body: unknown): Keyed | undefined {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) throw invalid('Idempotency-Key', 'must be 1–255 visible ASCII characters');
-  return key;
+  return { userId: request.user!.id, key, requestHash: () => requestHash('POST', request.url.split('?')[0], body) };
 }
 
 export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
@@ -21,12 +23,10 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     '/groups/:groupId/bills',
     { schema: { tags: ['bills'], params: GroupParams, body: CreateBillBody, response: { 201: BillResponse, ...errors } }, preValidation: auth, preHandler: limits.bills },
     async (request, reply) => {
-      const user = request.user!;
-      const key = idempotencyKey(request);
-      const result = await idempotent(deps, user.id, key, () => requestHash('POST', request.url.split('?')[0], request.body), 201, async (record) => ({
-        bill: await createBill(deps, user, request.params.groupId, request.body, record && ((tx, bill) => record(tx, { bill }))),
-      }));
-      return reply.code(result.status).send(result.body as { bill: Bill });
+      const input = { actor: request.user!, groupId: request.params.groupId, input: request.body };
+      const answer = { keyed: keyed(request, request.body), status: 201, respond: (bill: Bill) => ({ bill }) };
+      const result = await performOnce(deps, createBill, input, answer);
+      return reply.code(result.status).send(result.body);
     },
   );
 
@@ -41,16 +41,14 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
   }));
 
   app.post('/bills/:billId/pay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
-    const user = request.user!;
-    const key = idempotencyKey(request);
-    const result = await idempotent(deps, user.id, key, () => requestHash('POST', request.url.split('?')[0], null), 200, async (record) => ({
-      bill: await payBill(deps, user, request.params.billId, record && ((tx, bill) => record(tx, { bill }))),
-    }));
-    return reply.code(result.status).send(result.body as { bill: Bill });
+    const input = { actor: request.user!, billId: request.params.billId };
+    const answer = { keyed: keyed(request, null), status: 200, respond: (bill: Bill) => ({ bill }) };
+    const result = await performOnce(deps, payBill, input, answer);
+    return reply.code(result.status).send(result.body);
   });
 
   app.delete('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
-    await deleteBill(deps, request.user!, request.params.billId);
+    await perform(deps, deleteBill, { actor: request.user!, billId: request.params.billId });
     return reply.code(204).send();
   });
 }

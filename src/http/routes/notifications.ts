@@ -1,5 +1,6 @@
 import { NotificationsQuery, NotificationsResponse, Problem, ReadBody } from '../../contract/schemas.ts';
 import { listNotifications, markRead } from '../../commands/notifications.ts';
+import { perform } from '../../commands/unit-of-work.ts';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
 
@@ -16,7 +17,7 @@ export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
   );
 
   app.post('/notifications/read', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
-    await markRead(deps, request.user!, request.body);
+    await perform(deps, markRead, { actor: request.user!, input: request.body });
     return reply.code(204).send();
   });
 }

@@ -5,8 +5,7 @@ import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
 import { queries, type Db, type NotificationIdSource } from '../queries.ts';
 import { loadMigrations } from '../migrate.ts';
-import type { NotificationRow, Ops, Store } from '../store.ts';
-import { ANNOUNCE_SQL, listenBus, notificationPayloads } from './notify-bus.ts';
+import type { Ops, Store } from '../store.ts';
 import { asUnavailable, isConnectionLoss } from './connection-loss.ts';
 
 // Writers run side by side: each takes the user's counter row lock (src/store/queries.ts appendNotification).
@@ -41,6 +40,19 @@ function toPg(sql: string): string {
 }
 
 type Queryable = { query(sql: string, params: unknown[]): Promise<pg.QueryResult> };
+
+/** One round trip for any number of payloads; unnest keeps the array's order. */
+const NOTIFY_SQL = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
+
+/** The queries over one connection (a transaction's client, or the pool for autocommit), with NOTIFY. */
+function opsOver(conn: Queryable): Ops {
+  return {
+    ...queries(dbOver(conn), COUNTER_ROW),
+    async notify(channel, payloads) {
+      if (payloads.length > 0) await conn.query(NOTIFY_SQL, [channel, payloads]);
+    },
+  };
+}
 
 function dbOver(conn: Queryable): Db {
   return {
@@ -119,7 +131,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await pool.end();
     throw e;
   }
-  const read = queries(dbOver(pooled(pool)), COUNTER_ROW);
+  const read = opsOver(pooled(pool));
 
   let closed = false;
   return {
@@ -128,26 +140,12 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
       const leased = await lease(pool);
       const { client } = leased;
-      const ops = queries(dbOver(client), COUNTER_ROW);
-      const appended: NotificationRow[] = [];
-      const appendNotifications: Ops['appendNotifications'] = async (items) => {
-        const rows = await ops.appendNotifications(items);
-        appended.push(...rows);
-        return rows;
-      };
-      const tx: Ops = {
-        ...ops,
-        appendNotifications,
-        appendNotification: async (userId, type, createdAt, data) => (await appendNotifications([{ userId, type, createdAt, data }]))[0],
-      };
+      const tx = opsOver(client);
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
       let broken: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn(tx);
-        // NOTIFY inside the transaction: PostgreSQL delivers it on COMMIT and drops it on ROLLBACK, so
-        // every listening instance hears exactly the rows that were stored, and only once they are visible.
-        if (appended.length > 0) await client.query(ANNOUNCE_SQL, [notificationPayloads(appended)]);
         await client.query('COMMIT');
         return result;
       } catch (e) {
@@ -164,7 +162,6 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async ping() {
       await pooled(pool).query('SELECT 1', []);
     },
-    bus: (hub) => listenBus({ url, pool, read, hub }),
     async close() {
       if (closed) return;
       closed = true;

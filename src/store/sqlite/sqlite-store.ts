@@ -31,6 +31,14 @@ const READ_ONLY = new Set<string>([
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'findPasswordHash',
 ] satisfies (keyof Ops)[]);
 
+/**
+ * One process owns the file (./owner-lock.ts), so there is no other connection to tell. Refused rather than
+ * dropped, so a payload meant for someone is never lost without a word.
+ */
+const refuseNotify: Ops['notify'] = async () => {
+  throw new Error('SQLite has no NOTIFY: one process owns the database, so there is no one to notify');
+};
+
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const disown = path === ':memory:' ? () => undefined : takeOwnership(path, options.ownerWaitMs);
@@ -84,12 +92,15 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const cache = new ReadCache();
   const lastNotification = conn.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM notifications WHERE user_id = ?');
   const notificationIds = new NotificationIds((userId) => Number((lastNotification.get(userId) as { id: number }).id));
-  const ops = cache.wrap(queries(db, { kind: 'store', next: (userId) => notificationIds.next(userId), forget: (userId) => notificationIds.forget(userId) }));
+  const ops = cache.wrap({
+    ...queries(db, { kind: 'store', next: (userId) => notificationIds.next(userId), forget: (userId) => notificationIds.forget(userId) }),
+    notify: refuseNotify,
+  });
 
   // Group commit: jobs that queue up while a batch runs are executed together in one SQLite transaction,
   // each inside its own SAVEPOINT, so a failing job rolls back alone while the batch pays for one COMMIT
   // (the WAL append; checkpoints run in ./checkpointer.ts). Every job, reads included, settles only after the
-  // COMMIT, so nothing uncommitted is ever answered or published.
+  // COMMIT, so nothing uncommitted is ever answered or handed on.
   type Job = { work: () => Promise<unknown>; write: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
   const MAX_BATCH = 128;

@@ -1,12 +1,15 @@
 // Cross-instance fan-out over PostgreSQL's own LISTEN/NOTIFY, so scaling out needs no other service.
 //
-// Notification rows are announced by the transaction that writes them (postgres-store.ts), so every
-// instance, the writer included, hears them through its LISTEN connection on commit, in commit order, and
-// never for a rolled-back write. publish() therefore carries only group.updated, a refresh hint that is
-// never stored. While the LISTEN connection is down, what was announced is gone; once it is back, every
-// local subscriber reads what it missed from the store (hub.resyncAll), so the outage costs latency only.
+// Notification rows are announced inside the transaction that writes them (beforeCommit, through the
+// store's neutral tx.notify), so every instance, the writer included, hears them through its LISTEN
+// connection on commit, in commit order, and never for a rolled-back write. afterCommit therefore carries
+// only group.updated, a refresh hint that is never stored. While the LISTEN connection is down, what was
+// announced is gone; once it is back, every local subscriber reads what it missed from the store
+// (hub.resyncAll), so the outage costs latency only.
 import pg from 'pg';
-import type { NotificationRow, Ops, Outbox } from '../store.ts';
+import type { NotificationRow, Ops } from '../../store/store.ts';
+import type { Outbox } from '../outbox.ts';
+import type { Bus, BusHub } from './bus.ts';
 
 export const CHANNEL = 'chipin';
 /** PostgreSQL docs (NOTIFY): the payload "must be shorter than 8000 bytes" in the default configuration. */
@@ -19,14 +22,9 @@ type Message =
   | { ref: { userId: string; id: number } }
   | { g: Outbox['groupUpdates'][number] };
 
-type HubLike = { publish(outbox: Outbox): void; resyncAll(): void };
-
-/** One round trip for any number of payloads; unnest keeps the array's order. */
-export const ANNOUNCE_SQL = `SELECT pg_notify('${CHANNEL}', p) FROM unnest($1::text[]) AS p`;
-
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
-export function notificationPayloads(rows: NotificationRow[]): string[] {
+function notificationPayloads(rows: NotificationRow[]): string[] {
   return rows.map((row) => {
     const full = JSON.stringify({ n: row } satisfies Message);
     return bytes(full) <= MAX_PAYLOAD_BYTES ? full : JSON.stringify({ ref: { userId: row.userId, id: row.id } } satisfies Message);
@@ -56,8 +54,16 @@ function groupPayloads(updates: Outbox['groupUpdates']): string[] {
   return out;
 }
 
-export function listenBus(options: { url: string; pool: pg.Pool; read: Pick<Ops, 'notificationsAfter'>; hub: HubLike }) {
-  const { url, pool, read, hub } = options;
+export type PostgresBusOptions = {
+  /** The database's URL: LISTEN runs on a connection of its own. */
+  url: string;
+  /** Autocommit operations: NOTIFY outside a transaction, and reading back rows too large to carry. */
+  store: Pick<Ops, 'notify' | 'notificationsAfter'>;
+  hub: BusHub;
+};
+
+export function postgresBus(options: PostgresBusOptions): Bus {
+  const { url, store, hub } = options;
   let client: pg.Client | undefined;
   let closed = false;
   let failures = 0;
@@ -68,7 +74,7 @@ export function listenBus(options: { url: string; pool: pg.Pool; read: Pick<Ops,
     if ('n' in m) hub.publish({ notifications: [m.n], groupUpdates: [] });
     else if ('g' in m) hub.publish({ notifications: [], groupUpdates: [m.g] });
     else {
-      read.notificationsAfter(m.ref.userId, m.ref.id - 1, 1).then(
+      store.notificationsAfter(m.ref.userId, m.ref.id - 1, 1).then(
         (rows) => hub.publish({ notifications: rows, groupUpdates: [] }),
         // The store is failing: subscribers that cannot catch up are closed and resume by id when they return.
         () => hub.resyncAll(),
@@ -127,12 +133,17 @@ export function listenBus(options: { url: string; pool: pg.Pool; read: Pick<Ops,
   void connect();
 
   return {
-    publish(outbox: Outbox) {
+    async beforeCommit(tx, outbox) {
+      // NOTIFY inside the transaction: PostgreSQL delivers it on COMMIT and drops it on ROLLBACK, so
+      // every listening instance hears exactly the rows that were stored, and only once they are visible.
+      if (outbox.notifications.length > 0) await tx.notify(CHANNEL, notificationPayloads(outbox.notifications));
+    },
+    afterCommit(outbox) {
       // outbox.notifications were announced by their transaction; sending them here would deliver them twice.
       const payloads = groupPayloads(outbox.groupUpdates);
       if (payloads.length === 0) return;
       // A refresh hint that cannot be broadcast still reaches this instance's clients.
-      pool.query(ANNOUNCE_SQL, [payloads]).catch(() => hub.publish({ notifications: [], groupUpdates: outbox.groupUpdates }));
+      store.notify(CHANNEL, payloads).catch(() => hub.publish({ notifications: [], groupUpdates: outbox.groupUpdates }));
     },
     async close() {
       closed = true;
