@@ -129,7 +129,7 @@ export function parseConfig(env: Env): Config {
       // so each attempt is one probe of the user list. 30 an hour fills a large trip's group in one sitting
       // and caps an account's probing at 720 addresses a day; new accounts are capped by REGISTER_LIMIT_PER_ADDRESS.
       memberAddsPerUserPerHour: int(env, 'MEMBER_ADD_LIMIT_PER_USER', 30, 1, 1_000_000),
-      streamOpensPerUserPerMinute: int(env, 'STREAM_OPEN_LIMIT_PER_USER', 60, 1, 1_000_000),
+      streamOpensPerUserPerMinute: int(env, 'STREAM_OPEN_LIMIT_PER_USER', 30, 1, 1_000_000),
     }),
   });
 }

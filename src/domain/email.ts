@@ -67,9 +67,10 @@ const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCa
 
 /** The address in its one stored form, or why it is refused. */
 export function canonicalEmail(input: string): EmailVerdict {
-  const email = input.trim().normalize('NFKC');
-  const format = FORMAT_CHAR.exec(email);
+  // Checked before trimming: String.prototype.trim strips U+FEFF (a format character) as if it were a space.
+  const format = FORMAT_CHAR.exec(input.normalize('NFKC'));
   if (format) return { ok: false, message: `contains an invisible formatting character (${codePoint(format[0])})` };
+  const email = input.trim().normalize('NFKC');
   const at = email.indexOf('@');
   if (at <= 0 || at !== email.lastIndexOf('@') || at === email.length - 1) return { ok: false, message: 'must be one local part, one @ and a domain' };
   const local = email.slice(0, at);
