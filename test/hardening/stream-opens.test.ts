@@ -83,7 +83,7 @@ test('RATE_LIMIT=off lifts the stream-open limit; the setting is checked at star
     await s.opened;
     s.close();
   }
-  assert.equal(parseConfig({}).limits.streamOpensPerUserPerMinute, 60);
+  assert.equal(parseConfig({}).limits.streamOpensPerUserPerMinute, 30);
   assert.equal(parseConfig({ STREAM_OPEN_LIMIT_PER_USER: '5' }).limits.streamOpensPerUserPerMinute, 5);
   for (const bad of ['0', 'many', '-1']) {
     assert.throws(() => parseConfig({ STREAM_OPEN_LIMIT_PER_USER: bad }), (e: unknown) => e instanceof ConfigError && /STREAM_OPEN_LIMIT_PER_USER/.test(e.message));
