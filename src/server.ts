@@ -6,6 +6,7 @@ import { createMetrics, type Metrics } from './notify/metrics.ts';
 import { memoryBus } from './notify/bus/memory.ts';
 import type { BusLog } from './notify/bus/nats.ts';
 import { buildApp, type App } from './http/app.ts';
+import { openRedis } from './http/redis.ts';
 import type { Deps } from './commands/deps.ts';
 import type { Hub } from './notify/hub.ts';
 import type { Bus, BusHub } from './notify/bus/bus.ts';
@@ -67,7 +68,8 @@ export async function startServer(config: Config): Promise<Server> {
   if (config.testKillAfterCommits > 0) bus = killAfterCommits(bus, config.testKillAfterCommits);
   const deps: Deps = { store, now: () => new Date(), bus, sessionTtlMs: config.sessionTtlMs };
   let accepting = false;
-  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting });
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis });
   const started = app;
 
   const purge = setInterval(() => {
@@ -95,6 +97,7 @@ export async function startServer(config: Config): Promise<Server> {
         hub.shutdown();
         await started.close();
         await openedBus.close();
+        redis?.disconnect();
         await store.close();
       })();
       return closing;
