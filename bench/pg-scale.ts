@@ -3,8 +3,13 @@
 // notifying transactions on this machine. Every run is bounded in count and time; everything runs on
 // loopback; the database is a throw-away one, dropped at the end.
 //
-//   node bench/pg-scale.ts                       # all three parts at the defaults: ~5 min
+//   node bench/pg-scale.ts                       # all three parts, both buses, at the defaults: ~10 min
 //   node bench/pg-scale.ts --skip pgbench --duration 5 --rates 100
+//   node bench/pg-scale.ts --buses nats          # one bus only (listen: LISTEN/NOTIFY; nats: BUS_URL=--nats-url)
+//
+// Both buses run in turn on the same database (issue 17): throughput rows add the round trips to
+// PostgreSQL per bill (counted in bench/chipin-server.ts) and Chipin's CPU per bill; delivery rows add the
+// CPU of instance C, which holds no streams and takes no requests.
 //
 // 1. Throughput: autocannon POST /bills (closed loop, --connections) against one instance, then against two
 //    with the connections split between them (no balancer), for two shapes of load: "spread" (each bill
@@ -58,6 +63,8 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     'results-dir': { type: 'string', default: join(BENCH_DIR, 'results') },
     'max-minutes': { type: 'string', default: '20' },
+    buses: { type: 'string', default: 'listen,nats' },
+    'nats-url': { type: 'string', default: 'nats://127.0.0.1:4222' },
   },
   strict: true,
 });
@@ -89,6 +96,10 @@ const PGBENCH_CLIENTS = list('pgbench-clients', 1, 64).map(Math.round);
 const SKIP = new Set(String(values.skip).split(',').filter(Boolean));
 for (const s of SKIP) if (!['throughput', 'delivery', 'pgbench'].includes(s)) throw new Error(`--skip takes throughput, delivery, pgbench; got "${s}"`);
 const MAX_MS = num('max-minutes', 1, 120) * 60_000;
+type BusName = 'listen' | 'nats';
+const BUSES = String(values.buses).split(',').filter(Boolean) as BusName[];
+for (const b of BUSES) if (b !== 'listen' && b !== 'nats') throw new Error(`--buses takes listen, nats; got "${b}"`);
+const NATS_URL = String(values['nats-url']);
 
 const started = performance.now();
 const log = (message: string) => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s [pg-scale] ${message}`);
@@ -128,7 +139,7 @@ function jiffiesBetween(before: Map<string, number>, after: Map<string, number>)
   return sum;
 }
 
-type Instance = { name: string; child: ChildProcess; port: number; adminPort: number; url: string };
+type Instance = { name: string; child: ChildProcess; port: number; adminPort: number; url: string; bus: BusName };
 
 type Window = {
   loadAverage: { start: number; end: number };
@@ -241,8 +252,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ------------------------------------------------------------------------------------------ instances
 
-async function startInstance(name: string): Promise<Instance> {
+async function startInstance(name: string, bus: BusName): Promise<Instance> {
   const child = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), ['--expose-gc'], {
+    ...(bus === 'nats' ? { BUS_URL: NATS_URL } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: dbUrl,
@@ -252,7 +264,7 @@ async function startInstance(name: string): Promise<Instance> {
   });
   const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(child, (m) => m.type === 'ready', 60_000, `instance ${name}`);
   log(`instance ${name} on port ${port} (pid ${child.pid})`);
-  return { name, child, port, adminPort, url: `http://127.0.0.1:${port}` };
+  return { name, child, port, adminPort, url: `http://127.0.0.1:${port}`, bus };
 }
 
 // ----------------------------------------------------------------------------------- 1. throughput
@@ -269,6 +281,11 @@ type ThroughputRow = {
   errors: number;
   timeouts: number;
   window: Window;
+  bus: BusName;
+  /** Queries (each a round trip) the instances sent PostgreSQL per bill created. */
+  roundTripsPerBill: number;
+  /** Chipin's CPU (all instances) per bill created, ms. */
+  cpuMsPerBill: number;
 };
 
 type Tracker = Promise<Result> & { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): unknown };
@@ -299,6 +316,8 @@ function billRequests(shape: Shape, salt: string) {
 /** Closed loop: CONNECTIONS connections, split evenly over the instances' URLs (autocannon round-robins them). */
 async function throughput(shape: Shape, targets: Instance[], salt: string, durationS: number, db: pg.Client, all: Instance[]): Promise<ThroughputRow> {
   const latencies: number[] = [];
+  const queries = async () => (await Promise.all(targets.map((t) => callAdmin<{ queries: number }>(t.adminPort, 'stats')))).reduce((a, r) => a + r.queries, 0);
+  const q0 = await queries();
   const { result, window } = await measured(all, db, dbName, async () => {
     const options = {
       url: targets.map((t) => t.url),
@@ -323,9 +342,12 @@ async function throughput(shape: Shape, targets: Instance[], salt: string, durat
     errors: result.errors,
     timeouts: result.timeouts,
     window,
+    bus: targets[0].bus,
+    roundTripsPerBill: round(((await queries()) - q0) / Math.max(1, result['2xx']), 1),
+    cpuMsPerBill: round((targets.reduce((sum, t) => sum + window.instanceCores[t.name], 0) * durationS * 1000) / Math.max(1, result['2xx']), 3),
   };
   log(
-    `throughput ${shape}, ${targets.length} instance(s): ${row.rps} bills/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, max ${row.latencyMs.max} ms, ` +
+    `throughput ${row.bus} ${shape}, ${targets.length} instance(s): ${row.rps} bills/s, ${row.roundTripsPerBill} round trips/bill, ${row.cpuMsPerBill} ms CPU/bill, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, max ${row.latencyMs.max} ms, ` +
       `non-2xx ${row.non2xx}, errors ${row.errors}; load ${window.loadAverage.start} → ${window.loadAverage.end}, machine ${window.machineBusyPct}% busy, ` +
       `PostgreSQL ${window.postgresCores} cores, waiting for a CPU ${JSON.stringify(window.instanceCpuWaitPct)} %, waits ${window.waits.map((w) => `${w.wait} ${w.share}`).join(', ')}`,
   );
@@ -336,6 +358,7 @@ async function throughput(shape: Shape, targets: Instance[], salt: string, durat
 
 
 type DeliveryRow = {
+  bus: BusName;
   mode: 'cross' | 'same' | 'cross, listener stalled' | 'cross, B frozen';
   rate: number;
   durationS: number;
@@ -432,7 +455,7 @@ async function delivery(
     }
     const generator = await gen.call<StatusResult>({ type: 'status' });
     await gen.call({ type: 'close' }).catch(() => undefined);
-    const row: DeliveryRow = { mode, rate, durationS: DELIVERY_S, result, generator, window, queue, freeze };
+    const row: DeliveryRow = { bus: poster.bus, mode, rate, durationS: DELIVERY_S, result, generator, window, queue, freeze };
     log(
       `delivery ${mode} (${poster.name} → ${holder.name}) at ${rate}/s: ${result.received}/${result.sent} at ${result.achievedRate}/s, p50 ${result.latencyMs.p50} ms, ` +
         `p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms, lost ${result.lost}, misdelivered ${result.misdelivered}, errors ${result.postErrors}` +
@@ -550,7 +573,7 @@ async function pgbench(): Promise<PgbenchRow[]> {
 
 // ----------------------------------------------------------------------------------------- the run
 
-function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: DeliveryRow[]; pgbench: PgbenchRow[]; fsync: string; idle: (Window & { seconds: number }) | undefined }): string {
+function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: DeliveryRow[]; pgbench: PgbenchRow[]; fsync: string; idle: Partial<Record<BusName, Window & { seconds: number }>> }): string {
   const out: string[] = [];
   const m = describeMachine();
   out.push(`Run of ${run.date}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; ${run.fsync}.`, '');
@@ -558,30 +581,30 @@ function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: De
   const cores = (w: Window) => Object.entries(w.instanceCores).map(([k, v]) => `${k} ${v} (${w.instanceCpuWaitPct[k]}%)`).join(', ');
   if (run.throughput.length) {
     out.push(`POST /bills, autocannon, ${CONNECTIONS} connections in all, ${DURATION_S} s per row:`, '');
-    out.push('| Load | Instances | bills/s | p50 / p99 / max ms | non-2xx / errors | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Active backends were in | Load avg |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| Bus | Load | Instances | bills/s | Round trips / bill | Chipin CPU / bill, ms | p50 / p99 / max ms | non-2xx / errors | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Active backends were in | Load avg |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of run.throughput) {
       out.push(
-        `| ${r.shape} | ${r.instances} | ${r.rps} | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} | ${r.non2xx} / ${r.errors} | ${cores(r.window)} | ${r.window.postgresCores} | ${r.window.machineBusyPct}% | ${waits(r.window)} | ${r.window.loadAverage.start} → ${r.window.loadAverage.end} |`,
+        `| ${r.bus} | ${r.shape} | ${r.instances} | ${r.rps} | ${r.roundTripsPerBill} | ${r.cpuMsPerBill} | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} | ${r.non2xx} / ${r.errors} | ${cores(r.window)} | ${r.window.postgresCores} | ${r.window.machineBusyPct}% | ${waits(r.window)} | ${r.window.loadAverage.start} → ${r.window.loadAverage.end} |`,
       );
     }
     out.push('');
   }
   if (run.delivery.length) {
     out.push(`Delivery: bills POSTed on A at a fixed rate (open loop) for ${DELIVERY_S} s, each to a random one of ${RECEIVERS} SSE streams; latency from the request's start to the event's receipt:`, '');
-    out.push('| Streams on | Rate (achieved) | p50 / p99 / max ms | Delivered / sent | Lost / errors / duplicates | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Load avg |');
-    out.push('|---|---|---|---|---|---|---|---|---|');
+    out.push('| Bus | Streams on | Rate (achieved) | p50 / p99 / max ms | Delivered / sent | Lost / errors / doubled | Idle instance C, cores | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Load avg |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of run.delivery) {
       const where = { same: 'A (same instance)', cross: 'B (cross-instance)', 'cross, listener stalled': 'B, another listener stalled', 'cross, B frozen': `B, frozen ${FREEZE_S} s mid-run` }[r.mode];
       out.push(
-        `| ${where} | ${r.rate}/s (${r.result.achievedRate}/s) | ${r.result.latencyMs.p50} / ${r.result.latencyMs.p99} / ${r.result.latencyMs.max} | ${r.result.received} / ${r.result.sent} | ${r.result.lost} / ${r.result.postErrors} / ${r.generator.duplicates} | ${cores(r.window)} | ${r.window.postgresCores} | ${r.window.machineBusyPct}% | ${r.window.loadAverage.start} → ${r.window.loadAverage.end} |`,
+        `| ${r.bus} | ${where} | ${r.rate}/s (${r.result.achievedRate}/s) | ${r.result.latencyMs.p50} / ${r.result.latencyMs.p99} / ${r.result.latencyMs.max} | ${r.result.received} / ${r.result.sent} | ${r.result.lost} / ${r.result.postErrors} / ${r.generator.duplicates} | ${r.window.instanceCores.C ?? '–'} | ${cores(r.window)} | ${r.window.postgresCores} | ${r.window.machineBusyPct}% | ${r.window.loadAverage.start} → ${r.window.loadAverage.end} |`,
       );
     }
     const q = run.delivery.find((r) => r.queue)?.queue;
     if (q) out.push('', `Stalled listener: pg_notification_queue_usage() ${q.usageBefore} → ${q.usageAfter} (≈${q.bytesPerBill} bytes of queue per bill), ${q.usageAfterRelease} once it committed.`);
     const f = run.delivery.find((r) => r.freeze)?.freeze;
     if (f) out.push('', `B frozen (SIGSTOP) for ${f.seconds} s: pg_notification_queue_usage() ${f.usageAtEnd} at the end of the freeze; LISTEN backends then: ${f.listenBackends.join(', ')}.`);
-    if (run.idle) out.push('', `Idle (no requests, no streams, ${run.idle.seconds} s): ${Object.entries(run.idle.instanceCores).map(([k, v]) => `${k} ${v}`).join(', ')} cores.`);
+    for (const [bus, w] of Object.entries(run.idle)) out.push('', `Idle on ${bus} (no requests, no streams, ${w.seconds} s): ${Object.entries(w.instanceCores).map(([k, v]) => `${k} ${v}`).join(', ')} cores.`);
     out.push('');
   }
   if (run.pgbench.length) {
@@ -606,7 +629,7 @@ async function main() {
   const throughputRows: ThroughputRow[] = [];
   const deliveryRows: DeliveryRow[] = [];
   let pgbenchRows: PgbenchRow[] = [];
-  let idle: (Window & { seconds: number }) | undefined;
+  const idle: Partial<Record<BusName, Window & { seconds: number }>> = {};
   const fsyncSettings = async () => {
     const { rows } = await db.query<{ name: string; setting: string }>(
       `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'wal_sync_method', 'commit_delay', 'server_version') ORDER BY name`,
@@ -624,32 +647,34 @@ async function main() {
     await store.close();
     log(`seeded ${RECEIVERS} receivers, ${OWNERS} owners in ${round((performance.now() - t0) / 1000, 1)} s; ${fsync}`);
 
-    if (!SKIP.has('throughput') || !SKIP.has('delivery')) {
-      const A = await startInstance('A');
+    // Each bus in turn on the same database, so the rows differ by the bus alone.
+    for (const bus of SKIP.has('throughput') && SKIP.has('delivery') ? [] : BUSES) {
+      const A = await startInstance('A', bus);
       instances.push(A);
       if (!SKIP.has('throughput')) {
         // Warm-up, not recorded: JIT and the pool's first connections.
         await throughput('spread', [A], salt, 2, db, instances);
         for (const shape of ['spread', 'hot'] as const) throughputRows.push(await throughput(shape, [A], salt, DURATION_S, db, instances));
       }
-      const B = await startInstance('B');
+      const B = await startInstance('B', bus);
       instances.push(B);
       if (!SKIP.has('throughput')) {
         await throughput('spread', [B], salt, 2, db, instances);
         for (const shape of ['spread', 'hot'] as const) throughputRows.push(await throughput(shape, [A, B], salt, DURATION_S, db, instances));
       }
       if (!SKIP.has('delivery')) {
-        const C = await startInstance('C');
+        const C = await startInstance('C', bus);
         instances.push(C);
         // What the three instances burn doing nothing: the floor under the delivery rows' CPU.
         await sleep(1000);
-        idle = { ...(await measured(instances, db, dbName, () => sleep(5000))).window, seconds: 5 };
-        log(`idle: cores ${JSON.stringify(idle.instanceCores)}`);
+        idle[bus] = { ...(await measured(instances, db, dbName, () => sleep(5000))).window, seconds: 5 };
+        log(`idle ${bus}: cores ${JSON.stringify(idle[bus]!.instanceCores)}`);
         for (const rate of RATES) {
           deliveryRows.push(await delivery('cross', rate, A, B, salt, db, instances));
           deliveryRows.push(await delivery('same', rate, A, A, salt, db, instances));
         }
-        deliveryRows.push(await delivery('cross, listener stalled', RATES[0], A, B, salt, db, instances));
+        // A stalled LISTEN session holds PostgreSQL's queue: a LISTEN/NOTIFY matter only.
+        if (bus === 'listen') deliveryRows.push(await delivery('cross, listener stalled', RATES[0], A, B, salt, db, instances));
         if (FREEZE_S > 0) deliveryRows.push(await delivery('cross, B frozen', RATES[0], A, B, salt, db, instances));
       }
       for (const i of instances.splice(0)) await stopChild(i.child);

@@ -5,6 +5,23 @@ export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string;
+  /** PostgreSQL: the LISTEN connection's URL (a session of its own, so a transaction-mode pooler can front the pool). */
+  databaseListenUrl: string;
+  /** PostgreSQL: connections in the pool. */
+  databasePoolMax: number;
+  /** PostgreSQL: statement_timeout of every pooled connection, ms (0: none). */
+  databaseStatementTimeoutMs: number;
+  /** nats://host:port: the cross-instance bus; undefined: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL. */
+  busUrl: string | undefined;
+  /** redis://host:port: rate limits and the per-user stream cap counted across instances; undefined: per instance. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key (several deployments, or tests, may share one Redis). */
+  redisKeyPrefix: string;
+  /**
+   * Tests only: the process SIGKILLs itself after its n-th notifying commit, before publishing it (0: never),
+   * to show that a commit whose publish is lost still reaches its receivers.
+   */
+  testKillAfterCommits: number;
   /** SQLite durability: 'normal' (WAL) survives a process crash; 'full' also survives power loss. */
   sqliteSynchronous: 'normal' | 'full';
   /** The origin users reach (scheme://host[:port]); undefined: taken from each request. */
@@ -81,6 +98,19 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return raw as T;
 }
 
+function serviceUrl(env: Env, name: string, schemes: readonly string[], example: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as ${example}, got "${raw}"`);
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`${name} must use ${schemes.map((p) => p.slice(0, -1)).join(' or ')}, such as ${example}, got "${raw}"`);
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseConfig(env: Env): Config {
@@ -88,6 +118,12 @@ export function parseConfig(env: Env): Config {
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
   }
+  const databaseListenUrl = env.DATABASE_LISTEN_URL || databaseUrl;
+  if (!/^postgres(ql)?:\/\/.+$/.test(databaseListenUrl) && databaseListenUrl !== databaseUrl) {
+    throw new ConfigError(`DATABASE_LISTEN_URL must be postgres://…, got "${databaseListenUrl}"`);
+  }
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? 'chipin:';
+  if (!/^[\x21-\x7e]{0,64}$/.test(redisKeyPrefix)) throw new ConfigError(`REDIS_KEY_PREFIX must be at most 64 visible ASCII characters, got "${redisKeyPrefix}"`);
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   const host = env.HOST || '127.0.0.1';
   const tlsCert = env.TLS_CERT || undefined;
@@ -103,6 +139,13 @@ export function parseConfig(env: Env): Config {
     port: int(env, 'PORT', 3000, 0, 65535),
     host,
     databaseUrl,
+    databaseListenUrl,
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    databaseStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    busUrl: serviceUrl(env, 'BUS_URL', ['nats:'], 'nats://127.0.0.1:4222'),
+    redisUrl: serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    redisKeyPrefix,
+    testKillAfterCommits: int(env, 'CHIPIN_TEST_KILL_AFTER_COMMITS', 0, 0, 1_000_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'] as const, 'normal'),
     publicUrl: origin(env, 'PUBLIC_URL'),
     trustProxy: flag(env, 'TRUST_PROXY', false),

@@ -2,9 +2,11 @@
 import type { Config } from './config.ts';
 import { openStore } from './store/open.ts';
 import { createHub } from './notify/hub.ts';
-import { createMetrics } from './notify/metrics.ts';
+import { createMetrics, type Metrics } from './notify/metrics.ts';
 import { memoryBus } from './notify/bus/memory.ts';
+import type { BusLog } from './notify/bus/nats.ts';
 import { buildApp, type App } from './http/app.ts';
+import { openRedis } from './http/redis.ts';
 import type { Deps } from './commands/deps.ts';
 import type { Hub } from './notify/hub.ts';
 import type { Bus, BusHub } from './notify/bus/bus.ts';
@@ -14,18 +16,40 @@ import { IDEMPOTENCY_RETENTION_MS } from './commands/idempotency.ts';
 export type Server = { app: App; hub: Hub; store: Store; url: string; close: () => Promise<void> };
 
 /**
- * The bus follows the database: SQLite is owned by one instance, so its hub hears everything in-process;
- * PostgreSQL may have several instances, which hear each other's commits through LISTEN/NOTIFY.
+ * BUS_URL names NATS: a subject per user, whatever the database. Without it the bus follows the database:
+ * SQLite is owned by one instance, so its hub hears everything in-process; PostgreSQL may have several
+ * instances, which hear each other's commits through LISTEN/NOTIFY.
  */
-async function openBus(config: Config, store: Store, hub: BusHub): Promise<Bus> {
+async function openBus(config: Config, store: Store, hub: BusHub, metrics: Metrics, log: BusLog): Promise<Bus> {
+  if (config.busUrl) {
+    const { natsBus } = await import('./notify/bus/nats.ts');
+    const gauge = metrics.busConnected.labels({ bus: 'nats' });
+    return natsBus({ url: config.busUrl, hub, store: store.read, heartbeatMs: config.heartbeatMs, log, onState: (up) => gauge.set(up ? 1 : 0) });
+  }
   if (store.dialect === 'sqlite') return memoryBus(hub);
   const { postgresBus } = await import('./notify/bus/postgres.ts');
-  return postgresBus({ url: config.databaseUrl, store: store.read, hub });
+  return postgresBus({ url: config.databaseListenUrl, store: store.read, hub });
+}
+
+/** Tests only (CHIPIN_TEST_KILL_AFTER_COMMITS): the process dies between COMMIT and publish, as a crash would. */
+function killAfterCommits(bus: Bus, n: number): Bus {
+  let commits = 0;
+  return {
+    ...bus,
+    afterCommit(outbox) {
+      if (outbox.notifications.length > 0 && ++commits >= n) process.kill(process.pid, 'SIGKILL');
+      bus.afterCommit(outbox);
+    },
+  };
 }
 
 export async function startServer(config: Config): Promise<Server> {
   const store = await openStore(config);
   const metrics = createMetrics();
+  // The hub and the bus know each other: the bus hands what it hears to the hub, the hub tells the bus whose
+  // streams it holds. Created in that order, so the hub's hook reaches the bus through this variable.
+  let bus: Bus | undefined;
+  let app: App | undefined;
   const hub = createHub({
     store: store.read,
     maxStreamsPerUser: config.maxStreamsPerUser,
@@ -36,16 +60,22 @@ export async function startServer(config: Config): Promise<Server> {
     // Other instances may end a session (PostgreSQL is shared): one query per heartbeat round notices it.
     // On SQLite this process is the only one, and ends its sessions' streams itself.
     existingSessions: store.dialect === 'postgres' ? (hashes) => store.read.existingSessions(hashes) : undefined,
+    users: { opened: (userId) => bus?.watchUser?.(userId), closed: (userId) => bus?.unwatchUser?.(userId) },
   });
-  const bus = await openBus(config, store, hub);
+  // The bus logs through the app's logger, which exists once the app does (the bus says nothing before).
+  const log: BusLog = { info: (obj, msg) => app?.log.info(obj, msg), warn: (obj, msg) => app?.log.warn(obj, msg) };
+  bus = await openBus(config, store, hub, metrics, log);
+  if (config.testKillAfterCommits > 0) bus = killAfterCommits(bus, config.testKillAfterCommits);
   const deps: Deps = { store, now: () => new Date(), bus, sessionTtlMs: config.sessionTtlMs };
   let accepting = false;
-  const app = await buildApp({ config, deps, hub, metrics, ready: () => accepting });
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
+  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis });
+  const started = app;
 
   const purge = setInterval(() => {
-    store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
+    store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => started.log.warn({ err }, 'idempotency purge failed'));
     // Expired sessions no longer authenticate (the expiry is checked on every use); this only reclaims the rows.
-    store.read.purgeSessions(new Date().toISOString()).catch((err: unknown) => app.log.warn({ err }, 'session purge failed'));
+    store.read.purgeSessions(new Date().toISOString()).catch((err: unknown) => started.log.warn({ err }, 'session purge failed'));
   }, 3600_000);
   purge.unref();
 
@@ -53,6 +83,7 @@ export async function startServer(config: Config): Promise<Server> {
   accepting = true;
 
   let closing: Promise<void> | undefined;
+  const openedBus = bus;
   return {
     app,
     hub,
@@ -64,8 +95,9 @@ export async function startServer(config: Config): Promise<Server> {
         clearInterval(purge);
         // Streams first, so clients are told to come back (SSE retry with jitter, WebSocket 1012).
         hub.shutdown();
-        await app.close();
-        await bus.close();
+        await started.close();
+        await openedBus.close();
+        redis?.disconnect();
         await store.close();
       })();
       return closing;

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDef
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ export type AppContext = {
   metrics: Metrics;
   /** True once start-up finished and until shutdown begins. */
   ready: () => boolean;
+  /** REDIS_URL's connection: rate limits counted across instances. */
+  redis?: Redis;
 };
 
 export async function buildApp(ctx: AppContext): Promise<App> {
@@ -103,7 +106,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     done(foreignOrigin(request));
   });
-  await app.register(rateLimit, { global: false });
+  // With REDIS_URL every instance counts in the same keys; skipOnError: an unreachable Redis lifts the
+  // limits rather than failing the requests (the plugin counts nothing for them).
+  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false });
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(swagger, {
     openapi: {

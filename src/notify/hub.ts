@@ -63,6 +63,11 @@ export type HubOptions = {
    * (PostgreSQL): a logout there deletes the row, and this instance notices it once a heartbeat round.
    */
   existingSessions?: (tokenHashes: string[]) => Promise<string[]>;
+  /**
+   * Told when a user's first stream on this hub opens and when the last one closes, so a bus with a subject
+   * per user (src/notify/bus/nats.ts) listens only for the users this instance serves.
+   */
+  users?: { opened(userId: string): void; closed(userId: string): void };
 };
 
 export type Hub = ReturnType<typeof createHub>;
@@ -137,7 +142,10 @@ export function createHub(options: HubOptions) {
     if (list) {
       const i = list.indexOf(sub);
       if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) byUser.delete(sub.userId);
+      if (list.length === 0) {
+        byUser.delete(sub.userId);
+        options.users?.closed(sub.userId);
+      }
     }
     count--;
     metrics.connections.dec({ transport: sub.conn.transport });
@@ -265,7 +273,10 @@ export function createHub(options: HubOptions) {
       }
       // A list made with its one element, not grown by push (which reserves 17 slots): most users have one stream.
       if (byUser.get(userId)) byUser.get(userId)!.push(sub);
-      else byUser.set(userId, [sub]);
+      else {
+        byUser.set(userId, [sub]);
+        options.users?.opened(userId);
+      }
       count++;
       metrics.connections.inc({ transport: conn.transport });
       ensureTimer();
@@ -317,6 +328,22 @@ export function createHub(options: HubOptions) {
         if (sub.closed) continue;
         if (sub.syncing) sub.syncAgain = true;
         else void sync(sub).catch(() => remove(sub, 'slow'));
+      }
+    },
+
+    /** The users with at least one stream here. */
+    streamUsers(): string[] {
+      return [...byUser.keys()];
+    },
+
+    /** Each stream behind its user's counter (a publish that never arrived) reads what it missed from the store. */
+    resyncBehind(counters: { userId: string; lastId: number }[]) {
+      for (const { userId, lastId } of counters) {
+        for (const sub of [...(byUser.get(userId) ?? [])]) {
+          if (sub.closed || sub.lastId >= lastId) continue;
+          if (sub.syncing) sub.syncAgain = true;
+          else void sync(sub).catch(() => remove(sub, 'slow'));
+        }
       }
     },
 

@@ -7,5 +7,5 @@ export async function openStore(config: Config): Promise<Store> {
     return openSqliteStore(config.databaseUrl.slice('sqlite:'.length), { synchronous: config.sqliteSynchronous });
   }
   const { openPostgresStore } = await import('./postgres/postgres-store.ts');
-  return openPostgresStore(config.databaseUrl);
+  return openPostgresStore(config.databaseUrl, { poolMax: config.databasePoolMax, statementTimeoutMs: config.databaseStatementTimeoutMs });
 }

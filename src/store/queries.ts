@@ -172,6 +172,13 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
       const rows = await db.all(`SELECT token_hash FROM sessions WHERE token_hash IN (${placeholders(tokenHashes.length)})`, tokenHashes);
       return rows.map((r) => s(r.token_hash));
     },
+    async notificationCounters(userIds) {
+      if (userIds.length === 0) return [];
+      const rows = source.kind === 'store'
+        ? await db.all(`SELECT user_id AS id, MAX(id) AS last_id FROM notifications WHERE user_id IN (${placeholders(userIds.length)}) GROUP BY user_id`, userIds)
+        : await db.all(`SELECT id, last_notification_id AS last_id FROM users WHERE id IN (${placeholders(userIds.length)}) AND last_notification_id > 0`, userIds);
+      return rows.map((r) => ({ userId: s(r.id), lastId: n(r.last_id) }));
+    },
     async purgeSessions(now) {
       return db.run(`DELETE FROM sessions WHERE expires_at <= ?`, [now]);
     },

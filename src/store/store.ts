@@ -52,6 +52,8 @@ export interface Ops {
   deleteUserSessions(userId: string, keepTokenHash: string | undefined): Promise<number>;
   /** Of the given token hashes, those whose session row still exists (expired or not). */
   existingSessions(tokenHashes: readonly string[]): Promise<string[]>;
+  /** Each given user's last notification id (users without any are left out): one statement for many streams. */
+  notificationCounters(userIds: readonly string[]): Promise<{ userId: string; lastId: number }[]>;
   /** Deletes sessions that expired before `now`; returns how many. */
   purgeSessions(now: string): Promise<number>;
   findPasswordHash(userId: string): Promise<string | undefined>;

@@ -1,4 +1,5 @@
-// Scale-out end to end: two real server processes on one real PostgreSQL, fanned out by LISTEN/NOTIFY.
+// Scale-out end to end: two real server processes on one real PostgreSQL, fanned out by each bus in turn:
+// LISTEN/NOTIFY (no BUS_URL) and NATS (BUS_URL, the machine's server on 127.0.0.1:4222).
 // A write on one instance reaches a stream on the other; a client whose instance dies resumes on the
 // survivor by id and gets what it missed exactly once; concurrent writers through both instances still
 // give one receiver consecutive ids, in order.
@@ -8,15 +9,23 @@ import { startChildServer, type ChildServer } from '../support/child-server.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable, type TestDatabase } from '../support/postgres.ts';
 import { billFor, call, groupWith, register } from '../support/api.ts';
 import { openSse, openWs, type Received, type StreamClient } from '../support/streams.ts';
+import { natsUnavailable } from '../support/nats.ts';
 
 const ids = (rs: Received[]) => rs.map((r) => Number(r.id));
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 const lastId = (s: StreamClient) => Number(s.notifications().at(-1)!.id);
 
 const pgDown = await postgresUnavailable();
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsDown = await natsUnavailable(NATS_URL);
 
-test('two instances on one PostgreSQL: cross-instance delivery, failover resume, concurrent writers', { skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false }, async (t) => {
-  if (pgDown) assert.fail(`${pgDown} (required under CI=true)`);
+const buses: { name: string; env: Record<string, string>; down: string | undefined }[] = [
+  { name: 'LISTEN/NOTIFY', env: {}, down: pgDown },
+  { name: 'NATS', env: { BUS_URL: NATS_URL }, down: pgDown ?? natsDown },
+];
+
+for (const bus of buses) test(`two instances on one PostgreSQL over ${bus.name}: cross-instance delivery, failover resume, concurrent writers`, { skip: bus.down && !postgresRequired ? `skipped: ${bus.down}` : false }, async (t) => {
+  if (bus.down) assert.fail(`${bus.down} (required under CI=true)`);
   const db: TestDatabase = await createTestDatabase();
   const instances: ChildServer[] = [];
   const streams: StreamClient[] = [];
@@ -28,7 +37,7 @@ test('two instances on one PostgreSQL: cross-instance delivery, failover resume,
     await db.drop();
   });
   // Started together, so their migrations race for the advisory lock.
-  const started = await Promise.allSettled([startChildServer({ DATABASE_URL: db.url }), startChildServer({ DATABASE_URL: db.url })]);
+  const started = await Promise.allSettled([startChildServer({ DATABASE_URL: db.url, ...bus.env }), startChildServer({ DATABASE_URL: db.url, ...bus.env })]);
   for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
   for (const s of started) if (s.status === 'rejected') throw s.reason;
   const [A, B] = instances;

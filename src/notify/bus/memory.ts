@@ -2,7 +2,7 @@
 // stream a change concerns is on this instance's hub; the committed outbox goes straight to it.
 import type { Bus, BusHub } from './bus.ts';
 
-export function memoryBus(hub: BusHub): Bus {
+export function memoryBus(hub: Pick<BusHub, 'publish'>): Bus {
   return {
     afterCommit: (outbox) => hub.publish(outbox),
     close: async () => undefined,

@@ -59,7 +59,7 @@ export type PostgresBusOptions = {
   url: string;
   /** Autocommit operations: NOTIFY outside a transaction, and reading back rows too large to carry. */
   store: Pick<Ops, 'notify' | 'notificationsAfter'>;
-  hub: BusHub;
+  hub: Pick<BusHub, 'publish' | 'resyncAll'>;
 };
 
 export function postgresBus(options: PostgresBusOptions): Bus {

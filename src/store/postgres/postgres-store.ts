@@ -118,10 +118,26 @@ function pooled(pool: pg.Pool): Queryable {
   };
 }
 
-export async function openPostgresStore(url: string): Promise<Store> {
+export type PostgresOptions = {
+  /** Connections in the pool (pg-pool's default: 10). */
+  poolMax?: number;
+  /** statement_timeout of every pooled connection, ms; 0 or undefined: the server's own. */
+  statementTimeoutMs?: number;
+};
+
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<Store> {
   // connectionTimeoutMillis: a database that does not answer at all (a cut network) fails a request after
   // 5 s (503) rather than holding it; pg-pool applies the same bound to a wait for a free client.
-  const pool = new pg.Pool({ connectionString: url, types: pgTypes, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // statement_timeout goes in the startup packet (pg's `statement_timeout` option), not a SET per checkout:
+  // no extra round trip, and a transaction-mode pooler that passes startup options keeps it.
+  const pool = new pg.Pool({
+    connectionString: url,
+    types: pgTypes,
+    keepAlive: true,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    max: options.poolMax ?? 10,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
   // An idle client whose server went away emits here; the pool has already discarded it, and without a
   // listener the event would crash the process.
   pool.on('error', () => undefined);
