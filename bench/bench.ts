@@ -5,6 +5,7 @@ import { parseOptions, REPO_DIR } from './options.ts';
 import { describeCode, describeMachine } from './process.ts';
 import { runRealtime } from './realtime.ts';
 import { runApi } from './api.ts';
+import { runLargeGroup } from './large-group.ts';
 import { checkTargets } from './targets.ts';
 import { markdown, writeDocs, writeJson, type Run } from './report.ts';
 
@@ -13,9 +14,11 @@ export async function main(argv: string[]): Promise<Run> {
   const started = performance.now();
   const code = describeCode(REPO_DIR);
   const realtime = opts.realtime ? await runRealtime(opts) : undefined;
+  const largeGroup = opts.largeGroup ? await runLargeGroup({ ...opts.largeGroup, drainMs: 5000 }) : undefined;
+  if (largeGroup) console.error(`large group: ${JSON.stringify(largeGroup)}`);
   const api = opts.api ? await runApi(opts) : undefined;
   const { resultsDir, docs, ...settings } = opts;
-  const run: Run = { date: new Date().toISOString(), code, machine: describeMachine(), settings, realtime, api, targets: checkTargets(realtime, api) };
+  const run: Run = { date: new Date().toISOString(), code, machine: describeMachine(), settings, realtime, largeGroup, api, targets: checkTargets(realtime, api) };
   console.log(markdown(run));
   const jsonFile = writeJson(run, resultsDir);
   console.error(`\nJSON: ${jsonFile}`);

@@ -24,6 +24,8 @@ export type Options = {
   targets: TargetKey[];
   /** Pause after opening streams before measuring memory, and between broadcasts. */
   settleMs: number;
+  /** Pause after the last stream opened before the plain (no GC) RSS reading: "a few seconds" (issue 13). */
+  plainSettleMs: number;
   fanReps: number;
   broadcastReps: number;
   /** Messages in the hub-to-socket CPU burst, and how many bursts (the median counts). */
@@ -41,6 +43,8 @@ export type Options = {
   profile: boolean;
   realtime: boolean;
   api: boolean;
+  /** The large-group scenario (bench/large-group.ts): members of one group, streams each, bills/s, seconds. */
+  largeGroup: { members: number; streams: number; rate: number; durationS: number } | undefined;
 };
 
 const FLAGS = {
@@ -52,6 +56,7 @@ const FLAGS = {
   'heartbeat-ms': { type: 'string' },
   targets: { type: 'string' },
   'settle-ms': { type: 'string' },
+  'plain-settle-ms': { type: 'string' },
   'fan-reps': { type: 'string' },
   'broadcast-reps': { type: 'string' },
   burst: { type: 'string' },
@@ -67,6 +72,11 @@ const FLAGS = {
   profile: { type: 'boolean' },
   'skip-realtime': { type: 'boolean' },
   'skip-api': { type: 'boolean' },
+  'large-group-members': { type: 'string' },
+  'large-group-streams': { type: 'string' },
+  'large-group-rate': { type: 'string' },
+  'large-group-duration': { type: 'string' },
+  'skip-large-group': { type: 'boolean' },
 } as const;
 
 function envName(flag: string) {
@@ -101,6 +111,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     heartbeatMs: Math.round(num('heartbeat-ms', 10_000, 50)),
     targets: targets as TargetKey[],
     settleMs: Math.round(num('settle-ms', 500, 0)),
+    plainSettleMs: Math.round(num('plain-settle-ms', 3000, 0)),
     fanReps: Math.round(num('fan-reps', 20, 1)),
     broadcastReps: Math.round(num('broadcast-reps', 5, 1)),
     burst: Math.round(num('burst', Math.max(1000, Math.min(20_000, 2 * n)), 1)),
@@ -115,5 +126,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     profile: bool('profile'),
     realtime: !bool('skip-realtime'),
     api: !bool('skip-api'),
+    // Issue 13's targets: 500 members, 10 streams each, 100 bills/s.
+    largeGroup: bool('skip-large-group') || bool('skip-realtime')
+      ? undefined
+      : {
+          members: Math.round(num('large-group-members', 500, 2)),
+          streams: Math.round(num('large-group-streams', 10, 1)),
+          rate: num('large-group-rate', 100, 1),
+          durationS: num('large-group-duration', 10, 0.1),
+        },
   };
 }

@@ -23,6 +23,7 @@ import type {
   TargetedResult,
 } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
+import { vmRss } from './large-group.ts';
 import { percentile, round } from './stats.ts';
 
 type Spec = { key: TargetKey; label: string; kind: StreamKind; script: string; path: string; chipin: boolean; floor?: TargetKey };
@@ -51,6 +52,12 @@ export type TargetResult = {
   memory: {
     baseline: number;
     n: number;
+    /**
+     * What an operator sees: marginal VmRSS per stream from /proc/<pid>/status with no GC asked for, read
+     * settleMs after the last stream opened, from the baseline to each of two sizes (a fixed cost that
+     * shows at one size cannot pass for a marginal one). Read before the forced-GC figures at each size.
+     */
+    plain: { mid: number; rssPerConnKBAtMid: number; rssPerConnKBAtN: number };
     /** Marginal per stream after ordinary full GCs (V8's reserved heap included). */
     rssPerConnKB: number;
     heapTotalPerConnKB: number;
@@ -136,7 +143,7 @@ type Phase = {
 type Memory = { afterGc: MemoryReport; compacted: MemoryReport };
 
 /** Memory: marginal between the baseline and N streams, after GC, so the service's fixed memory does not count. */
-async function measureMemory({ key, opts, adminPort, gen }: Phase, profileDir: string | undefined) {
+async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profileDir: string | undefined) {
   const connect = async (from: number, to: number) => {
     const r = await gen.call<ConnectResult>({ type: 'connect', from, to, concurrency: 100, timeoutMs: 30_000 });
     const seen = await waitConnections(adminPort, to, 15_000);
@@ -144,16 +151,29 @@ async function measureMemory({ key, opts, adminPort, gen }: Phase, profileDir: s
     await sleep(opts.settleMs);
     return r;
   };
+  // The plain readings come first at each size: the forced GCs of 'mem' must not tidy up before them.
+  // (The one at the baseline runs before the added streams open, so their garbage is still theirs.)
+  const settlePlain = () => sleep(Math.max(0, opts.plainSettleMs - opts.settleMs));
   const baseline = await connect(0, opts.baseline);
+  await settlePlain();
+  const plainBaseline = vmRss(server.pid!);
   const atBaseline = await callAdmin<Memory>(adminPort, 'mem');
   const kernelBaseline = sockstat();
-  const rest = await connect(opts.baseline, opts.n);
+  const mid = Math.max(opts.baseline + 1, Math.min(opts.n - 1, Math.round(opts.n / 2)));
+  const toMid = await connect(opts.baseline, mid);
+  await settlePlain();
+  const plainMid = vmRss(server.pid!);
+  const toN = await connect(mid, opts.n);
+  await settlePlain();
+  const plainN = vmRss(server.pid!);
+  const rest: ConnectResult = { ...toN, opened: toMid.opened + toN.opened, failed: toMid.failed + toN.failed, ms: toMid.ms + toN.ms };
   const atN = await callAdmin<Memory>(adminPort, 'mem');
   const kernelN = sockstat();
   const added = opts.n - opts.baseline;
   const memory: TargetResult['memory'] = {
     baseline: opts.baseline,
     n: opts.n,
+    plain: { mid, rssPerConnKBAtMid: perConnKB(plainBaseline, plainMid, mid - opts.baseline), rssPerConnKBAtN: perConnKB(plainBaseline, plainN, added) },
     rssPerConnKB: perConnKB(atBaseline.afterGc.rss, atN.afterGc.rss, added),
     heapTotalPerConnKB: perConnKB(atBaseline.afterGc.heapTotal, atN.afterGc.heapTotal, added),
     heapPerConnKB: perConnKB(atBaseline.afterGc.heapUsed, atN.afterGc.heapUsed, added),
@@ -165,7 +185,7 @@ async function measureMemory({ key, opts, adminPort, gen }: Phase, profileDir: s
     atBaseline,
     atN,
   };
-  log(key, `memory per stream: RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`);
+  log(key, `memory per stream: plain RSS (no GC) ${memory.plain.rssPerConnKBAtMid} KB at ${mid}, ${memory.plain.rssPerConnKBAtN} KB at ${opts.n}; RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`);
   let heapSnapshot: string | undefined;
   if (profileDir) {
     heapSnapshot = (await callAdmin<{ path: string }>(adminPort, 'heapSnapshot', { path: join(profileDir, `${key}-${opts.n}.heapsnapshot`) })).path;

@@ -7,6 +7,7 @@ import type { Options } from './options.ts';
 import { REPO_DIR } from './options.ts';
 import type { Machine } from './process.ts';
 import type { RealtimeResult } from './realtime.ts';
+import type { LargeGroupResult } from './large-group.ts';
 import { SPECS } from './realtime.ts';
 import type { Check } from './targets.ts';
 import { round } from './stats.ts';
@@ -18,6 +19,7 @@ export type Run = {
   machine: Machine;
   settings: Omit<Options, 'resultsDir' | 'docs'>;
   realtime: RealtimeResult | undefined;
+  largeGroup?: LargeGroupResult;
   api: ApiResult | undefined;
   targets: Check[];
 };
@@ -44,13 +46,14 @@ export function markdown(run: Run): string {
     const byKey = new Map(run.realtime.targets.map((t) => [t.key, t]));
     out.push(
       table(
-        ['Server', 'RSS/conn KB after GC', 'RSS/conn KB compacted', 'Heap used/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg (main thread / process)', 'vs floor (main thread)', 'Server CPU µs per targeted delivery (all)', 'Load avg', 'Waited for CPU ms (server / generator)'],
+        ['Server', 'Plain RSS/conn KB (no GC) at mid / N', 'RSS/conn KB after GC', 'RSS/conn KB compacted', 'Heap used/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg (main thread / process)', 'vs floor (main thread)', 'Server CPU µs per targeted delivery (all)', 'Load avg', 'Waited for CPU ms (server / generator)'],
         run.realtime.targets.map((t) => {
           const floorKey = SPECS[t.key].floor;
           const floor = floorKey ? byKey.get(floorKey) : undefined;
           const lost = t.targeted.lost + (t.warmup?.lost ?? 0) + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
           return [
             t.label,
+            `${t.memory.plain.rssPerConnKBAtMid} / ${t.memory.plain.rssPerConnKBAtN}`,
             t.memory.rssPerConnKB,
             t.memory.rssCompactedPerConnKB,
             t.memory.heapCompactedPerConnKB,
@@ -73,10 +76,20 @@ export function markdown(run: Run): string {
       ),
     );
     out.push(
-      `\nMemory per stream is marginal between ${s.baseline} and N streams: "after GC" after ordinary full collections (V8's reserved but empty heap included), ` +
+      `\nMemory per stream is marginal from ${s.baseline} streams: "plain RSS" is VmRSS from /proc/<pid>/status with no GC asked for, ${s.settleMs} ms after the last stream opened, at two sizes (what an operator sees; quoted first); "after GC" after ordinary full collections (V8's reserved but empty heap included), ` +
         `"compacted" after V8's memory-reducing collection (what is live; an idle server drifts toward it). ` +
         `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
         `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended; "waited for CPU" is how long the server's and the generator's event-loop threads sat runnable in the run queue during the ${s.durationS} s targeted phase (/proc/<pid>/schedstat): time another process had the core. Anything else running skews every timing; memory is unaffected.`,
+    );
+  }
+  if (run.largeGroup) {
+    const g = run.largeGroup;
+    out.push(`\n### Large group (${g.members} members in one group, ${g.streams} SSE streams each, ${g.rate} bills/s by members for ${g.durationS} s, each owed by one other member)\n`);
+    out.push(
+      table(
+        ['Streams open', 'Bills sent', 'Targeted p50 / p99 / max ms', 'Lost', 'POST errors', 'Hint writes/stream/s (mean / max)', 'Server RSS MB'],
+        [[g.opened, g.sent, `${g.latencyMs.p50} / ${g.latencyMs.p99} / ${g.latencyMs.max}`, g.lost, g.postErrors, `${g.hintsPerStreamPerS.mean} / ${g.hintsPerStreamPerS.max}`, g.rssMB]],
+      ),
     );
   }
   if (run.api) {

@@ -29,6 +29,8 @@ export type Config = Readonly<{
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   heartbeatMs: number;
+  /** At most one group.updated per (stream, group) per this many ms (src/notify/hints.ts). */
+  groupHintMs: number;
   maxStreamsPerUser: number;
   /** Bytes a stream may have queued for a slow reader before it is closed. */
   streamQueueBytes: number;
@@ -151,6 +153,7 @@ export function parseConfig(env: Env): Config {
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel,
     heartbeatMs: int(env, 'HEARTBEAT_MS', 25_000, 50, 3_600_000),
+    groupHintMs: int(env, 'GROUP_HINT_MS', 250, 10, 60_000),
     maxStreamsPerUser: int(env, 'MAX_STREAMS_PER_USER', 16, 1, 10_000),
     streamQueueBytes: int(env, 'STREAM_QUEUE_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     streamStallMs: int(env, 'STREAM_STALL_MS', 5000, 10, 600_000),

@@ -55,6 +55,7 @@ export async function startServer(config: Config): Promise<Server> {
     maxStreamsPerUser: config.maxStreamsPerUser,
     streamQueueBytes: config.streamQueueBytes,
     heartbeatMs: config.heartbeatMs,
+    groupHintMs: config.groupHintMs,
     stallMs: config.streamStallMs,
     metrics,
     // Other instances may end a session (PostgreSQL is shared): one query per heartbeat round notices it.

@@ -15,7 +15,8 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   const results = tempDir(t, 'chipin-bench-smoke-');
   const args = [
     'bench/bench.ts',
-    ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--warmup', '0.3', '--heartbeat-ms', '300', '--settle-ms', '50'],
+    ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--warmup', '0.3', '--heartbeat-ms', '300', '--settle-ms', '50', '--plain-settle-ms', '100'],
+    ...['--large-group-members', '10', '--large-group-streams', '2', '--large-group-rate', '10', '--large-group-duration', '0.5'],
     ...['--fan-reps', '2', '--broadcast-reps', '1', '--burst', '200', '--burst-rounds', '2'],
     ...['--api-duration', '0.5', '--api-connections', '2', '--balances-bills', '30', '--pay-bills', '100'],
     ...['--no-docs', '--results-dir', results],
@@ -29,6 +30,10 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   const report = JSON.parse(readFileSync(join(results, files[0]), 'utf8')) as Run;
 
   assert.equal(report.realtime?.targets.length, 6);
+  const g = report.largeGroup!;
+  assert.equal(g.opened, 20, 'large group: every stream opened');
+  assert.equal(g.lost + g.postErrors, 0, 'large group: nothing lost');
+  for (const r of report.realtime!.targets) assert.equal(typeof r.memory.plain.rssPerConnKBAtN, 'number', `${r.label}: plain RSS`);
   for (const r of report.realtime!.targets) {
     const where = r.label;
     assert.equal(r.connect.baseline.failed + r.connect.rest.failed, 0, `${where}: streams failed to open (${r.connect.baseline.firstError ?? r.connect.rest.firstError})`);

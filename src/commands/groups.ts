@@ -29,8 +29,10 @@ export async function listGroups(deps: Deps, actor: UserRow): Promise<Group[]> {
 
 export async function getGroup(deps: Deps, actor: UserRow, groupId: string): Promise<Group> {
   const ops = deps.store.read;
+  // The version first: everything read after it is at least as new, so a client may trust it to skip hints.
+  const version = await ops.groupVersion(groupId);
   const group = await visibleGroup(ops, groupId, actor.id);
-  return presentGroup(group, await ops.listMembers(group.id));
+  return { ...presentGroup(group, await ops.listMembers(group.id)), version };
 }
 
 export type AddMemberInput = { actor: UserRow; groupId: string; input: AddMemberBody };

@@ -3,7 +3,8 @@
 //   2. one store transaction, the only one src/commands/ opens,
 //   3. the outbox the command fills there (src/notify/outbox.ts),
 //   4. the idempotent response, recorded in that same transaction, so "changed" and "answered" commit together,
-//   5. the bus: its in-transaction step just before COMMIT (PostgreSQL NOTIFY rides the COMMIT), and the
+//   5. the change counter of every group the outbox sends group.updated for, incremented in the transaction,
+//   6. the bus: its in-transaction step just before COMMIT (PostgreSQL NOTIFY rides the COMMIT), and the
 //      outbox handed over after COMMIT (src/notify/bus/). Nothing is published for a rolled-back change.
 // Commands are functions of (context, input): their rules and statements, returning their value. They never
 // open a transaction or publish; routes call one of them through perform/performOnce and reply.
@@ -34,7 +35,21 @@ async function bound<I, P, R>(command: Command<I, R> | TwoPhase<I, P, R>, input:
   return (cx) => command.run(cx, prepared);
 }
 
-/** Steps 2–5 for a request whose key (if any) is already claimed; `record` runs inside the transaction. */
+/**
+ * Each group the change sends group.updated for gets its next version, once per transaction, so the hint
+ * tells a client whether what it fetched is already as new (docs/api.md, "Live streams"). Last in the
+ * transaction, and in group-id order: PostgreSQL holds the group row's lock from here to COMMIT only, and
+ * two writers cannot take two groups' locks in opposite orders.
+ */
+async function stampGroupVersions(tx: Ops, outbox: Outbox) {
+  if (outbox.groupUpdates.length === 0) return;
+  const ids = [...new Set(outbox.groupUpdates.map((u) => u.groupId))].sort();
+  const versions = new Map<string, number>();
+  for (const id of ids) versions.set(id, await tx.bumpGroupVersion(id));
+  for (const u of outbox.groupUpdates) u.version = versions.get(u.groupId);
+}
+
+/** Steps 2–6 for a request whose key (if any) is already claimed; `record` runs inside the transaction. */
 async function commit<I, P, R>(
   deps: Deps,
   command: Command<I, R> | TwoPhase<I, P, R>,
@@ -46,6 +61,7 @@ async function commit<I, P, R>(
   const value = await deps.store.transaction(async (tx) => {
     const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs });
     await record?.(tx, result);
+    await stampGroupVersions(tx, outbox);
     await deps.bus.beforeCommit?.(tx, outbox);
     return result;
   });

@@ -53,7 +53,12 @@ export type NotificationType = Notification['type'];
 export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyOf.map((s) => s.properties.type.const);
 
 /** Control and refresh messages on a live stream: never stored, never replayed, no id. */
-export type GroupUpdated = { type: 'group.updated'; groupId: string };
+/**
+ * A refresh hint: something about the group changed. `version` is the group's change counter (as in
+ * GET /api/groups/:id); a client whose data was fetched at that version or later has nothing to refetch.
+ * Coalesced per (stream, group): at most one per GROUP_HINT_MS, always the newest version.
+ */
+export type GroupUpdated = { type: 'group.updated'; groupId: string; version: number };
 export type Reset = { type: 'reset'; id: string };
 type Evicted = { type: 'evicted'; reason: string };
 /** The session the stream was opened with has ended: sign in again (the stream ends after this). */

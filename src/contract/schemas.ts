@@ -24,6 +24,11 @@ export const Group = Type.Object({
   currency: Type.String(),
   createdAt: Type.String(),
   members: Type.Array(User),
+  /**
+   * GET /api/groups/:groupId only: the group's change counter, read before the rest of the answer, so the
+   * answer is at least this new. A group.updated hint with a version not above it has nothing newer.
+   */
+  version: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export const Share = Type.Object({ userId: Type.String(), amount: Type.Integer(), paidAt: Type.Union([Type.String(), Type.Null()]) });
 export const Bill = Type.Object({

@@ -16,6 +16,7 @@ import type { Outbox } from './outbox.ts';
 import { notificationJson } from '../present/notifications.ts';
 import type { Connection, CloseReason } from './connection.ts';
 import type { Metrics } from './metrics.ts';
+import { createHintRounds } from './hints.ts';
 
 const REPLAY_BATCH = 500;
 /**
@@ -25,6 +26,8 @@ const REPLAY_BATCH = 500;
  */
 const MIN_SLICES = 20;
 const MAX_WRITES_PER_TICK = 64;
+/** Hint rounds (./hints.ts) yield after as many writes as a heartbeat tick: about 1 ms of work. */
+const MAX_HINT_WRITES_PER_TICK = 64;
 /** Session hashes per existence query (well under either database's bound on parameters). */
 const SESSION_BATCH = 1000;
 
@@ -45,6 +48,8 @@ type Subscriber = {
   closed: boolean;
   /** Live rows that arrived while syncing from the store (null, not an empty array, for the idle many). */
   pending: Delivery[] | null;
+  /** group.updated hints waiting for their round, group id → newest version (./hints.ts). */
+  hints: Map<string, number> | null;
 };
 
 /** A notification ready to write: the JSON is built once, however many tabs receive it. */
@@ -55,6 +60,8 @@ export type HubOptions = {
   maxStreamsPerUser: number;
   streamQueueBytes: number;
   heartbeatMs: number;
+  /** Refresh hints: at most one per (stream, group) per this many ms (./hints.ts). */
+  groupHintMs: number;
   /** How long a replay waits for a reader that stopped reading before closing it as slow. */
   stallMs: number;
   metrics: Metrics;
@@ -81,6 +88,15 @@ export function createHub(options: HubOptions) {
   let slices = MIN_SLICES;
   let timer: NodeJS.Timeout | undefined;
   let checkingSessions = false;
+  const hintRounds = createHintRounds<Subscriber>({
+    windowMs: options.groupHintMs,
+    maxWritesPerTick: MAX_HINT_WRITES_PER_TICK,
+    write(sub, groupId, version) {
+      sub.conn.sendControl({ type: 'group.updated', groupId, version });
+      metrics.hints[sub.conn.transport]++;
+      checkQueue(sub);
+    },
+  });
 
   /** One timer for the whole hub, re-armed each tick (the tick length follows the number of streams). */
   function ensureTimer() {
@@ -138,6 +154,7 @@ export function createHub(options: HubOptions) {
     if (sub.closed) return;
     sub.closed = true;
     sub.pending = null;
+    sub.hints = null;
     const list = byUser.get(sub.userId);
     if (list) {
       const i = list.indexOf(sub);
@@ -158,6 +175,7 @@ export function createHub(options: HubOptions) {
       timer = undefined;
       heartbeatRound = [];
       heartbeatTick = 0;
+      hintRounds.clear();
     }
   }
 
@@ -265,6 +283,7 @@ export function createHub(options: HubOptions) {
         syncAgain: false,
         closed: false,
         pending: null,
+        hints: null,
       };
       const list = byUser.get(userId);
       if (list) {
@@ -311,13 +330,11 @@ export function createHub(options: HubOptions) {
         if (subs.length === 1) deliver(subs[0], d);
         else for (const sub of [...subs]) deliver(sub, d);
       }
-      for (const { groupId, memberIds } of outbox.groupUpdates) {
+      // Hints are only noted here; their rounds write them later, a bounded number a turn (./hints.ts).
+      for (const { groupId, memberIds, version = 0 } of outbox.groupUpdates) {
         for (const userId of memberIds) {
-          for (const sub of [...(byUser.get(userId) ?? [])]) {
-            if (sub.closed) continue;
-            sub.conn.sendControl({ type: 'group.updated', groupId });
-            checkQueue(sub);
-          }
+          const subs = byUser.get(userId);
+          if (subs) for (const sub of subs) hintRounds.add(sub, groupId, version);
         }
       }
     },
@@ -358,7 +375,7 @@ export function createHub(options: HubOptions) {
     },
 
     stats() {
-      return { subscribers: count, users: byUser.size, timer: timer !== undefined };
+      return { subscribers: count, users: byUser.size, timer: timer !== undefined, hints: hintRounds.stats() };
     },
 
     /** Closes every stream, telling clients to come back (SSE: a jittered retry; WebSocket: 1012). */

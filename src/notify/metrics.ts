@@ -67,6 +67,7 @@ export function createMetrics() {
     connections: new Gauge({ name: 'chipin_stream_connections', help: 'Open notification streams', labelNames: ['transport'] as const, registers: [registry] }),
     delivered: transportCounter(registry, 'chipin_notifications_delivered_total', 'Notifications written live to a stream'),
     replayed: transportCounter(registry, 'chipin_notifications_replayed_total', 'Notifications written from the store on resume or gap repair'),
+    hints: transportCounter(registry, 'chipin_group_hints_total', 'group.updated refresh hints written to streams (coalesced per stream and group)'),
     dropped: new Counter({ name: 'chipin_stream_closed_total', help: 'Streams closed by the server, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     busConnected: new Gauge({
       name: 'chipin_bus_connected',

@@ -209,6 +209,15 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
       const r = await db.get(`SELECT id, name, currency, created_at FROM groups WHERE id = ?`, [groupId]);
       return r && group(r);
     },
+    async groupVersion(groupId) {
+      const r = await db.get(`SELECT version FROM groups WHERE id = ?`, [groupId]);
+      return n(r?.version ?? 0);
+    },
+    async bumpGroupVersion(groupId) {
+      const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
+      if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
+      return n(r.version);
+    },
     async listMembers(groupId) {
       const rows = await db.all(
         `SELECT u.id, u.name, u.email FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,

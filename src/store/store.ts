@@ -65,6 +65,10 @@ export interface Ops {
   getGroup(groupId: string): Promise<GroupRow | undefined>;
   listMembers(groupId: string): Promise<MemberRow[]>;
   listGroupsOf(userId: string): Promise<GroupRow[]>;
+  /** The group's change counter (0 for an unknown group): how many committed changes sent group.updated. */
+  groupVersion(groupId: string): Promise<number>;
+  /** Increments the group's change counter in this transaction and returns the new value. */
+  bumpGroupVersion(groupId: string): Promise<number>;
 
   insertBill(bill: BillRow): Promise<void>;
   getBill(billId: string): Promise<BillRow | undefined>;

@@ -7,7 +7,7 @@ import type { Connection } from '../../src/notify/connection.ts';
 
 test('a heartbeat round reaches every stream once per period, at most 64 writes a tick', async () => {
   const store = { notificationsAfter: async () => [], notificationState: async () => ({ lastId: 0, readUpTo: 0 }) };
-  const hub = createHub({ store, maxStreamsPerUser: 16, streamQueueBytes: 1 << 20, heartbeatMs: 400, stallMs: 1000, metrics: createMetrics() });
+  const hub = createHub({ store, maxStreamsPerUser: 16, streamQueueBytes: 1 << 20, heartbeatMs: 400, groupHintMs: 250, stallMs: 1000, metrics: createMetrics() });
   const beats = new Map<number, number>();
   const ticks: number[] = [];
   let tickStart = -1;
@@ -31,5 +31,5 @@ test('a heartbeat round reaches every stream once per period, at most 64 writes 
   subs.forEach((s) => s.unsubscribe());
   assert.equal(beats.size, 2000, 'every stream got a heartbeat within one period (+15%)');
   assert.ok(Math.max(...ticks) <= 64, `largest tick wrote ${Math.max(...ticks)}`);
-  assert.deepEqual(hub.stats(), { subscribers: 0, users: 0, timer: false });
+  assert.deepEqual(hub.stats(), { subscribers: 0, users: 0, timer: false, hints: { queued: 0, running: false, timer: false } });
 });

@@ -102,8 +102,12 @@ for (const transport of ['sse', 'ws'] as const) {
     t.after(() => aliceStream.close());
     await aliceStream.opened;
     await billFor(base, alice, groupId, [bob]);
-    const [update] = await aliceStream.waitFor(1, (r) => r.event === 'group.updated');
-    assert.deepEqual(update.data, { type: 'group.updated', groupId });
+    // The hint carries the group's change counter, as GET /api/groups/:id reports it after the change
+    // (an earlier hint, for adding Bob, may come first where the bus delivers it late).
+    const { body } = await call(base, 'GET', `/api/groups/${groupId}`, { token: alice.token });
+    assert.equal(typeof body.group.version, 'number');
+    const [update] = await aliceStream.waitFor(1, (r) => r.event === 'group.updated' && r.data.version === body.group.version);
+    assert.deepEqual(update.data, { type: 'group.updated', groupId, version: body.group.version });
     assert.equal(update.id, undefined);
     const inbox = await call(base, 'GET', '/api/notifications', { token: alice.token });
     assert.equal(inbox.body.notifications.length, 0);

@@ -21,7 +21,8 @@ export const SUBJECT_PREFIX = 'chipin.u.';
 const BACKOFF_MS = { first: 100, max: 5000 };
 
 /** What one user is told about one commit. */
-type Message = { n?: NotificationRow[]; g?: string[] };
+/** `g`: the groups that changed, each with its change counter (the hub coalesces to the newest). */
+type Message = { n?: NotificationRow[]; g?: { groupId: string; version?: number }[] };
 
 export type BusLog = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 
@@ -54,7 +55,7 @@ export function natsBus(options: NatsBusOptions): Bus {
       hub.resyncAll(); // an unreadable message is a lost one: heal from the store
       return;
     }
-    hub.publish({ notifications: m.n ?? [], groupUpdates: (m.g ?? []).map((groupId) => ({ groupId, memberIds: [userId] })) });
+    hub.publish({ notifications: m.n ?? [], groupUpdates: (m.g ?? []).map(({ groupId, version }) => ({ groupId, version, memberIds: [userId] })) });
   }
 
   function subscribe(c: NatsConnection, userId: string) {
@@ -146,7 +147,7 @@ export function natsBus(options: NatsBusOptions): Bus {
         return m;
       };
       for (const row of outbox.notifications) (of(row.userId).n ??= []).push(row);
-      for (const { groupId, memberIds } of outbox.groupUpdates) for (const userId of memberIds) (of(userId).g ??= []).push(groupId);
+      for (const { groupId, version, memberIds } of outbox.groupUpdates) for (const userId of memberIds) (of(userId).g ??= []).push({ groupId, version });
       for (const [userId, m] of byUser) publish(c, userId, m);
     },
     watchUser(userId) {

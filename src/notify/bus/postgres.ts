@@ -34,12 +34,12 @@ function notificationPayloads(rows: NotificationRow[]): string[] {
 /** A large group's member list is split over several payloads. */
 function groupPayloads(updates: Outbox['groupUpdates']): string[] {
   const out: string[] = [];
-  for (const { groupId, memberIds } of updates) {
-    const empty = bytes(JSON.stringify({ g: { groupId, memberIds: [] } } satisfies Message));
+  for (const { groupId, version, memberIds } of updates) {
+    const empty = bytes(JSON.stringify({ g: { groupId, version, memberIds: [] } } satisfies Message));
     let chunk: string[] = [];
     let size = empty;
     const flush = () => {
-      if (chunk.length > 0) out.push(JSON.stringify({ g: { groupId, memberIds: chunk } } satisfies Message));
+      if (chunk.length > 0) out.push(JSON.stringify({ g: { groupId, version, memberIds: chunk } } satisfies Message));
       chunk = [];
       size = empty;
     };

@@ -27,8 +27,9 @@ type SqlValue = null | number | bigint | string;
 
 /** Ops that only read: outside a transaction they need no BEGIN/COMMIT. */
 const READ_ONLY = new Set<string>([
-  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'getBill', 'listBills',
-  'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters', 'findPasswordHash',
+  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
+  'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
+  'findPasswordHash',
 ] satisfies (keyof Ops)[]);
 
 /**

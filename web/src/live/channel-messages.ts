@@ -7,7 +7,7 @@ export type ChannelMessage =
   /** Leader → tabs: a notification off the stream. */
   | { type: 'notification'; notification: Notification }
   /** Leader → tabs: a group's bills or balances changed (not stored, never replayed). */
-  | { type: 'group.updated'; groupId: string }
+  | { type: 'group.updated'; groupId: string; version: number }
   /** Leader → tabs: the server's ids restarted below ours; reload the inbox. */
   | { type: 'reset'; id: string }
   /** Leader → tabs: the stream's state, on every change and in answer to `hello`. */

@@ -15,7 +15,7 @@ export type FeedRole = 'leader' | 'follower' | 'solo';
 
 export type FeedListener = {
   notification(n: Notification): void;
-  groupUpdated(groupId: string): void;
+  groupUpdated(groupId: string, version: number): void;
   reset(newestId: string): void;
   state(state: ConnectionState, transport: Transport): void;
   role(role: FeedRole): void;
@@ -87,9 +87,9 @@ export function startFeed(userId: string, on: FeedListener): Feed {
           setState(s, t);
           post({ type: 'state', state: s, transport: t, lastId: lastId() });
         },
-        onGroupUpdated: ({ groupId }) => {
-          on.groupUpdated(groupId);
-          post({ type: 'group.updated', groupId });
+        onGroupUpdated: ({ groupId, version }) => {
+          on.groupUpdated(groupId, version);
+          post({ type: 'group.updated', groupId, version });
         },
         onReset: (id) => {
           last = Number(id);
@@ -122,7 +122,7 @@ export function startFeed(userId: string, on: FeedListener): Feed {
           if (role === 'follower') receive(m.notification);
           return;
         case 'group.updated':
-          if (role === 'follower') on.groupUpdated(m.groupId);
+          if (role === 'follower') on.groupUpdated(m.groupId, m.version);
           return;
         case 'reset':
           if (role !== 'follower') return;

@@ -10,7 +10,7 @@ import { readTransport, storeTransport, transportFromUrl, type Transport } from 
 
 export type LiveEvent =
   | { type: 'notification'; notification: Notification }
-  | { type: 'group.updated'; groupId: string }
+  | { type: 'group.updated'; groupId: string; version: number }
   /** The inbox must be reloaded: ids were reset, or another tab marked notifications read. */
   | { type: 'inbox.stale' }
   /** The stream is live again after a gap, in which group.updated messages may have been missed. */
@@ -59,7 +59,7 @@ export function LiveProvider({ user, onSignedOutElsewhere, children }: { user: U
     let current: ConnectionState = 'connecting';
     const f = startFeed(user.id, {
       notification: (notification) => emit({ type: 'notification', notification }),
-      groupUpdated: (groupId) => emit({ type: 'group.updated', groupId }),
+      groupUpdated: (groupId, version) => emit({ type: 'group.updated', groupId, version }),
       reset: () => emit({ type: 'inbox.stale' }),
       read: () => emit({ type: 'inbox.stale' }),
       signedOut: () => signedOut.current(),

@@ -5,6 +5,7 @@ import { FormError } from '../components/field.tsx';
 import { BillCard } from '../group/bill-card.tsx';
 import { groupIdOf } from '../group/use-group.ts';
 import { useLiveEvent } from '../live/live-context.tsx';
+import { useHintWindow } from '../live/hint-window.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useLoader } from '../use-loader.ts';
@@ -18,12 +19,11 @@ export function BillPage({ billId }: { billId: string }) {
     return { bill, group };
   }, [billId]);
   const groupId = loaded.data?.group.id;
+  const refetchForHint = useHintWindow(loaded.reload);
   useLiveEvent((e) => {
-    if (
-      e.type === 'resynced' ||
-      (e.type === 'group.updated' && e.groupId === groupId) ||
-      (e.type === 'notification' && groupIdOf(e.notification) === groupId)
-    ) {
+    if (e.type === 'group.updated') {
+      if (e.groupId === groupId) refetchForHint();
+    } else if (e.type === 'resynced' || (e.type === 'notification' && groupIdOf(e.notification) === groupId)) {
       loaded.reload();
     }
   });

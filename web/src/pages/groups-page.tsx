@@ -4,6 +4,7 @@ import { CURRENCY_CODES } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
 import { Field, FieldError, FormError } from '../components/field.tsx';
 import { useLiveEvent } from '../live/live-context.tsx';
+import { useHintWindow } from '../live/hint-window.ts';
 import { formErrorsOf, type FormErrors } from '../problem.ts';
 import { Link, navigate, paths } from '../router.tsx';
 import { useLoader } from '../use-loader.ts';
@@ -12,8 +13,10 @@ import { PageTitle } from './page-title.tsx';
 export function GroupsPage() {
   const groups = useLoader(() => api.listGroups(), []);
   // Being added to a group arrives as a notification; membership changes elsewhere as group.updated.
+  const refetchForHint = useHintWindow(groups.reload);
   useLiveEvent((e) => {
-    if (e.type !== 'inbox.stale') groups.reload();
+    if (e.type === 'group.updated') refetchForHint();
+    else if (e.type !== 'inbox.stale') groups.reload();
   });
 
   return (
