@@ -118,5 +118,5 @@ test('1,000 connect/disconnect cycles leave no subscriber and no timer behind', 
     batch.forEach((s) => s.close());
   }
   await waitUntil(() => server.hub.stats().subscribers === 0, 'every subscriber to be released', 10_000);
-  assert.deepEqual(server.hub.stats(), { subscribers: 0, users: 0, timer: false });
+  assert.deepEqual(server.hub.stats(), { subscribers: 0, users: 0, timer: false, hints: { queued: 0, running: false, timer: false } });
 });
