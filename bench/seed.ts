@@ -56,6 +56,9 @@ export async function seedBills(store: Store, groupId: string, memberIds: string
           currency: 'USD',
           createdAt: CREATED_AT,
           deletedAt: null,
+          version: 1,
+          date: CREATED_AT.slice(0, 10),
+          notes: '',
           shares: [
             { userId: owner, amount: 1000, paidAt: CREATED_AT },
             ...others.map((userId) => ({ userId, amount: 1000, paidAt: null })),

@@ -1,7 +1,8 @@
 // Bills: create, pay, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
 // change, the per-pair debt totals and one notification row per recipient into its outbox; what to publish
 // goes out only after commit.
-import { AppError } from '../domain/errors.ts';
+import { AppError, invalid } from '../domain/errors.ts';
+import { isCalendarDay, utcDay } from '../domain/dates.ts';
 import { newId } from '../domain/ids.ts';
 import { computeSplit, splitUserIds } from '../domain/split.ts';
 import { MAX_GROUP_DEBT } from '../domain/money.ts';
@@ -53,6 +54,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     );
   }
   const createdAt = now().toISOString();
+  if (input.date !== undefined && !isCalendarDay(input.date)) throw invalid('date', 'must be a day of the calendar as YYYY-MM-DD');
   const row: BillRow = {
     id: newId(),
     groupId: group.id,
@@ -62,6 +64,9 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     currency: group.currency,
     createdAt,
     deletedAt: null,
+    version: 1,
+    date: input.date ?? utcDay(createdAt),
+    notes: input.notes ?? '',
     // The owner paid the whole bill, so the owner's own part is settled at once.
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
@@ -78,6 +83,8 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
 }
 
 export async function payBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<Bill> {
+  // The bill's row lock first (src/store/money-ops.ts lockBills): an edit of the same bill waits, or is waited for.
+  await tx.lockBills([billId]);
   const row = await visibleBill(tx, billId, actor.id);
   const share = row.shares.find((s) => s.userId === actor.id);
   if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to pay on this bill');
@@ -94,6 +101,7 @@ export async function payBill({ tx, outbox, now }: Context, { actor, billId }: B
 }
 
 export async function deleteBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<void> {
+  await tx.lockBills([billId]);
   const row = await visibleBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
   const receivers = row.shares.filter((s) => s.userId !== row.ownerId);

@@ -24,8 +24,43 @@ export const BillSummary = Type.Object({
   shareCount: Type.Integer(),
   paidCount: Type.Integer(),
 });
-/** bill.created / bill.cancelled: `amount` is the receiver's own part; bill.paid: the part the actor paid. */
-export const BillEventData = Type.Object({ bill: BillSummary, group: Ref, actor: Ref, amount: Type.Integer() });
+/**
+ * bill.created / bill.cancelled / bill.reminder: `amount` is the receiver's own part; bill.paid: the part the
+ * actor paid, with `via` when a confirmed payment closed it rather than a direct "pay my part".
+ */
+export const BillEventData = Type.Object({
+  bill: BillSummary,
+  group: Ref,
+  actor: Ref,
+  amount: Type.Integer(),
+  via: Type.Optional(Type.Object({ paymentId: Type.String() })),
+});
+/**
+ * bill.updated: `amount` is the receiver's part after the edit; `previous` what it was before (0 for a
+ * receiver the edit added) and the bill's description before.
+ */
+export const BillUpdatedData = Type.Object({
+  bill: BillSummary,
+  group: Ref,
+  actor: Ref,
+  amount: Type.Integer(),
+  previous: Type.Object({ amount: Type.Integer(), description: Type.String() }),
+});
+/** A payment as notifications carry it (the same object GET /api/groups/:groupId/payments returns). */
+export const PaymentSummary = Type.Object({
+  id: Type.String(),
+  groupId: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  note: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('disputed')]),
+  createdAt: Type.String(),
+  confirmedAt: Type.Union([Type.String(), Type.Null()]),
+});
+/** payment.recorded / payment.confirmed / payment.disputed (`reason` only on a dispute that gave one). */
+export const PaymentEventData = Type.Object({ payment: PaymentSummary, group: Ref, actor: Ref, reason: Type.Optional(Type.String()) });
 export const MemberAddedData = Type.Object({ group: Ref, actor: Ref });
 
 const event = <T extends string, D extends TSchema>(type: T, data: D) =>
@@ -42,12 +77,20 @@ export const Notification = Type.Union([
   event('bill.created', BillEventData),
   event('bill.paid', BillEventData),
   event('bill.cancelled', BillEventData),
+  event('bill.updated', BillUpdatedData),
+  event('bill.reminder', BillEventData),
+  event('payment.recorded', PaymentEventData),
+  event('payment.confirmed', PaymentEventData),
+  event('payment.disputed', PaymentEventData),
   event('group.member_added', MemberAddedData),
 ]);
 
 export type BillSummary = Static<typeof BillSummary>;
 export type BillEventData = Static<typeof BillEventData>;
 export type MemberAddedData = Static<typeof MemberAddedData>;
+export type BillUpdatedData = Static<typeof BillUpdatedData>;
+export type PaymentSummary = Static<typeof PaymentSummary>;
+export type PaymentEventData = Static<typeof PaymentEventData>;
 export type Notification = Static<typeof Notification>;
 export type NotificationType = Notification['type'];
 export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyOf.map((s) => s.properties.type.const);

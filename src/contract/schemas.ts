@@ -1,7 +1,7 @@
 // The wire format: one TypeBox schema per request and response, shared by the server, the SDK and the web app.
 // Types are derived from the schemas (Static), never written twice.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Notification, NOTIFICATION_ID_PATTERN } from './events.ts';
+import { Notification, NOTIFICATION_ID_PATTERN, PaymentSummary } from './events.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -39,8 +39,15 @@ export const Bill = Type.Object({
   amount: Type.Integer(),
   currency: Type.String(),
   createdAt: Type.String(),
+  /** 1 on creation, +1 per edit; GET /api/bills/:billId sends it as the ETag "<version>". */
+  version: Type.Integer(),
+  /** The day of the expense. */
+  date: Type.String(),
+  notes: Type.String(),
   shares: Type.Array(Share),
 });
+/** A payment between two members: counts toward balances only once the payee confirms it. */
+export const Payment = PaymentSummary;
 
 // Requests
 // Lone surrogates would all hash as U+FFFD: two different passwords would be the same one.
@@ -87,10 +94,31 @@ export const Split = Type.Unsafe<Static<typeof EqualSplit> | Static<typeof Exact
   discriminator: { propertyName: 'mode' },
   oneOf: [EqualSplit, ExactSplit, PercentSplit, SharesSplit],
 });
+/** YYYY-MM-DD (the calendar check, 2024-02-30 refused, is src/domain/dates.ts). */
+export const BillDate = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', errorMessage: 'must be a day as YYYY-MM-DD' });
+/** Free text over several lines: tabs and line breaks allowed, other control characters and lone surrogates not. */
+export const Notes = Type.String({ maxLength: 1000, pattern: '^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\p{Cs}]*$' });
 export const CreateBillBody = Type.Object(
-  { description: text(200), amount: Amount, split: Split },
+  { description: text(200), amount: Amount, split: Split, date: Type.Optional(BillDate), notes: Type.Optional(Notes) },
   { additionalProperties: false },
 );
+/** PATCH /api/bills/:billId: any of these; `amount` and `split` together or neither (checked by the command). */
+export const UpdateBillBody = Type.Object(
+  {
+    description: Type.Optional(text(200)),
+    date: Type.Optional(BillDate),
+    notes: Type.Optional(Notes),
+    amount: Type.Optional(Amount),
+    split: Type.Optional(Split),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const CreatePaymentBody = Type.Object(
+  { to: Id, amount: Amount, note: Type.Optional(Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}\\p{Cs}]*$' })) },
+  { additionalProperties: false },
+);
+export const DisputeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, pattern: '^[^\\p{Cc}\\p{Cs}]*$' })) }, { additionalProperties: false });
+export const RemindBody = Type.Object({ userId: Type.Optional(Id) }, { additionalProperties: false });
 export const ReadBody = Type.Union([
   Type.Object({ upTo: Type.String({ pattern: NOTIFICATION_ID_PATTERN }) }, { additionalProperties: false }),
   Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
@@ -110,6 +138,7 @@ export const NotificationsQuery = Type.Object({ limit: Type.Optional(Limit), bef
 const PathId = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });
 export const GroupParams = Type.Object({ groupId: PathId });
 export const BillParams = Type.Object({ billId: PathId });
+export const PaymentParams = Type.Object({ paymentId: PathId });
 
 // Responses
 export const AuthResponse = Type.Object({ user: User, token: Type.String() });
@@ -117,6 +146,17 @@ export const UserResponse = Type.Object({ user: User });
 export const GroupResponse = Type.Object({ group: Group });
 export const GroupsResponse = Type.Object({ groups: Type.Array(Group) });
 export const BillResponse = Type.Object({ bill: Bill });
+export const PaymentResponse = Type.Object({ payment: Payment });
+export const PaymentsResponse = Type.Object({ payments: Type.Array(Payment), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const RemindResponse = Type.Object({ reminded: Type.Array(Type.String()) });
+/** One edit: each changed field's value before and after (version 1, the creation, has none). */
+export const Revision = Type.Object({
+  version: Type.Integer(),
+  at: Type.String(),
+  actor: Type.Object({ id: Type.String(), name: Type.String() }),
+  changes: Type.Record(Type.String(), Type.Object({ from: Type.Unknown(), to: Type.Unknown() })),
+});
+export const HistoryResponse = Type.Object({ revisions: Type.Array(Revision) });
 export const BillsResponse = Type.Object({ bills: Type.Array(Bill), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export const BalancesResponse = Type.Object({
   currency: Type.String(),
@@ -148,6 +188,12 @@ export type CreateGroupBody = Static<typeof CreateGroupBody>;
 export type AddMemberBody = Static<typeof AddMemberBody>;
 export type Split = Static<typeof Split>;
 export type CreateBillBody = Static<typeof CreateBillBody>;
+export type UpdateBillBody = Static<typeof UpdateBillBody>;
+export type CreatePaymentBody = Static<typeof CreatePaymentBody>;
+export type Payment = Static<typeof Payment>;
+export type Revision = Static<typeof Revision>;
+export type HistoryResponse = Static<typeof HistoryResponse>;
+export type PaymentsResponse = Static<typeof PaymentsResponse>;
 export type ReadBody = Static<typeof ReadBody>;
 export type AuthResponse = Static<typeof AuthResponse>;
 export type BillsResponse = Static<typeof BillsResponse>;

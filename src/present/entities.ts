@@ -1,6 +1,7 @@
 // Store rows → wire objects (src/contract). One place, so every route and notification agrees.
-import type { Bill, Group, User } from '../contract/schemas.ts';
+import type { Bill, Group, Payment, User } from '../contract/schemas.ts';
 import type { BillRow, GroupRow, MemberRow, UserRow } from '../store/store.ts';
+import type { PaymentRow } from '../store/money-ops.ts';
 
 export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
 
@@ -20,5 +21,21 @@ export const presentBill = (b: BillRow): Bill => ({
   amount: b.amount,
   currency: b.currency,
   createdAt: b.createdAt,
+  version: b.version,
+  date: b.date,
+  notes: b.notes,
   shares: b.shares.map((s) => ({ userId: s.userId, amount: s.amount, paidAt: s.paidAt })),
+});
+
+export const presentPayment = (p: PaymentRow): Payment => ({
+  id: p.id,
+  groupId: p.groupId,
+  from: p.fromId,
+  to: p.toId,
+  amount: p.amount,
+  currency: p.currency,
+  note: p.note,
+  status: p.status,
+  createdAt: p.createdAt,
+  confirmedAt: p.confirmedAt,
 });

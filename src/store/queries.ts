@@ -1,6 +1,7 @@
 // Every query Chipin makes, written once in SQL that SQLite and PostgreSQL both run.
 // Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
 // (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
+import type { MoneyOps } from './money-ops.ts';
 import type { BillRow, DebtChange, DebtRow, NewNotification, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, ShareRow, UserRow, UserWithPassword } from './store.ts';
 
 type Row = Record<string, unknown>;
@@ -37,6 +38,9 @@ const bill = (r: Row, shares: ShareRow[]): BillRow => ({
   currency: s(r.currency),
   createdAt: s(r.created_at),
   deletedAt: sOrNull(r.deleted_at),
+  version: n(r.version),
+  date: s(r.expense_date),
+  notes: s(r.notes),
   shares,
 });
 
@@ -70,7 +74,7 @@ export type NotificationIdSource =
   | { kind: 'store'; next: (userId: string) => number; forget: (userId: string) => void };
 
 /** Every operation but notify, which each dialect provides in its own SQL (or refuses). */
-export type SharedOps = Omit<Ops, 'notify'>;
+export type SharedOps = Omit<Ops, 'notify' | keyof MoneyOps>;
 
 export function queries(db: Db, source: NotificationIdSource): SharedOps {
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
@@ -236,8 +240,9 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
 
     async insertBill(b) {
       await db.run(
-        `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
-        [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt],
+        `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+        [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt, b.version, b.date, b.notes],
       );
       const params: unknown[] = [];
       b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));

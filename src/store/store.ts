@@ -1,5 +1,6 @@
 // The store interface: every read and write Chipin makes, behind one transaction boundary.
 // SQLite and PostgreSQL implement it with the same SQL (src/store/queries.ts) over their own driver.
+import type { MoneyOps } from './money-ops.ts';
 
 export type UserRow = { id: string; name: string; email: string; createdAt: string };
 export type UserWithPassword = UserRow & { passwordHash: string };
@@ -15,6 +16,11 @@ export type BillRow = {
   currency: string;
   createdAt: string;
   deletedAt: string | null;
+  /** 1 on creation, +1 per edit (the ETag of GET /api/bills/:billId). */
+  version: number;
+  /** The day of the expense, YYYY-MM-DD. */
+  date: string;
+  notes: string;
   shares: ShareRow[];
 };
 export type NotificationRow = {
@@ -38,7 +44,7 @@ export type IdempotencyRow = {
 };
 
 /** What a transaction (or a plain read) can do. Every method is one or a few statements. */
-export interface Ops {
+export interface Ops extends MoneyOps {
   insertUser(user: UserWithPassword): Promise<boolean>;
   findUserByEmail(email: string): Promise<UserWithPassword | undefined>;
   getUser(id: string): Promise<UserRow | undefined>;

@@ -95,6 +95,9 @@ function aBill(groupId: string, ownerId: string, others: string[], over: Partial
     currency: 'EUR',
     createdAt,
     deletedAt: null,
+    version: 1,
+    date: createdAt.slice(0, 10),
+    notes: '',
     shares: [ownerId, ...others].map((userId, i) => ({ userId, amount: i === 0 ? 1000 : 2000 / others.length, paidAt: i === 0 ? createdAt : null })),
     ...over,
   };

@@ -1,22 +1,13 @@
 import { type Bill, BillParams, BillResponse, BillsResponse, CreateBillBody, GroupParams, PageQuery, Problem } from '../../contract/schemas.ts';
 import { createBill, deleteBill, getBill, listBills, payBill } from '../../commands/bills.ts';
-import { IDEMPOTENCY_KEY_PATTERN, requestHash, type Keyed } from '../../commands/idempotency.ts';
 import { perform, performOnce } from '../../commands/unit-of-work.ts';
-import { invalid } from '../../domain/errors.ts';
-import type { FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
 import { noBody } from '../no-body.ts';
+import { keyed } from '../idempotency-key.ts';
+import { etagOf } from '../../commands/edit-bill.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
-
-/** The request's Idempotency-Key, if it sent one, with what identifies the request (method, path, body). */
-function keyed(request: FastifyRequest, body: unknown): Keyed | undefined {
-  const key = request.headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) throw invalid('Idempotency-Key', 'must be 1–255 visible ASCII characters');
-  return { userId: request.user!.id, key, requestHash: () => requestHash('POST', request.url.split('?')[0], body) };
-}
 
 export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
   app.post(
@@ -36,9 +27,11 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     async (request) => listBills(deps, request.user!, request.params.groupId, pageLimit(request.query.limit), request.query.cursor),
   );
 
-  app.get('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth }, async (request) => ({
-    bill: await getBill(deps, request.user!, request.params.billId),
-  }));
+  app.get('/bills/:billId', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth }, async (request, reply) => {
+    const bill = await getBill(deps, request.user!, request.params.billId);
+    // The version is the entity-tag an edit names in If-Match (src/commands/edit-bill.ts).
+    return reply.header('etag', etagOf(bill.version)).send({ bill });
+  });
 
   app.post('/bills/:billId/pay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
     const input = { actor: request.user!, billId: request.params.billId };

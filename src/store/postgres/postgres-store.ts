@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
 import { queries, type Db, type NotificationIdSource } from '../queries.ts';
+import { moneyQueries } from '../money-ops.ts';
 import { loadMigrations } from '../migrate.ts';
 import type { Ops, Store } from '../store.ts';
 import { asUnavailable, isConnectionLoss } from './connection-loss.ts';
@@ -48,6 +49,7 @@ const NOTIFY_SQL = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
 function opsOver(conn: Queryable): Ops {
   return {
     ...queries(dbOver(conn), COUNTER_ROW),
+    ...moneyQueries(dbOver(conn), 'postgres'),
     async notify(channel, payloads) {
       if (payloads.length > 0) await conn.query(NOTIFY_SQL, [channel, payloads]);
     },

@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { queries, type Db } from '../queries.ts';
+import { moneyQueries } from '../money-ops.ts';
 import { loadMigrations } from '../migrate.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { ReadCache } from './read-cache.ts';
@@ -30,6 +31,7 @@ const READ_ONLY = new Set<string>([
   'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
+  'listRevisions', 'getPayment', 'listPayments', 'owedParts', 'lastReminders',
 ] satisfies (keyof Ops)[]);
 
 /**
@@ -95,6 +97,7 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const notificationIds = new NotificationIds((userId) => Number((lastNotification.get(userId) as { id: number }).id));
   const ops = cache.wrap({
     ...queries(db, { kind: 'store', next: (userId) => notificationIds.next(userId), forget: (userId) => notificationIds.forget(userId) }),
+    ...moneyQueries(db, 'sqlite'),
     notify: refuseNotify,
   });
 
