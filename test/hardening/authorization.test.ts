@@ -69,13 +69,18 @@ function assertNoForeignData(role: Role, what: string, res: Res) {
 
 /** A fresh bill of Olga's that Rita owes (Max is in the group but not in the split). */
 const freshBill = async () => (await billFor(server.url, olga, groupId, [rita], 1200, `Snack ${OLGA_MARK}`)).id as string;
+const freshPayment = async () => {
+  const res = await call(server.url, 'POST', `/api/groups/${groupId}/payments`, { token: rita.token, body: { to: olga.id, amount: 50, note: `Cash ${OLGA_MARK}` } });
+  assert.equal(res.status, 201);
+  return res.body.payment.id as string;
+};
 const freshUser = () => register(server.url, `Spare${++spare}`);
 
 type Row = {
   route: string;
   expect: Record<Role, number>;
   /** Builds the request for one cell; fixtures that a success would use up are made fresh per cell. */
-  request: (role: Role, user: TestUser | undefined) => Promise<{ method: string; path: string; body?: unknown }>;
+  request: (role: Role, user: TestUser | undefined) => Promise<{ method: string; path: string; body?: unknown; headers?: Record<string, string> }>;
   /** Extra checks on a success. */
   then?: (role: Role, user: TestUser, res: Res) => Promise<void> | void;
 };
@@ -149,6 +154,35 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'DELETE', path: `/api/bills/${await freshBill()}` }),
   },
   {
+    route: 'PATCH /api/bills/:billId',
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 200, receiver: 403 },
+    request: async () => ({ method: 'PATCH', path: `/api/bills/${await freshBill()}`, body: { notes: 'edited' }, headers: { 'if-match': '"1"' } }),
+  },
+  { route: 'GET /api/bills/:billId/history', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}/history` }) },
+  {
+    route: 'POST /api/bills/:billId/remind',
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 202, receiver: 403 },
+    request: async () => ({ method: 'POST', path: `/api/bills/${await freshBill()}/remind` }),
+  },
+  { route: 'GET /api/groups/:groupId/payments', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/payments` }) },
+  {
+    route: 'POST /api/groups/:groupId/payments',
+    // To Olga from anyone else in the group; Olga herself pays Rita.
+    expect: OK_FOR_MEMBERS(201),
+    request: async (_role, u) => ({ method: 'POST', path: `/api/groups/${groupId}/payments`, body: { to: u?.id === olga.id ? rita.id : olga.id, amount: 100 } }),
+  },
+  {
+    route: 'POST /api/payments/:paymentId/confirm',
+    // Rita pays Olga: only Olga, the payee, may confirm.
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 200, receiver: 403 },
+    request: async () => ({ method: 'POST', path: `/api/payments/${await freshPayment()}/confirm` }),
+  },
+  {
+    route: 'POST /api/payments/:paymentId/dispute',
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 200, receiver: 403 },
+    request: async () => ({ method: 'POST', path: `/api/payments/${await freshPayment()}/dispute` }),
+  },
+  {
     route: 'GET /api/notifications',
     expect: OK_FOR_ALL(200),
     request: async () => ({ method: 'GET', path: '/api/notifications?limit=100' }),
@@ -180,7 +214,7 @@ test('every route × every role gets the status it must, and nothing of the othe
         const others = [olga, rita, max, sam, sue].filter((u) => u.id !== user?.id);
         const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));
         const req = await row.request(role, user);
-        const res = await call(server.url, req.method, req.path, { token: user?.token, body: req.body });
+        const res = await call(server.url, req.method, req.path, { token: user?.token, body: req.body, headers: req.headers });
         const what = `${req.method} ${req.path}`;
         assert.equal(res.status, row.expect[role], `${what} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
         assertNoForeignData(role, what, res);

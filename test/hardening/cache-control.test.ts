@@ -21,6 +21,10 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const groupId = await groupWith(s.url, ann, [bob]);
   const toPay = (await billFor(s.url, ann, groupId, [bob])).id as string;
   const toDelete = (await billFor(s.url, ann, groupId, [bob])).id as string;
+  // Payments Bob makes to Ann, which Ann confirms or disputes.
+  const paid = async () => (await call(s.url, 'POST', `/api/groups/${groupId}/payments`, { token: bob.token, body: { to: ann.id, amount: 5 } })).body.payment.id as string;
+  const toConfirm = await paid();
+  const toDispute = await paid();
   const carol = await register(s.url, 'Carol');
   const stranger = await register(s.url, 'Sam');
 
@@ -35,10 +39,17 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['GET /api/groups/:groupId/bills', 'GET', `/api/groups/${groupId}/bills`],
     ['POST /api/groups/:groupId/bills', 'POST', `/api/groups/${groupId}/bills`, { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } }],
     ['GET /api/bills/:billId', 'GET', `/api/bills/${toPay}`],
+    ['PATCH /api/bills/:billId', 'PATCH', `/api/bills/${toPay}`, { notes: 'edited' }],
+    ['GET /api/bills/:billId/history', 'GET', `/api/bills/${toPay}/history`],
+    ['POST /api/bills/:billId/remind', 'POST', `/api/bills/${toPay}/remind`],
     ['POST /api/bills/:billId/pay', 'POST', `/api/bills/${toPay}/pay`],
     ['GET /api/notifications', 'GET', '/api/notifications'],
     ['POST /api/notifications/read', 'POST', '/api/notifications/read', { all: true }],
     ['DELETE /api/bills/:billId', 'DELETE', `/api/bills/${toDelete}`],
+    ['POST /api/groups/:groupId/payments', 'POST', `/api/groups/${groupId}/payments`, { to: bob.id, amount: 10 }],
+    ['GET /api/groups/:groupId/payments', 'GET', `/api/groups/${groupId}/payments`],
+    ['POST /api/payments/:paymentId/confirm', 'POST', `/api/payments/${toConfirm}/confirm`],
+    ['POST /api/payments/:paymentId/dispute', 'POST', `/api/payments/${toDispute}/dispute`],
     ['POST /api/auth/logout', 'POST', '/api/auth/logout'],
     // Dan's session, so Ann's stays for the error cases below: the password change keeps the caller's session.
     ['POST /api/auth/password', 'POST', '/api/auth/password', { current: PASSWORD, next: 'another horse battery' }],
@@ -53,10 +64,12 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   for (const [route, method, path, body] of rows) {
     // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
     const token = route === 'POST /api/auth/logout' ? session.body.token : route === 'POST /api/bills/:billId/pay' ? bob.token : route.startsWith('POST /api/auth/') ? signUp.body.token : ann.token;
-    const res = await call(s.url, method, path, { token, body });
+    // An edit names the version it read (If-Match), or it is a 428.
+    const headers = method === 'PATCH' ? { 'if-match': '"1"' } : undefined;
+    const res = await call(s.url, method, path, { token, body, headers });
     assert.ok(res.status >= 200 && res.status < 300, `${route}: ${res.status} ${JSON.stringify(res.body)}`);
     noStore(res, route);
-    const anon = await call(s.url, method, path, { body });
+    const anon = await call(s.url, method, path, { body, headers });
     assert.equal(anon.status, 401, route);
     noStore(anon, `${route} anonymously`);
   }

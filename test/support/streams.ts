@@ -2,10 +2,12 @@
 // against clients nobody here wrote.
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
+import { CONTROL_TYPES, NOTIFICATION_TYPES } from '../../src/contract/events.ts';
 
 export type Received = { id: string | undefined; event: string; data: any };
 
-const EVENT_TYPES = ['bill.created', 'bill.paid', 'bill.cancelled', 'group.member_added', 'group.updated', 'reset', 'evicted', 'logged_out'];
+/** Every event name the server sends (SSE delivers only the names a client listens for). */
+const EVENT_TYPES: readonly string[] = [...NOTIFICATION_TYPES, ...CONTROL_TYPES];
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000) {
   const start = Date.now();

@@ -19,7 +19,7 @@ export function describe(n: Notification): Described {
     case 'bill.paid': {
       const d = n.data;
       return {
-        text: `${d.actor.name} paid ${money(d.amount, d.bill.currency)} for ${d.bill.description}`,
+        text: `${d.actor.name} paid ${money(d.amount, d.bill.currency)} for ${d.bill.description}${d.via ? ' (with a confirmed payment)' : ''}`,
         link: { to: paths.bill(d.bill.id), label: 'View bill' },
         groupId: d.group.id,
       };
@@ -28,7 +28,49 @@ export function describe(n: Notification): Described {
       const d = n.data;
       // The bill is gone, so the link leads to its group.
       return {
-        text: `${d.actor.name} deleted ${d.bill.description} — you no longer owe ${money(d.amount, d.bill.currency)}`,
+        text: `${d.actor.name} cancelled your part of ${d.bill.description} — you no longer owe ${money(d.amount, d.bill.currency)}`,
+        link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
+        groupId: d.group.id,
+      };
+    }
+    case 'bill.updated': {
+      const d = n.data;
+      const renamed = d.previous.description !== d.bill.description ? ` (was ${d.previous.description})` : '';
+      const part = d.previous.amount === d.amount ? `you owe ${money(d.amount, d.bill.currency)}` : `you owe ${money(d.amount, d.bill.currency)}, was ${money(d.previous.amount, d.bill.currency)}`;
+      return {
+        text: `${d.actor.name} edited ${d.bill.description}${renamed} — ${part}`,
+        link: { to: paths.bill(d.bill.id), label: 'View bill' },
+        groupId: d.group.id,
+      };
+    }
+    case 'bill.reminder': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} reminds you to pay ${money(d.amount, d.bill.currency)} for ${d.bill.description}`,
+        link: { to: paths.bill(d.bill.id), label: 'View bill' },
+        groupId: d.group.id,
+      };
+    }
+    case 'payment.recorded': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} says they paid you ${money(d.payment.amount, d.payment.currency)} — confirm it or dispute it`,
+        link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
+        groupId: d.group.id,
+      };
+    }
+    case 'payment.confirmed': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} confirmed your payment of ${money(d.payment.amount, d.payment.currency)}`,
+        link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
+        groupId: d.group.id,
+      };
+    }
+    case 'payment.disputed': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} disputed your payment of ${money(d.payment.amount, d.payment.currency)}${d.reason ? `: ${d.reason}` : ''}`,
         link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
         groupId: d.group.id,
       };
