@@ -6,7 +6,12 @@ import type {
   Bill,
   BillsResponse,
   CreateBillBody,
+  CreatePaymentBody,
   Group,
+  HistoryResponse,
+  Payment,
+  PaymentsResponse,
+  UpdateBillBody,
   NotificationsResponse,
   Problem,
   ReadBody,
@@ -93,6 +98,15 @@ export function createApi(options: ClientOptions = {}) {
     getBill: (billId: string) => request<{ bill: Bill }>('GET', `/api/bills/${enc(billId)}`),
     payBill: (billId: string, idempotencyKey?: string) =>
       request<{ bill: Bill }>('POST', `/api/bills/${enc(billId)}/pay`, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    /** An edit names the version it started from (If-Match); a 412 means someone else changed the bill meanwhile. */
+    updateBill: (billId: string, version: number, body: UpdateBillBody) => request<{ bill: Bill }>('PATCH', `/api/bills/${enc(billId)}`, body, { 'if-match': `"${version}"` }),
+    billHistory: (billId: string) => request<HistoryResponse>('GET', `/api/bills/${enc(billId)}/history`),
+    remind: (billId: string, userId?: string) => request<{ reminded: string[] }>('POST', `/api/bills/${enc(billId)}/remind`, userId ? { userId } : {}),
+    recordPayment: (groupId: string, body: CreatePaymentBody, idempotencyKey?: string) =>
+      request<{ payment: Payment }>('POST', `/api/groups/${enc(groupId)}/payments`, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    listPayments: (groupId: string, page: { limit?: number; cursor?: string } = {}) => request<PaymentsResponse>('GET', `/api/groups/${enc(groupId)}/payments${q(page)}`),
+    confirmPayment: (paymentId: string) => request<{ payment: Payment }>('POST', `/api/payments/${enc(paymentId)}/confirm`),
+    disputePayment: (paymentId: string, reason?: string) => request<{ payment: Payment }>('POST', `/api/payments/${enc(paymentId)}/dispute`, reason ? { reason } : {}),
     deleteBill: (billId: string) => request<void>('DELETE', `/api/bills/${enc(billId)}`),
     balances: (groupId: string) => request<BalancesResponse>('GET', `/api/groups/${enc(groupId)}/balances`),
     notifications: (page: { limit?: number; before?: string } = {}) => request<NotificationsResponse>('GET', `/api/notifications${q(page)}`),

@@ -1,8 +1,27 @@
 // Who owes whom in a group, and the fewest transfers that would settle it.
+import { useState } from 'react';
 import type { BalancesResponse, Group } from '../../../src/contract/schemas.ts';
+import { api } from '../api.ts';
+import { FormError } from '../components/field.tsx';
 import { money } from '../format.ts';
+import { formErrorsOf } from '../problem.ts';
 
-export function Balances({ balances, group, me }: { balances: BalancesResponse | undefined; group: Group; me: string }) {
+export function Balances({ balances, group, me, onChanged }: { balances: BalancesResponse | undefined; group: Group; me: string; onChanged?(): void }) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  // "Record this payment": the reader pays a suggested settlement; it counts once the payee confirms it.
+  async function record(to: string, amount: number) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.recordPayment(group.id, { to, amount });
+      onChanged?.();
+    } catch (e) {
+      setError(formErrorsOf(e, [])['']);
+    } finally {
+      setBusy(false);
+    }
+  }
   const nameOf = (id: string) => {
     const name = group.members.find((m) => m.id === id)?.name ?? 'Someone';
     return id === me ? `${name} (you)` : name;
@@ -32,10 +51,16 @@ export function Balances({ balances, group, me }: { balances: BalancesResponse |
               {balances.settlements.map((s) => (
                 <li key={`${s.from}-${s.to}`}>
                   {nameOf(s.from)} pays {nameOf(s.to)} <strong>{money(s.amount, balances.currency)}</strong>
+                  {s.from === me && (
+                    <button type="button" className="secondary record-settlement" disabled={busy} onClick={() => void record(s.to, s.amount)}>
+                      Record this payment
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
           )}
+          <FormError message={error} />
         </>
       )}
     </section>

@@ -20,6 +20,8 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
   const fmt = (amount: number) => money(amount, bill.currency);
   const isOwner = bill.ownerId === me;
   const anyPaid = bill.shares.some((s) => s.userId !== bill.ownerId && s.paidAt !== null);
+  const anyOwing = bill.shares.some((s) => s.userId !== bill.ownerId && s.paidAt === null);
+  const [notice, setNotice] = useState<string | undefined>();
   const Title = titleLevel === 2 ? 'h2' : 'h3';
   const titleId = `bill-${bill.id}-title`;
 
@@ -84,6 +86,29 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
             </button>
           )}
         </div>
+      )}
+      {isOwner && anyOwing && (
+        <div className="bill-actions">
+          <button
+            type="button"
+            className="secondary remind"
+            disabled={busy}
+            onClick={() =>
+              void act(async () => {
+                const { reminded } = await api.remind(bill.id);
+                setNotice(`Reminded ${reminded.map(nameOf).join(', ')}`);
+              })
+            }
+          >
+            Remind
+            <span className="visually-hidden"> everyone who owes on {bill.description}</span>
+          </button>
+        </div>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
       )}
       <FormError message={error} />
     </article>

@@ -7,7 +7,7 @@
 // receiver's own notification, or the actor's own action, usually brought it). Hints refetch at most once
 // per hint window (../live/hint-window.ts).
 import { useRef } from 'react';
-import type { BalancesResponse, Bill, Group } from '../../../src/contract/schemas.ts';
+import type { BalancesResponse, Bill, Group, PaymentsResponse } from '../../../src/contract/schemas.ts';
 import type { Notification } from '../../../src/contract/events.ts';
 import { api } from '../api.ts';
 import { useLiveEvent } from '../live/live-context.tsx';
@@ -21,7 +21,7 @@ export function groupIdOf(n: Notification): string {
   return n.data.group.id;
 }
 
-type Page = { group: Group; bills: { bills: Bill[]; more: boolean }; balances: BalancesResponse };
+type Page = { group: Group; bills: { bills: Bill[]; more: boolean }; balances: BalancesResponse; payments: PaymentsResponse };
 
 export function useGroup(groupId: string) {
   const pages = useRef(1);
@@ -49,10 +49,10 @@ export function useGroup(groupId: string) {
       }
       return { bills: list, more: cursor !== undefined };
     })();
-    const [bills, balances] = await Promise.all([billsLoad, api.balances(groupId)]);
+    const [bills, balances, payments] = await Promise.all([billsLoad, api.balances(groupId), api.listPayments(groupId, { limit: PAGE })]);
     // A load for a group the page has left since says nothing about the one it shows.
     if (knownFor.current === groupId) known.current = Math.max(known.current, group.version ?? 0);
-    return { group, bills, balances };
+    return { group, bills, balances, payments };
   }, [groupId]);
 
   const reload = page.reload;
@@ -75,6 +75,7 @@ export function useGroup(groupId: string) {
     group: part((p) => ({ group: p.group })),
     bills: part((p) => p.bills),
     balances: part((p) => p.balances),
+    payments: part((p) => p.payments),
     reload,
     showOlder() {
       pages.current++;

@@ -5,6 +5,7 @@ import { Balances } from '../group/balances.tsx';
 import { BillCard } from '../group/bill-card.tsx';
 import { BillForm } from '../group/bill-form.tsx';
 import { Members } from '../group/members.tsx';
+import { Payments } from '../group/payments.tsx';
 import { useGroup } from '../group/use-group.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -12,7 +13,7 @@ import { PageTitle } from './page-title.tsx';
 
 export function GroupPage({ groupId }: { groupId: string }) {
   const { user } = useSession();
-  const { group, bills, balances, reload, showOlder } = useGroup(groupId);
+  const { group, bills, balances, payments, reload, showOlder } = useGroup(groupId);
 
   if (group.error instanceof ApiError && group.error.status === 404) {
     return (
@@ -42,7 +43,8 @@ export function GroupPage({ groupId }: { groupId: string }) {
       </p>
       <div className="group-layout">
         <div className="area-balances">
-          <Balances balances={balances.data} group={g} me={user.id} />
+          <Balances balances={balances.data} group={g} me={user.id} onChanged={reload} />
+          <Payments group={g} me={user.id} payments={payments.data?.payments} onChanged={reload} />
         </div>
         <div className="area-form">
           <BillForm key={g.id} group={g} me={user.id} onCreated={reload} />
