@@ -64,7 +64,7 @@ export function Payments({ group, me, payments, onChanged }: { group: Group; me:
             </select>
           </label>
           <label>
-            Payment amount ({group.currency})
+            Sum paid ({group.currency})
             <input name="payment-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} required />
           </label>
           <label>
