@@ -43,7 +43,7 @@ test('equal: leftover units go to the earliest entries; the bill has every field
   const { ann, bob, cat, groupId } = await crew();
   const bill = await created(ann, groupId, 100, equal(bob, cat, ann), 'Pizza');
   assert.deepEqual(parts(bill), [[bob.id, 34], [cat.id, 33], [ann.id, 33]]);
-  assert.deepEqual(Object.keys(bill).sort(), ['amount', 'createdAt', 'currency', 'description', 'groupId', 'id', 'ownerId', 'shares']);
+  assert.deepEqual(Object.keys(bill).sort(), ['amount', 'createdAt', 'currency', 'date', 'description', 'groupId', 'id', 'notes', 'ownerId', 'shares', 'version']);
   assert.equal(bill.groupId, groupId);
   assert.equal(bill.ownerId, ann.id);
   assert.equal(bill.description, 'Pizza');
