@@ -14,6 +14,7 @@ import type { Metrics } from '../notify/metrics.ts';
 import { clientErrorHandler, errorHandler } from './error-handler.ts';
 import { authGuard, originGuard } from './auth.ts';
 import { rateLimits } from './rate-limits.ts';
+import { SnapshotStore } from './rate-limit-store.ts';
 import { securityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -107,8 +108,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     done(foreignOrigin(request));
   });
   // With REDIS_URL every instance counts in the same keys; skipOnError: an unreachable Redis lifts the
-  // limits rather than failing the requests (the plugin counts nothing for them).
-  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false });
+  // limits rather than failing the requests (the plugin counts nothing for them). Without it, our store, not
+  // the default LocalStore: see rate-limit-store.ts (concurrent checks all read the last count; RedisStore
+  // answers each call with a fresh object already).
+  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false, store: SnapshotStore });
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(swagger, {
     openapi: {
