@@ -19,7 +19,7 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
     setDone('');
     try {
       const r = await api.addMember(group.id, email.trim());
-      const added = r.group.members.find((m) => m.email.toLowerCase() === email.trim().toLowerCase());
+      const added = r.group.members.find((m) => (m.email ?? '').toLowerCase() === email.trim().toLowerCase());
       setDone(`Added ${added?.name ?? email.trim()}.`);
       setEmail('');
       onAdded();
