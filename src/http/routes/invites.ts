@@ -14,12 +14,17 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
 /** Where links point: PUBLIC_URL, or the origin this request came to (its Host, and the proxy's scheme when trusted). */
 const baseUrl = (config: Config, request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
+/** Both bodies are optional: no body at all (Fastify would validate `undefined`) is an empty object. */
+const emptyBodyIsObject = async (request: FastifyRequest) => {
+  (request as { body: unknown }).body ??= {};
+};
+
 export function inviteRoutes(app: App, { config, deps, auth }: RouteContext) {
   app.post(
     '/groups/:groupId/invites',
-    { schema: { tags: ['invites'], params: GroupParams, body: CreateInviteBody, response: { 201: InviteResponse, ...errors } }, preValidation: auth },
+    { schema: { tags: ['invites'], params: GroupParams, body: CreateInviteBody, response: { 201: InviteResponse, ...errors } }, preValidation: [auth, emptyBodyIsObject] },
     async (request, reply) => {
-      const input = { actor: request.user!, groupId: request.params.groupId, expiresInDays: request.body?.expiresInDays, baseUrl: baseUrl(config, request) };
+      const input = { actor: request.user!, groupId: request.params.groupId, expiresInDays: request.body.expiresInDays, baseUrl: baseUrl(config, request) };
       return reply.code(201).send({ invite: await perform(deps, createInvite, input) });
     },
   );
@@ -44,7 +49,7 @@ export function inviteRoutes(app: App, { config, deps, auth }: RouteContext) {
 
   app.post(
     '/invites/:token/accept',
-    { schema: { tags: ['invites'], params: InviteTokenParams, body: AcceptInviteBody, response: { 200: AcceptResponse, ...errors } }, preValidation: auth },
-    async (request) => ({ group: await perform(deps, acceptInvite, { actor: request.user!, token: request.params.token, memberId: request.body?.memberId }) }),
+    { schema: { tags: ['invites'], params: InviteTokenParams, body: AcceptInviteBody, response: { 200: AcceptResponse, ...errors } }, preValidation: [auth, emptyBodyIsObject] },
+    async (request) => ({ group: await perform(deps, acceptInvite, { actor: request.user!, token: request.params.token, memberId: request.body.memberId }) }),
   );
 }
