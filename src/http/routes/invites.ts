@@ -14,9 +14,10 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
 /** Where links point: PUBLIC_URL, or the origin this request came to (its Host, and the proxy's scheme when trusted). */
 const baseUrl = (config: Config, request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
-/** Both bodies are optional: no body at all (Fastify would validate `undefined`) is an empty object. */
+/** Both bodies are optional: no body at all (Fastify would validate `undefined`) is an empty object. A JSON `null` is still refused. */
 const emptyBodyIsObject = async (request: FastifyRequest) => {
-  (request as { body: unknown }).body ??= {};
+  const r = request as { body: unknown };
+  if (r.body === undefined) r.body = {};
 };
 
 export function inviteRoutes(app: App, { config, deps, auth }: RouteContext) {
