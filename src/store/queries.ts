@@ -264,8 +264,10 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
       return (await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) === 1;
     },
     async lockGroup(groupId) {
+      // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group
+      // (bills, members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
       const r = source.kind === 'counter-row'
-        ? await db.get(`SELECT id FROM groups WHERE id = ? FOR UPDATE`, [groupId])
+        ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
         : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
       return r !== undefined;
     },
