@@ -30,6 +30,7 @@ const READ_ONLY = new Set<string>([
   'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
+  'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 
 /**
