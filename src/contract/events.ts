@@ -62,6 +62,10 @@ export const PaymentSummary = Type.Object({
 /** payment.recorded / payment.confirmed / payment.disputed (`reason` only on a dispute that gave one). */
 export const PaymentEventData = Type.Object({ payment: PaymentSummary, group: Ref, actor: Ref, reason: Type.Optional(Type.String()) });
 export const MemberAddedData = Type.Object({ group: Ref, actor: Ref });
+/** Someone became a member by themselves: registered as a pending member, or accepted an invite link. */
+export const MemberJoinedData = Type.Object({ group: Ref, member: Ref });
+/** `member` left (actor = member) or, pending, was removed by `actor`. */
+export const MemberRemovedData = Type.Object({ group: Ref, member: Ref, actor: Ref });
 
 const event = <T extends string, D extends TSchema>(type: T, data: D) =>
   Type.Object({
@@ -83,6 +87,8 @@ export const Notification = Type.Union([
   event('payment.confirmed', PaymentEventData),
   event('payment.disputed', PaymentEventData),
   event('group.member_added', MemberAddedData),
+  event('group.member_joined', MemberJoinedData),
+  event('group.member_removed', MemberRemovedData),
 ]);
 
 export type BillSummary = Static<typeof BillSummary>;
@@ -91,6 +97,8 @@ export type MemberAddedData = Static<typeof MemberAddedData>;
 export type BillUpdatedData = Static<typeof BillUpdatedData>;
 export type PaymentSummary = Static<typeof PaymentSummary>;
 export type PaymentEventData = Static<typeof PaymentEventData>;
+export type MemberJoinedData = Static<typeof MemberJoinedData>;
+export type MemberRemovedData = Static<typeof MemberRemovedData>;
 export type Notification = Static<typeof Notification>;
 export type NotificationType = Notification['type'];
 export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyOf.map((s) => s.properties.type.const);

@@ -14,12 +14,14 @@ import type { Metrics } from '../notify/metrics.ts';
 import { clientErrorHandler, errorHandler } from './error-handler.ts';
 import { authGuard, originGuard } from './auth.ts';
 import { rateLimits } from './rate-limits.ts';
+import { SnapshotStore } from './rate-limit-store.ts';
 import { securityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { billRoutes } from './routes/bills.ts';
 import { billEditRoutes } from './routes/bill-edits.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { inviteRoutes } from './routes/invites.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -109,8 +111,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     done(foreignOrigin(request));
   });
   // With REDIS_URL every instance counts in the same keys; skipOnError: an unreachable Redis lifts the
-  // limits rather than failing the requests (the plugin counts nothing for them).
-  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false });
+  // limits rather than failing the requests (the plugin counts nothing for them). Without it, our store, not
+  // the default LocalStore: see rate-limit-store.ts (concurrent checks all read the last count; RedisStore
+  // answers each call with a fresh object already).
+  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false, store: SnapshotStore });
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(swagger, {
     openapi: {
@@ -137,6 +141,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     billRoutes(api as App, route);
     billEditRoutes(api as App, route);
     paymentRoutes(api as App, route);
+    inviteRoutes(api as App, route);
     notificationRoutes(api as App, route);
     streamRoutes(api as App, route);
   }, { prefix: '/api' });

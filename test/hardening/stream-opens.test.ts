@@ -89,3 +89,24 @@ test('RATE_LIMIT=off lifts the stream-open limit; the setting is checked at star
     assert.throws(() => parseConfig({ STREAM_OPEN_LIMIT_PER_USER: bad }), (e: unknown) => e instanceof ConfigError && /STREAM_OPEN_LIMIT_PER_USER/.test(e.message));
   }
 });
+
+// Found with 40 concurrent SSE replays after 5,002 notifications: all 40 were refused with remaining 0. The
+// opens' session was not cached yet, so their look-ups went through the SQLite store's queue and were answered
+// by one group commit; every limit check then resumed in the same microtask run, and @fastify/rate-limit's
+// LocalStore handed each its live counter, read only after all 40 increments. Injected requests all start in
+// one turn, which makes that batch certain; a plain GET on the WebSocket route is counted as an open and
+// answered (426) without holding a stream.
+test('concurrent stream opens answered together: exactly the limit gets through, each with its own remaining count', { timeout: 60_000 }, async (t) => {
+  const server = await startTestServer({ RATE_LIMIT: 'on' });
+  t.after(() => server.close());
+  const bob = await register(server.url, 'Bob');
+  const limit = parseConfig(server.env).limits.streamOpensPerUserPerMinute;
+  const answers = await Promise.all(Array.from({ length: limit + 10 }, () =>
+    server.app.inject({ method: 'GET', url: '/api/notifications/ws', headers: { authorization: `Bearer ${bob.token}` } })));
+  const summary = answers.map((a) => `${a.statusCode}:${a.headers['x-ratelimit-remaining']}`).join(' ');
+  const admitted = answers.filter((a) => a.statusCode === 426);
+  assert.equal(admitted.length, limit, summary);
+  assert.equal(answers.filter((a) => a.statusCode === 429).length, 10, summary);
+  // Each open is told what is left after it: limit-1 down to 0, once each.
+  assert.deepEqual(admitted.map((a) => Number(a.headers['x-ratelimit-remaining'])).sort((a, b) => a - b), Array.from({ length: limit }, (_, i) => i), summary);
+});

@@ -32,6 +32,7 @@ const READ_ONLY = new Set<string>([
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
   'listRevisions', 'getPayment', 'listPayments', 'owedParts', 'lastReminders',
+  'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 
 /**
