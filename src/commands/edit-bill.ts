@@ -13,6 +13,8 @@ import { billEventJson, billSummary } from '../present/notifications.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleBill } from './access.ts';
+import { appendActivity } from './activity.ts';
+import { lockedBill } from './bills.ts';
 
 export type EditBillInput = { actor: UserRow; billId: string; ifMatch: string | undefined; input: UpdateBillBody };
 
@@ -31,10 +33,10 @@ type PartMap = Map<string, { amount: number; paidAt: string | null }>;
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function editBill({ tx, outbox, now }: Context, { actor, billId, ifMatch, input }: EditBillInput): Promise<Bill> {
-  // The bill's row lock first: a payment of one of its parts (pay, or a confirmed payment) waits for this
-  // edit, or this edit for it, and then reads what the other wrote.
-  await tx.lockBills([billId]);
-  const row = await visibleBill(tx, billId, actor.id);
+  // The group's lock, then the bill's row lock (./bills.ts lockedBill): a payment of one of its parts (pay,
+  // or a confirmed payment) waits for this edit, or this edit for it, and then reads what the other wrote;
+  // a member cannot leave while an edit names them.
+  const row = await lockedBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can edit it');
   if (ifMatch === undefined) throw new AppError('precondition_required', `Send If-Match: "${row.version}" (the ETag of GET /api/bills/${row.id}) to edit this bill`);
   if (!ifMatchNames(ifMatch, row.version)) {
@@ -129,6 +131,10 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
   }
   if (deltas.length > 0) await tx.addDebts(row.groupId, deltas);
   await tx.insertRevision(row.id, after.version, at, actor.id, JSON.stringify(changes));
+  await appendActivity(tx, row.groupId, actor, at, {
+    type: 'bill.updated',
+    data: { bill: { id: after.id, description: after.description, amount: after.amount }, version: after.version, changed: Object.keys(changes) },
+  });
 
   // Who hears of it: a receiver whose part changed or who was added, or every receiver when what the bill
   // is (description, date) changed; a receiver taken out of the split gets bill.cancelled.

@@ -14,8 +14,14 @@ export type RemoveMemberInput = { actor: UserRow; groupId: string; userId: strin
 
 /**
  * DELETE /api/groups/:groupId/members/:userId: yourself (leave), or a pending member (any member may).
- * Only when the member has no unpaid part either way and a net of 0 in the group: otherwise a debt would
- * be left with someone who can no longer see it. Past bills keep their parts (history stays readable);
+ * Only when the member owes nothing and is owed nothing in the group: otherwise a debt would be left with
+ * someone who can no longer see it. That is three checks, all under the group's lock:
+ * - no unpaid part either way (a part of a live bill could still be paid or edited);
+ * - with every other member, the pair's net is 0. The pair totals are what balances are made of: unpaid
+ *   parts, and the credits that confirmed payments leave (a credit is a positive row from the payee to the
+ *   payer, src/commands/payments.ts), so a credit is money owed even when no part is unpaid; and a net of
+ *   0 overall is not enough (owing Bob 20 while Carol owes you 20 is not settled);
+ * - no pending payment from or to them (confirming it would move money, and the payee could no longer). Past bills keep their parts (history stays readable);
  * the person stops seeing the group and gets nothing more about it: every fan-out reads the current
  * member list, inside the same group lock as this removal (./activity.ts).
  */
@@ -25,14 +31,25 @@ export async function removeMember({ tx, outbox, now }: Context, { actor, groupI
   const member = members.find((m) => m.id === userId);
   if (!member) throw new AppError('not_found', 'Member not found');
   if (member.id !== actor.id && !member.pending) throw new AppError('forbidden', 'You can leave a group, or remove a pending member; not another member');
-  const [parts, debts] = await Promise.all([tx.unpaidParts(group.id, member.id), tx.listDebts(group.id)]);
+  const [parts, debts, pending] = await Promise.all([tx.unpaidParts(group.id, member.id), tx.listDebts(group.id), tx.pendingPayments(group.id, member.id)]);
   const net = netBalances([member.id], debts.map((d) => ({ from: d.debtorId, to: d.creditorId, amount: d.amount })))[0].net;
-  if (parts.owes !== 0 || parts.owed !== 0 || net !== 0) {
-    const who = member.id === actor.id ? 'You' : member.name;
+  // Per other member: what the member owes them net of what they owe the member (pair totals, credits included).
+  const pairs = new Map<string, number>();
+  for (const d of debts) {
+    if (d.debtorId === member.id) pairs.set(d.creditorId, (pairs.get(d.creditorId) ?? 0) + d.amount);
+    else if (d.creditorId === member.id) pairs.set(d.debtorId, (pairs.get(d.debtorId) ?? 0) - d.amount);
+  }
+  const owesNet = [...pairs.values()].filter((v) => v > 0).reduce((a, b) => a + b, 0);
+  const owedNet = [...pairs.values()].filter((v) => v < 0).reduce((a, b) => a - b, 0);
+  if (parts.owes !== 0 || parts.owed !== 0 || owesNet !== 0 || owedNet !== 0 || pending !== 0) {
+    const self = member.id === actor.id;
+    const who = self ? 'You' : member.name;
     throw new AppError(
       'balance_not_settled',
-      `${who} ${member.id === actor.id ? 'owe' : 'owes'} ${parts.owes} and ${member.id === actor.id ? 'are' : 'is'} owed ${parts.owed} in unpaid parts ` +
-        `(net ${net}, in minor units of ${group.currency}); settle up first`,
+      `${who} ${self ? 'owe' : 'owes'} ${parts.owes} and ${self ? 'are' : 'is'} owed ${parts.owed} in unpaid parts; ` +
+        `with credits from confirmed payments, ${self ? 'you owe' : 'they owe'} ${owesNet} and ${self ? 'are' : 'are'} owed ${owedNet} (net ${net}), ` +
+        `in minor units of ${group.currency}` +
+        (pending !== 0 ? `; ${pending} pending ${pending === 1 ? 'payment' : 'payments'} from or to ${self ? 'you' : 'them'} must be confirmed or disputed first` : '; settle up first'),
     );
   }
   await tx.removeMember(group.id, member.id);

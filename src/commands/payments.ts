@@ -17,6 +17,7 @@ import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleGroup, visibleGroupWithMembers } from './access.ts';
+import { appendActivity, lockGroup } from './activity.ts';
 
 export type RecordPaymentInput = { actor: UserRow; groupId: string; input: CreatePaymentBody };
 export type SettlePaymentInput = { actor: UserRow; paymentId: string; reason?: string };
@@ -31,6 +32,14 @@ const paymentJson = (payment: PaymentRow, group: GroupRow, actor: UserRow, reaso
   return JSON.stringify(data);
 };
 
+/** The payment as the group's history names it (src/contract/activity.ts). */
+const paymentRef = (p: PaymentRow, from: { id: string; name: string }, to: { id: string; name: string }) => ({
+  id: p.id,
+  from: { id: from.id, name: from.name },
+  to: { id: to.id, name: to.name },
+  amount: p.amount,
+});
+
 async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
   const members = await tx.listMembers(groupId);
   outbox.groupUpdates.push({ groupId, memberIds: members.map((m) => m.id) });
@@ -38,8 +47,14 @@ async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
 
 export async function recordPayment({ tx, outbox, now }: Context, { actor, groupId, input }: RecordPaymentInput): Promise<Payment> {
   if (input.to === actor.id) throw invalid('to', 'is you: a payment goes to another member');
+  // The group's lock before its member list (./activity.ts): the payee cannot leave meanwhile.
+  await lockGroup(tx, groupId);
   const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
-  if (!members.some((m) => m.id === input.to)) throw new AppError('not_found', 'No such member in this group');
+  const payee = members.find((m) => m.id === input.to);
+  if (!payee) throw new AppError('not_found', 'No such member in this group');
+  // Only the payee can confirm, and a pending member cannot sign in: the payment would wait for someone who
+  // may never come, and claiming them would hand it to whoever took the link. Pay them once they join.
+  if (payee.pending) throw new AppError('member_pending', `${payee.name} has not joined yet, so they could not confirm a payment; record it once they join`);
   const row: PaymentRow = {
     id: newId(),
     groupId: group.id,
@@ -55,6 +70,7 @@ export async function recordPayment({ tx, outbox, now }: Context, { actor, group
     disputeReason: null,
   };
   await tx.insertPayment(row);
+  await appendActivity(tx, group.id, actor, row.createdAt, { type: 'payment.recorded', data: { payment: paymentRef(row, actor, payee) } });
   outbox.notifications.push(await tx.appendNotification(input.to, 'payment.recorded', row.createdAt, paymentJson(row, group, actor)));
   outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
   return presentPayment(row);
@@ -62,6 +78,10 @@ export async function recordPayment({ tx, outbox, now }: Context, { actor, group
 
 /** The payment, seen by a member of its group (404 otherwise), that only its payee may settle (403), while pending (409). */
 async function pendingForPayee(tx: Ops, paymentId: string, actor: UserRow): Promise<{ payment: PaymentRow; group: GroupRow }> {
+  const seen = await tx.getPayment(paymentId);
+  if (!seen || !(await tx.isMember(seen.groupId, actor.id))) throw new AppError('not_found', 'Payment not found');
+  // The group's lock first, then everything is read again under it (./activity.ts: group, then bills).
+  await lockGroup(tx, seen.groupId);
   const payment = await tx.getPayment(paymentId);
   if (!payment || !(await tx.isMember(payment.groupId, actor.id))) throw new AppError('not_found', 'Payment not found');
   if (payment.toId !== actor.id) throw new AppError('forbidden', 'Only the member the payment was made to can confirm or dispute it');
@@ -91,6 +111,7 @@ export async function confirmPayment({ tx, outbox, now }: Context, { actor, paym
   const at = now().toISOString();
   if (!(await tx.settlePayment(payment.id, 'confirmed', at, null))) throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
   const confirmed: PaymentRow = { ...payment, status: 'confirmed', confirmedAt: at };
+  await appendActivity(tx, payment.groupId, actor, at, { type: 'payment.confirmed', data: { payment: paymentRef(confirmed, payer, actor) } });
 
   const billed: string[] = [];
   for (const part of closed) {
@@ -127,6 +148,8 @@ export async function disputePayment({ tx, outbox, now }: Context, { actor, paym
   const at = now().toISOString();
   if (!(await tx.settlePayment(payment.id, 'disputed', at, reason ?? null))) throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
   const disputed: PaymentRow = { ...payment, status: 'disputed', disputedAt: at, disputeReason: reason ?? null };
+  const payer = (await tx.getUser(payment.fromId))!;
+  await appendActivity(tx, payment.groupId, actor, at, { type: 'payment.disputed', data: { payment: paymentRef(disputed, payer, actor) } });
   outbox.notifications.push(await tx.appendNotification(payment.fromId, 'payment.disputed', at, paymentJson(disputed, group, actor, reason)));
   await refreshGroup(tx, outbox, payment.groupId);
   return presentPayment(disputed);

@@ -5,12 +5,17 @@ import type { UserRow } from '../store/store.ts';
 import { billEventJson } from '../present/notifications.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleBill } from './access.ts';
+import { lockGroup } from './activity.ts';
 
 export const REMIND_WINDOW_MS = 24 * 3600_000;
 
 export type RemindInput = { actor: UserRow; billId: string; userId?: string };
 
 export async function remind({ tx, outbox, now }: Context, { actor, billId, userId }: RemindInput): Promise<{ reminded: string[] }> {
+  // The group's lock first, as every group writer (./activity.ts): a receiver cannot leave between the read
+  // of who owes and their reminder. No activity event: a reminder changes nothing in the group (no money,
+  // no member), and it is addressed to one person; the group's history is not a list of who was nudged.
+  await lockGroup(tx, (await visibleBill(tx, billId, actor.id)).groupId);
   const row = await visibleBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can send reminders');
   const owing = row.shares.filter((s) => s.userId !== row.ownerId && s.paidAt === null);

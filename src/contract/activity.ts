@@ -7,6 +7,8 @@ import { NOTIFICATION_ID_PATTERN } from './events.ts';
 const Ref = Type.Object({ id: Type.String(), name: Type.String() });
 /** A bill as its history names it; the amount is in the group's currency (one per group). */
 const BillRef = Type.Object({ id: Type.String(), description: Type.String(), amount: Type.Integer() });
+/** A payment as the history names it: who paid whom how much (the group's currency). */
+const PaymentRef = Type.Object({ id: Type.String(), from: Ref, to: Ref, amount: Type.Integer() });
 
 /** Each event type's data. A new kind of change adds one line here (and a case in the web app's switch). */
 export const ACTIVITY_DATA = {
@@ -14,6 +16,12 @@ export const ACTIVITY_DATA = {
   /** `amount`: the part the actor paid. */
   'bill.paid': Type.Object({ bill: BillRef, amount: Type.Integer() }),
   'bill.deleted': Type.Object({ bill: BillRef }),
+  /** An edit (PATCH): the bill as it is now, its new version, and the fields that changed. */
+  'bill.updated': Type.Object({ bill: BillRef, version: Type.Integer(), changed: Type.Array(Type.String()) }),
+  /** A payment between two members (actor: the payer when recorded, the payee when confirmed or disputed). */
+  'payment.recorded': Type.Object({ payment: PaymentRef }),
+  'payment.confirmed': Type.Object({ payment: PaymentRef }),
+  'payment.disputed': Type.Object({ payment: PaymentRef }),
   'member.added': Type.Object({ member: Type.Object({ id: Type.String(), name: Type.String(), pending: Type.Boolean() }) }),
   /** The actor joined: registered as a pending member, or accepted an invite (`claimed`: the pending member they became). */
   'member.joined': Type.Object({ member: Ref, claimed: Type.Optional(Ref) }),

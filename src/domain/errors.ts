@@ -21,6 +21,7 @@ export const errorCatalog = {
   payment_not_pending: { status: 409, title: 'The payment is no longer pending' },
   nothing_owed: { status: 409, title: 'Nobody owes on this bill' },
   balance_not_settled: { status: 409, title: 'Balance not settled' },
+  member_pending: { status: 409, title: 'The member has not joined yet' },
   idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
   precondition_failed: { status: 412, title: 'The resource changed meanwhile' },
   payload_too_large: { status: 413, title: 'Request body too large' },

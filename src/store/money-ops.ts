@@ -48,6 +48,8 @@ export interface MoneyOps {
   listPayments(groupId: string, limit: number, beforeId: string | undefined): Promise<PaymentRow[]>;
   /** Moves a pending payment on; false when it is no longer pending. */
   settlePayment(paymentId: string, status: 'confirmed' | 'disputed', at: string, reason: string | null): Promise<boolean>;
+  /** How many of the group's payments from or to the user are still pending. */
+  pendingPayments(groupId: string, userId: string): Promise<number>;
   /** The debtor's unpaid parts of live bills the creditor owns in the group, oldest bill first. */
   owedParts(groupId: string, debtorId: string, creditorId: string): Promise<OwedPart[]>;
   /** Closes an unpaid part on behalf of a payment; false when it was not unpaid. */
@@ -148,6 +150,13 @@ export function moneyQueries(db: Db, dialect: 'sqlite' | 'postgres'): MoneyOps {
         : `UPDATE payments SET status = 'disputed', disputed_at = ?, dispute_reason = ? WHERE id = ? AND status = 'pending'`;
       const params = status === 'confirmed' ? [at, paymentId] : [at, reason, paymentId];
       return (await db.run(sql, params)) === 1;
+    },
+    async pendingPayments(groupId, userId) {
+      const r = await db.get(
+        `SELECT COUNT(*) AS count FROM payments WHERE group_id = ? AND status = 'pending' AND (from_id = ? OR to_id = ?)`,
+        [groupId, userId, userId],
+      );
+      return n(r?.count ?? 0);
     },
     async owedParts(groupId, debtorId, creditorId) {
       const rows = await db.all(

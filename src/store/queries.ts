@@ -189,6 +189,11 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
       await db.run(`UPDATE group_members SET user_id = ? WHERE group_id = ? AND user_id = ?`, [toId, groupId, fromId]);
       await db.run(`UPDATE bill_shares SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [toId, fromId, groupId]);
       await db.run(`UPDATE bills SET owner_id = ? WHERE group_id = ? AND owner_id = ?`, [toId, groupId, fromId]);
+      // Payments go with the member too (a pending member cannot be paid, src/commands/payments.ts, nor pay,
+      // so there are none today; were there, they would stay theirs), and so do the reminders of their parts.
+      await db.run(`UPDATE payments SET from_id = ? WHERE group_id = ? AND from_id = ?`, [toId, groupId, fromId]);
+      await db.run(`UPDATE payments SET to_id = ? WHERE group_id = ? AND to_id = ?`, [toId, groupId, fromId]);
+      await db.run(`UPDATE bill_reminders SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [toId, fromId, groupId]);
       // Pair totals are keyed by the pair: added onto the new id's rows (which may exist, at 0, if it was a
       // member before), then the old rows go.
       const rows = await db.all(`SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`, [groupId, fromId, fromId]);

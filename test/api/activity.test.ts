@@ -116,3 +116,33 @@ test('each recorded change tells the members\' streams group.updated, so an open
     sse.close();
   }
 });
+
+test('issue 15 changes are events too: bill.updated, payment.recorded / confirmed / disputed; a reminder is not', async () => {
+  const ann = await register(api.url, 'Ann');
+  const bob = await register(api.url, 'Bob');
+  const groupId = await groupWith(api.url, ann, [bob]); // member.added
+  const bill = await billFor(api.url, ann, groupId, [bob], 3000, 'Dinner'); // bill.created
+  const edit = await call(api.url, 'PATCH', `/api/bills/${bill.id}`, { token: ann.token, headers: { 'if-match': '"1"' }, body: { description: 'Supper', notes: 'with wine' } });
+  assert.equal(edit.status, 200, JSON.stringify(edit.body));
+  // A refused edit (stale version) and a reminder leave no event.
+  assert.equal((await call(api.url, 'PATCH', `/api/bills/${bill.id}`, { token: ann.token, headers: { 'if-match': '"1"' }, body: { notes: 'x' } })).status, 412);
+  assert.equal((await call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: ann.token, body: {} })).status, 202);
+  const first = (await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: bob.token, body: { to: ann.id, amount: 1500 } })).body.payment;
+  assert.equal((await call(api.url, 'POST', `/api/payments/${first.id}/confirm`, { token: ann.token, body: {} })).status, 200);
+  const second = (await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: bob.token, body: { to: ann.id, amount: 99 } })).body.payment;
+  assert.equal((await call(api.url, 'POST', `/api/payments/${second.id}/dispute`, { token: ann.token, body: { reason: 'never got it' } })).status, 200);
+
+  const events: Event[] = (await page(ann, groupId)).body.events;
+  const ref = (p: { id: string }, amount: number) => ({ id: p.id, from: { id: bob.id, name: bob.name }, to: { id: ann.id, name: ann.name }, amount });
+  assert.deepEqual(
+    events.slice(0, 5).map((e) => [e.type, e.actor.id, e.data]),
+    [
+      ['payment.disputed', ann.id, { payment: ref(second, 99) }],
+      ['payment.recorded', bob.id, { payment: ref(second, 99) }],
+      ['payment.confirmed', ann.id, { payment: ref(first, 1500) }],
+      ['payment.recorded', bob.id, { payment: ref(first, 1500) }],
+      ['bill.updated', ann.id, { bill: { id: bill.id, description: 'Supper', amount: 3000 }, version: 2, changed: ['description', 'notes'] }],
+    ],
+  );
+  assert.deepEqual(events.map((e) => e.id), ['7', '6', '5', '4', '3', '2', '1']);
+});

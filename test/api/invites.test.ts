@@ -193,3 +193,31 @@ test('accept {memberId}: the caller becomes a pending member without an email, w
   const joined = (await notificationsOf(api.url, ann)).filter((n) => n.type === 'group.member_joined');
   assert.deepEqual(joined.map((n) => n.data.member), [{ id: dave.id, name: dave.name }]);
 });
+
+test('claiming a pending member takes their parts, reminders and debts; the claimer then settles with a payment and may leave', async () => {
+  const ann = await register(api.url, 'Ann');
+  const dave = await register(api.url, 'Dave');
+  const groupId = await groupWith(api.url, ann, []);
+  const pending = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'P.' } })).body.group.members[1];
+  const bill = await billFor(api.url, ann, groupId, [pending], 1000, 'Taxi');
+  // Reminded while pending: the reminder row is theirs, and goes with them.
+  assert.equal((await call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: ann.token, body: {} })).status, 202);
+  // Nobody can pay them or be paid by them while pending (they cannot sign in), so they have no payments.
+  expectProblem(await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: ann.token, body: { to: pending.id, amount: 100 } }), 409, 'member_pending');
+
+  const token = tokenOf((await createInvite(ann, groupId)).body.invite.url);
+  const res = await accept(dave, token, { memberId: pending.id });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  // The reminder window moved with the part: reminding Dave now is "too soon".
+  const again = await call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: ann.token, body: { userId: dave.id } });
+  expectProblem(again, 429, 'reminded_recently');
+
+  const payment = (await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: dave.token, body: { to: ann.id, amount: 500 } })).body.payment;
+  assert.equal(payment.from, dave.id);
+  assert.equal((await call(api.url, 'POST', `/api/payments/${payment.id}/confirm`, { token: ann.token, body: {} })).status, 200);
+  const after = (await call(api.url, 'GET', `/api/bills/${bill.id}`, { token: dave.token })).body.bill;
+  assert.match(after.shares.find((s: { userId: string }) => s.userId === dave.id).paidAt, ISO);
+  const balances = (await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: dave.token })).body.balances;
+  assert.deepEqual(balances.map((b: { net: number }) => b.net), [0, 0]);
+  assert.equal((await call(api.url, 'DELETE', `/api/groups/${groupId}/members/${dave.id}`, { token: dave.token })).status, 204);
+});

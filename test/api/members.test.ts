@@ -226,3 +226,66 @@ test("a removed member's stream receives nothing more from that group", async ()
     sse.close();
   }
 });
+
+// Issue 15 meets issue 16: confirmed payments leave credits in the pair totals, and pending payments are money
+// in flight. Both count when someone leaves.
+const pay = async (from: TestUser, groupId: string, to: string, amount: number) => {
+  const res = await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: from.token, body: { to, amount } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.payment as { id: string };
+};
+const settle = async (payee: TestUser, paymentId: string, how: 'confirm' | 'dispute') => {
+  const res = await call(api.url, 'POST', `/api/payments/${paymentId}/${how}`, { token: payee.token, body: {} });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+};
+
+test('leaving counts credits from confirmed payments pair by pair, and a pending payment either way blocks it', async () => {
+  const ann = await register(api.url, 'Ann');
+  const bob = await register(api.url, 'Bob');
+  const carol = await register(api.url, 'Carol');
+  const groupId = await groupWith(api.url, ann, [bob, carol]);
+  await billFor(api.url, ann, groupId, [bob], 1000); // Bob owes Ann 500
+
+  // A pending payment is money in flight: neither the payer nor the payee may leave.
+  const toAnn = await pay(bob, groupId, ann.id, 700);
+  const bobLeaves = await remove(bob, groupId, bob.id);
+  expectProblem(bobLeaves, 409, 'balance_not_settled');
+  assert.match(bobLeaves.body.detail, /1 pending payment from or to you must be confirmed or disputed first/);
+  // Confirmed: it closes Bob's part of 500 and leaves Bob a credit of 200 with Ann (Ann → Bob 200).
+  await settle(ann, toAnn.id, 'confirm');
+  // Carol overpays Bob by 200 (she owes him nothing): Bob → Carol 200. Bob now has no unpaid part either way
+  // and a net of 0 overall, yet Ann owes him 200 and he owes Carol 200: not settled.
+  await settle(bob, (await pay(carol, groupId, bob.id, 200)).id, 'confirm');
+  const balances = (await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: bob.token })).body.balances;
+  assert.equal(balances.find((b: { userId: string }) => b.userId === bob.id).net, 0);
+  const refused = await remove(bob, groupId, bob.id);
+  expectProblem(refused, 409, 'balance_not_settled');
+  assert.match(refused.body.detail, /owe 0 and are owed 0 in unpaid parts; with credits from confirmed payments, you owe 200 and are owed 200 \(net 0\)/);
+
+  // A disputed payment moves nothing and blocks nothing.
+  await settle(carol, (await pay(bob, groupId, carol.id, 50)).id, 'dispute');
+  // Ann pays Bob back his credit, Bob pays Carol back hers: each pair nets to 0, and Bob may go.
+  await settle(bob, (await pay(ann, groupId, bob.id, 200)).id, 'confirm');
+  const toCarol = await pay(bob, groupId, carol.id, 200);
+  const carolLeaves = await remove(carol, groupId, carol.id);
+  expectProblem(carolLeaves, 409, 'balance_not_settled');
+  assert.match(carolLeaves.body.detail, /1 pending payment/);
+  await settle(carol, toCarol.id, 'confirm');
+  assert.equal((await remove(bob, groupId, bob.id)).status, 204);
+  expectProblem(await getGroup(bob, groupId), 404, 'not_found');
+});
+
+test('a payment to a pending member is 409 member_pending: only the payee confirms, and they cannot sign in yet', async () => {
+  const ann = await register(api.url, 'Ann');
+  const groupId = await groupWith(api.url, ann, []);
+  const pending = (await add(ann, groupId, { name: 'Later' })).body.group.members[1];
+  const withEmail = (await add(ann, groupId, { email: freshEmail('later') })).body.group.members[2];
+  for (const to of [pending.id, withEmail.id]) {
+    const res = await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: ann.token, body: { to, amount: 100 } });
+    expectProblem(res, 409, 'member_pending');
+  }
+  const payments = await call(api.url, 'GET', `/api/groups/${groupId}/payments`, { token: ann.token });
+  assert.deepEqual(payments.body.payments, []);
+  // Nothing was recorded, so nothing is in the history but the two additions.
+  assert.deepEqual((await activityOf(ann, groupId)).map((e) => e.type), ['member.added', 'member.added']);
+});

@@ -31,7 +31,7 @@ const READ_ONLY = new Set<string>([
   'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
-  'listRevisions', 'getPayment', 'listPayments', 'owedParts', 'lastReminders',
+  'listRevisions', 'getPayment', 'listPayments', 'pendingPayments', 'owedParts', 'lastReminders',
   'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 

@@ -16,6 +16,14 @@ export function describeActivity(e: ActivityEvent, currency: string): string {
       return `${who} paid ${money(e.data.amount, currency)} for ${e.data.bill.description}`;
     case 'bill.deleted':
       return `${who} deleted ${e.data.bill.description}`;
+    case 'bill.updated':
+      return `${who} edited ${e.data.bill.description} (${e.data.changed.join(', ')})`;
+    case 'payment.recorded':
+      return `${who} recorded a payment of ${money(e.data.payment.amount, currency)} to ${e.data.payment.to.name}`;
+    case 'payment.confirmed':
+      return `${who} confirmed ${e.data.payment.from.name}'s payment of ${money(e.data.payment.amount, currency)}`;
+    case 'payment.disputed':
+      return `${who} disputed ${e.data.payment.from.name}'s payment of ${money(e.data.payment.amount, currency)}`;
     case 'member.added':
       return `${who} added ${e.data.member.name}${e.data.member.pending ? ' (not signed up yet)' : ''}`;
     case 'member.joined':
