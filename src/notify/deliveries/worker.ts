@@ -67,6 +67,10 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
   let timerAt = Infinity;
   let running: Promise<void> | undefined;
   let again = false;
+  /** Due times announced by wake() and not reached yet: a timer serves only the earliest, these the rest. */
+  let wakes: number[] = [];
+  /** The time of the latest claim: every row due by then has been claimed (or is leased elsewhere). */
+  let claimedUpTo = 0;
 
   function schedule(atMs: number) {
     if (stopped || atMs >= timerAt) return;
@@ -92,7 +96,9 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
           again = false;
           run();
         } else {
-          schedule(Date.now() + POLL_MS);
+          // Only wakes the last claim covered are done: one that fell due during the round is served now.
+          wakes = wakes.filter((at) => at > claimedUpTo);
+          schedule(Math.min(Date.now() + POLL_MS, ...wakes));
         }
       });
   }
@@ -100,6 +106,7 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
   async function tick() {
     for (let round = 0; round < ROUNDS && !stopped; round++) {
       const now = Date.now();
+      claimedUpTo = now;
       const rows = await ops.claimDueDeliveries(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
       if (rows.length === 0) return;
       const pushes = rows.filter((r) => r.channel === 'push');
@@ -209,6 +216,8 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
   run();
   return {
     wake(atMs) {
+      // Bounded: past the bound the poll still finds every row, a second later at most.
+      if (atMs > Date.now() && wakes.length < 10_000) wakes.push(atMs);
       schedule(atMs);
     },
     async stop() {
