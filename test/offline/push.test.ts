@@ -136,6 +136,9 @@ test('a push the service refused with 429 Retry-After is retried after a restart
   push.answer({ status: 500 }, { status: 429, headers: { 'retry-after': '3' } });
   await billFor(server.url, alice, groupId, [bob], 3000, 'Retry');
   await until(() => push.attempts.filter((a) => a.device === 'restart').length === 2, 15_000, 'the 500 and the 429');
+  // Mid-retry: the 429's retry is recorded (a kill before that leaves the row leased; PostgreSQL then waits
+  // out the lease, SQLite frees it at start). The worker counts it once it is stored.
+  await until(async () => /chipin_offline_deliveries_total\{channel="push",outcome="retried"\} 2/.test(await (await fetch(`${server.url}/metrics`)).text()), 10_000, 'the retry recorded');
   await server.kill('SIGKILL');
   await server.start();
   await until(() => push.received.some((r) => r.device === 'restart'), 15_000, 'the push after the restart');
