@@ -265,8 +265,8 @@ export function parseConfig(env: Env): Config {
       loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
       registerPerAddressPerHour: int(env, 'REGISTER_LIMIT_PER_ADDRESS', 20, 1, 1_000_000),
       billsPerUserPerMinute: int(env, 'BILL_LIMIT_PER_USER', 600, 1, 1_000_000),
-      // Adding a member answers differently for a known and an unknown email (until pending members exist),
-      // so each attempt is one probe of the user list. 30 an hour fills a large trip's group in one sitting
+      // Adding a member tells an account from an address with none (the member comes back `pending`), and
+      // an unknown address stores a pending member, so each attempt is one probe of the user list and one row. 30 an hour fills a large trip's group in one sitting
       // and caps an account's probing at 720 addresses a day; new accounts are capped by REGISTER_LIMIT_PER_ADDRESS.
       memberAddsPerUserPerHour: int(env, 'MEMBER_ADD_LIMIT_PER_USER', 30, 1, 1_000_000),
       streamOpensPerUserPerMinute: int(env, 'STREAM_OPEN_LIMIT_PER_USER', 30, 1, 1_000_000),

@@ -12,6 +12,9 @@ import type {
   ReadBody,
   User,
 } from '../contract/schemas.ts';
+import type { AddMemberBody } from '../contract/schemas.ts';
+import type { CreatedInvite, InvitePreview, OpenInvite } from '../contract/invites.ts';
+import type { ActivityResponse } from '../contract/activity.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -86,7 +89,20 @@ export function createApi(options: ClientOptions = {}) {
     createGroup: (name: string, currency?: string) => request<{ group: Group }>('POST', '/api/groups', currency ? { name, currency } : { name }),
     listGroups: () => request<{ groups: Group[] }>('GET', '/api/groups'),
     getGroup: (groupId: string) => request<{ group: Group }>('GET', `/api/groups/${enc(groupId)}`),
-    addMember: (groupId: string, email: string) => request<{ group: Group }>('POST', `/api/groups/${enc(groupId)}/members`, { email }),
+    /** By address (an account, or a pending member for an address with none), or `{name}` for a pending member without one. */
+    addMember: (groupId: string, who: string | AddMemberBody) =>
+      request<{ group: Group }>('POST', `/api/groups/${enc(groupId)}/members`, typeof who === 'string' ? { email: who } : who),
+    /** Leave (your own id) or remove a pending member; 409 balance_not_settled while they owe or are owed. */
+    removeMember: (groupId: string, userId: string) => request<void>('DELETE', `/api/groups/${enc(groupId)}/members/${enc(userId)}`),
+    activity: (groupId: string, page: { limit?: number; before?: string } = {}) => request<ActivityResponse>('GET', `/api/groups/${enc(groupId)}/activity${q(page)}`),
+    createInvite: (groupId: string, expiresInDays?: number) =>
+      request<{ invite: CreatedInvite }>('POST', `/api/groups/${enc(groupId)}/invites`, expiresInDays === undefined ? {} : { expiresInDays }),
+    listInvites: (groupId: string) => request<{ invites: OpenInvite[] }>('GET', `/api/groups/${enc(groupId)}/invites`),
+    revokeInvite: (inviteId: string) => request<void>('DELETE', `/api/invites/${enc(inviteId)}`),
+    /** What an invite link shows; needs no session. */
+    previewInvite: (token: string) => request<InvitePreview>('GET', `/api/invites/${enc(token)}`),
+    /** Joins the invite's group, or becomes its pending member `memberId` (one without an email). */
+    acceptInvite: (token: string, memberId?: string) => request<{ group: Group }>('POST', `/api/invites/${enc(token)}/accept`, memberId === undefined ? {} : { memberId }),
     createBill: (groupId: string, body: CreateBillBody, idempotencyKey?: string) =>
       request<{ bill: Bill }>('POST', `/api/groups/${enc(groupId)}/bills`, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     listBills: (groupId: string, page: { limit?: number; cursor?: string } = {}) => request<BillsResponse>('GET', `/api/groups/${enc(groupId)}/bills${q(page)}`),

@@ -10,6 +10,7 @@ import type { Ops, UserRow } from '../store/store.ts';
 import type { Deps } from './deps.ts';
 import type { TwoPhase } from './unit-of-work.ts';
 import { presentUser } from '../present/entities.ts';
+import { activatePending } from './members.ts';
 
 // crypto.hash: the one-shot form, a third of createHash().update().digest()'s cost (0.25 against 0.7 µs here).
 export const hashToken = (token: string) => hash('sha256', token, 'hex');
@@ -30,11 +31,13 @@ export const register: TwoPhase<RegisterBody, Registration, { user: User; token:
     const passwordHash = await hashPassword(input.password);
     return { email, name, passwordHash };
   },
-  async run({ tx, now, sessionTtlMs }, { email, name, passwordHash }) {
+  async run(cx, { email, name, passwordHash }) {
+    const { tx, now, sessionTtlMs } = cx;
     const row = { id: newId(), name, email, passwordHash, createdAt: now().toISOString() };
-    const inserted = await tx.insertUser(row);
-    if (!inserted) throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'is already registered' }]);
-    return { user: presentUser(row), token: await startSession(tx, now(), sessionTtlMs, row.id) };
+    // The address may be a pending member's (issue 16): that row becomes this account (./members.ts).
+    const user = (await tx.insertUser(row)) ? row : await activatePending(cx, row);
+    if (!user) throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'is already registered' }]);
+    return { user: presentUser(user), token: await startSession(tx, now(), sessionTtlMs, user.id) };
   },
 };
 
@@ -49,7 +52,9 @@ export async function findAccount(ops: Pick<Deps['store']['read'], 'findUserByEm
 
 export async function login(deps: Deps, input: LoginBody): Promise<{ user: User; token: string }> {
   // No 400 for a refused spelling here: it names no account, so it is wrong credentials like any other.
-  const found = await findAccount(deps.store.read, input.email);
+  // A pending member (issue 16) has no password and cannot sign in: it is answered as an unknown address.
+  const account = await findAccount(deps.store.read, input.email);
+  const found = account?.pending ? undefined : account;
   // Verify against a dummy hash for unknown emails: same message, same cost, so accounts cannot be enumerated.
   const ok = await verifyPassword(input.password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
   if (!found || !ok) throw new AppError('bad_credentials', 'Email or password is wrong');

@@ -13,6 +13,14 @@ import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
+import { appendActivity, lockGroup } from './activity.ts';
+
+/** The bill, read again once its group's write lock is held (./activity.ts), so what is checked is current. */
+async function lockedBill(tx: Ops, billId: string, actorId: string): Promise<BillRow> {
+  await lockGroup(tx, (await visibleBill(tx, billId, actorId)).groupId);
+  return visibleBill(tx, billId, actorId);
+}
+const billRef = (b: BillRow) => ({ id: b.id, description: b.description, amount: b.amount });
 
 const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
@@ -32,6 +40,8 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
       { path: 'split', message: 'must give a part to at least one member other than you' },
     ]);
   }
+  // The group's lock before its member list: a member cannot leave while a bill naming them is written.
+  await lockGroup(tx, groupId);
   const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
   const memberIds = new Set(members.map((m) => m.id));
   const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
@@ -66,6 +76,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
   await tx.insertBill(row);
+  await appendActivity(tx, group.id, actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } });
   const bill = presentBill(row);
   const data = billEventJson(row, group, actor);
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
@@ -78,13 +89,14 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
 }
 
 export async function payBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<Bill> {
-  const row = await visibleBill(tx, billId, actor.id);
+  const row = await lockedBill(tx, billId, actor.id);
   const share = row.shares.find((s) => s.userId === actor.id);
   if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to pay on this bill');
   if (share.paidAt !== null) throw new AppError('already_paid', 'Your part of this bill is already paid');
   const paidAt = now().toISOString();
   await tx.markSharePaid(row.id, actor.id, paidAt);
   share.paidAt = paidAt;
+  await appendActivity(tx, row.groupId, actor, paidAt, { type: 'bill.paid', data: { bill: billRef(row), amount: share.amount } });
   await tx.addDebt(row.groupId, actor.id, row.ownerId, -share.amount);
   const group = (await tx.getGroup(row.groupId))!;
   const bill = presentBill(row);
@@ -94,12 +106,13 @@ export async function payBill({ tx, outbox, now }: Context, { actor, billId }: B
 }
 
 export async function deleteBill({ tx, outbox, now }: Context, { actor, billId }: BillInput): Promise<void> {
-  const row = await visibleBill(tx, billId, actor.id);
+  const row = await lockedBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
   const receivers = row.shares.filter((s) => s.userId !== row.ownerId);
   if (receivers.some((s) => s.paidAt !== null)) throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
   const at = now().toISOString();
   await tx.markBillDeleted(row.id, at);
+  await appendActivity(tx, row.groupId, actor, at, { type: 'bill.deleted', data: { bill: billRef(row) } });
   const group = (await tx.getGroup(row.groupId))!;
   const data = billEventJson(row, group, actor);
   const sorted = byUserId(receivers);

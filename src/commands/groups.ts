@@ -1,4 +1,5 @@
 import { AppError, invalid } from '../domain/errors.ts';
+import { appendActivity, lockGroup } from './activity.ts';
 import { newId } from '../domain/ids.ts';
 import { isCurrencyCode } from '../domain/money.ts';
 import type { AddMemberBody, CreateGroupBody, Group } from '../contract/schemas.ts';
@@ -18,7 +19,7 @@ export async function createGroup({ tx, now }: Context, { actor, input }: { acto
   const group = { id: newId(), name: input.name.trim(), currency, createdAt };
   await tx.insertGroup(group, actor.id);
   await tx.addMember(group.id, actor.id, createdAt);
-  return presentGroup(group, [actor]);
+  return presentGroup(group, [{ ...actor, pending: false }]);
 }
 
 export async function listGroups(deps: Deps, actor: UserRow): Promise<Group[]> {
@@ -37,16 +38,33 @@ export async function getGroup(deps: Deps, actor: UserRow, groupId: string): Pro
 
 export type AddMemberInput = { actor: UserRow; groupId: string; input: AddMemberBody };
 
+/** Until they register, a pending member added by address is called by its local part. */
+const localPart = (email: string) => email.slice(0, email.lastIndexOf('@'));
+
+/**
+ * Adds an account by its address; an address with no account adds a pending member (the one pending row
+ * for that address, reused by every group: src/store/migrations/sqlite/0006_members_invites_activity.sql);
+ * a name alone adds a pending member without an address. A pending member gets no group.member_added
+ * notification: nobody can read it before they join, and what reaches them on joining is what was
+ * addressed to them as a member (their parts).
+ */
 export async function addMember({ tx, outbox, now }: Context, { actor, groupId, input }: AddMemberInput): Promise<Group> {
-  requireCanonicalEmail(input.email); // a look-alike spelling is refused, not looked up
+  if (input.email === undefined && input.name === undefined) throw invalid('email', 'is required, unless a name is given for a member without one');
+  const email = input.email === undefined ? undefined : requireCanonicalEmail(input.email); // a look-alike spelling is refused, not looked up
+  await lockGroup(tx, groupId);
   const group = await visibleGroup(tx, groupId, actor.id);
-  const user = await findAccount(tx, input.email);
-  if (!user) throw new AppError('not_found', 'No user has this email', [{ path: 'email', message: 'no user has this email' }]);
   const createdAt = now().toISOString();
-  if (!(await tx.addMember(group.id, user.id, createdAt))) {
-    throw new AppError('already_member', `${user.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
+  let member: { id: string; name: string; pending: boolean } | undefined = email === undefined ? undefined : await findAccount(tx, email);
+  if (!member) {
+    const name = input.name?.trim() ?? localPart(email!);
+    member = { id: newId(), name, pending: true };
+    await tx.insertPendingUser({ id: member.id, name, email: email ?? null, createdAt });
   }
-  outbox.notifications.push(await tx.appendNotification(user.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
+  if (!(await tx.addMember(group.id, member.id, createdAt))) {
+    throw new AppError('already_member', `${member.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
+  }
+  await appendActivity(tx, group.id, actor, createdAt, { type: 'member.added', data: { member: { id: member.id, name: member.name, pending: member.pending } } });
+  if (!member.pending) outbox.notifications.push(await tx.appendNotification(member.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
   const members = await tx.listMembers(group.id);
   outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
   return presentGroup(group, members);

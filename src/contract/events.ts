@@ -27,6 +27,10 @@ export const BillSummary = Type.Object({
 /** bill.created / bill.cancelled: `amount` is the receiver's own part; bill.paid: the part the actor paid. */
 export const BillEventData = Type.Object({ bill: BillSummary, group: Ref, actor: Ref, amount: Type.Integer() });
 export const MemberAddedData = Type.Object({ group: Ref, actor: Ref });
+/** Someone became a member by themselves: registered as a pending member, or accepted an invite link. */
+export const MemberJoinedData = Type.Object({ group: Ref, member: Ref });
+/** `member` left (actor = member) or, pending, was removed by `actor`. */
+export const MemberRemovedData = Type.Object({ group: Ref, member: Ref, actor: Ref });
 
 const event = <T extends string, D extends TSchema>(type: T, data: D) =>
   Type.Object({
@@ -43,11 +47,15 @@ export const Notification = Type.Union([
   event('bill.paid', BillEventData),
   event('bill.cancelled', BillEventData),
   event('group.member_added', MemberAddedData),
+  event('group.member_joined', MemberJoinedData),
+  event('group.member_removed', MemberRemovedData),
 ]);
 
 export type BillSummary = Static<typeof BillSummary>;
 export type BillEventData = Static<typeof BillEventData>;
 export type MemberAddedData = Static<typeof MemberAddedData>;
+export type MemberJoinedData = Static<typeof MemberJoinedData>;
+export type MemberRemovedData = Static<typeof MemberRemovedData>;
 export type Notification = Static<typeof Notification>;
 export type NotificationType = Notification['type'];
 export const NOTIFICATION_TYPES: readonly NotificationType[] = Notification.anyOf.map((s) => s.properties.type.const);

@@ -18,12 +18,18 @@ const Name = text(100);
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@\\p{Cc}\\p{Cs}]+@[^\\s@\\p{Cc}\\p{Cs}]+$' });
 
 export const User = Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() });
+/**
+ * A group's member. `pending`: no account yet (added by an address nobody has registered, or by name
+ * alone, when `email` is null); their parts and notifications are kept and become the account's when they
+ * register or claim the member through an invite link.
+ */
+export const Member = Type.Object({ id: Type.String(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]), pending: Type.Boolean() });
 export const Group = Type.Object({
   id: Type.String(),
   name: Type.String(),
   currency: Type.String(),
   createdAt: Type.String(),
-  members: Type.Array(User),
+  members: Type.Array(Member),
   /**
    * GET /api/groups/:groupId only: the group's change counter, read before the rest of the answer, so the
    * answer is at least this new. A group.updated hint with a version not above it has nothing newer.
@@ -60,7 +66,8 @@ export const CreateGroupBody = Type.Object(
   { name: Name, currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })) },
   { additionalProperties: false },
 );
-export const AddMemberBody = Type.Object({ email: Email }, { additionalProperties: false });
+/** `email` (an account, or a pending member for an address with none), or `name` alone (a pending member without an address). */
+export const AddMemberBody = Type.Object({ email: Type.Optional(Email), name: Type.Optional(Name) }, { additionalProperties: false });
 
 const UserMap = <T extends TSchema>(value: T) =>
   Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), value, { minProperties: 1, maxProperties: 500 });
@@ -110,6 +117,7 @@ export const NotificationsQuery = Type.Object({ limit: Type.Optional(Limit), bef
 const PathId = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });
 export const GroupParams = Type.Object({ groupId: PathId });
 export const BillParams = Type.Object({ billId: PathId });
+export const MemberParams = Type.Object({ groupId: PathId, userId: PathId });
 
 // Responses
 export const AuthResponse = Type.Object({ user: User, token: Type.String() });
@@ -138,6 +146,7 @@ export const Problem = Type.Object({
 });
 
 export type User = Static<typeof User>;
+export type Member = Static<typeof Member>;
 export type Group = Static<typeof Group>;
 export type Share = Static<typeof Share>;
 export type Bill = Static<typeof Bill>;

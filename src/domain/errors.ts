@@ -17,6 +17,7 @@ export const errorCatalog = {
   already_paid: { status: 409, title: 'Already paid' },
   bill_has_payments: { status: 409, title: 'Bill has payments' },
   amount_limit: { status: 409, title: 'Amount limit reached' },
+  balance_not_settled: { status: 409, title: 'Balance not settled' },
   idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

@@ -19,6 +19,7 @@ import { securityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { billRoutes } from './routes/bills.ts';
+import { inviteRoutes } from './routes/invites.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -141,6 +142,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     authRoutes(api as App, route);
     groupRoutes(api as App, route);
     billRoutes(api as App, route);
+    inviteRoutes(api as App, route);
     notificationRoutes(api as App, route);
     pushRoutes(api as App, route);
     streamRoutes(api as App, route);

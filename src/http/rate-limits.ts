@@ -45,7 +45,7 @@ export function rateLimits(app: App, config: Config): Limits {
     loginPerAddress: make('login-address', config.limits.loginPerAddressPerMinute, 60_000, (r) => `ip:${r.ip}`),
     register: make('register', config.limits.registerPerAddressPerHour, 3600_000, (r) => `ip:${r.ip}`),
     bills: make('bills', config.limits.billsPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
-    // Every attempt counts, found or not: each one tells a known email from an unknown one.
+    // Every attempt counts, found or not: each one tells a known email from an unknown one (`pending`).
     memberAdds: make('member-adds', config.limits.memberAddsPerUserPerHour, 3600_000, (r) => `user:${r.user?.id ?? r.ip}`),
     streamOpens: make('stream-opens', config.limits.streamOpensPerUserPerMinute, 60_000, (r) => `user:${r.user?.id ?? r.ip}`),
     // As many tries a minute as signing in to the account allows.

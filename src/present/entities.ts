@@ -1,15 +1,18 @@
 // Store rows → wire objects (src/contract). One place, so every route and notification agrees.
-import type { Bill, Group, User } from '../contract/schemas.ts';
+import type { Bill, Group, Member, User } from '../contract/schemas.ts';
 import type { BillRow, GroupRow, MemberRow, UserRow } from '../store/store.ts';
 
 export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
+
+/** A pending member added by name alone has no address: '' in the store, null on the wire. */
+export const presentMember = (m: MemberRow): Member => ({ id: m.id, name: m.name, email: m.email === '' ? null : m.email, pending: m.pending });
 
 export const presentGroup = (g: GroupRow, members: MemberRow[]): Group => ({
   id: g.id,
   name: g.name,
   currency: g.currency,
   createdAt: g.createdAt,
-  members: members.map(presentUser),
+  members: members.map(presentMember),
 });
 
 export const presentBill = (b: BillRow): Bill => ({

@@ -1,6 +1,6 @@
 // Notification data as it is stored (JSON text, one row per receiver) and as it goes out (the inbox, the
 // SSE and WebSocket streams). The shapes are the contract's event union (src/contract/events.ts).
-import { NOTIFICATION_TYPES, type BillEventData, type BillSummary, type MemberAddedData, type Notification, type NotificationType } from '../contract/events.ts';
+import { NOTIFICATION_TYPES, type BillEventData, type BillSummary, type MemberAddedData, type MemberJoinedData, type MemberRemovedData, type Notification, type NotificationType } from '../contract/events.ts';
 import type { BillRow, GroupRow, NotificationRow, UserRow } from '../store/store.ts';
 
 export const billSummary = (b: BillRow): BillSummary => ({
@@ -41,4 +41,14 @@ export function presentNotification(n: NotificationRow): Notification {
 /** The notification as stream JSON text, built from the stored JSON without parsing it again (live and replay). */
 export function notificationJson(n: NotificationRow): string {
   return `{"id":"${n.id}","type":${JSON.stringify(n.type)},"createdAt":"${n.createdAt}","readAt":${n.readAt === null ? 'null' : `"${n.readAt}"`},"data":${n.data}}`;
+}
+
+export function memberJoinedJson(group: GroupRow, member: { id: string; name: string }): string {
+  const data: MemberJoinedData = { group: { id: group.id, name: group.name }, member: { id: member.id, name: member.name } };
+  return JSON.stringify(data);
+}
+
+export function memberRemovedJson(group: GroupRow, member: { id: string; name: string }, actor: UserRow): string {
+  const data: MemberRemovedData = { group: { id: group.id, name: group.name }, member: { id: member.id, name: member.name }, actor: { id: actor.id, name: actor.name } };
+  return JSON.stringify(data);
 }

@@ -1,7 +1,7 @@
 // Every query Chipin makes, written once in SQL that SQLite and PostgreSQL both run.
 // Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
 // (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
-import type { BillRow, DebtChange, DebtRow, DeliveryChannel, DeliveryQueueRow, DeliveryRow, NewNotification, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, PreferenceRow, PushSubscriptionRow, ShareRow, UserRow, UserWithPassword } from './store.ts';
+import type { ActivityRow, BillRow, DebtChange, DebtRow, DeliveryChannel, DeliveryQueueRow, DeliveryRow, GroupRow, IdempotencyRow, InviteRow, MemberRow, NewNotification, NotificationRow, Ops, PreferenceRow, PushSubscriptionRow, ShareRow, UserRow, UserWithPassword } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -50,6 +50,26 @@ const delivery = (r: Row): DeliveryRow => ({
 });
 const DELIVERY_COLUMNS = 'user_id, notification_id, channel, target, due_at, expires_at, attempts';
 const DELIVERY_KEY = 'user_id = ? AND notification_id = ? AND channel = ? AND target = ?';
+const activity = (r: Row): ActivityRow => ({
+  groupId: s(r.group_id),
+  id: n(r.id),
+  type: s(r.type),
+  actorId: s(r.actor_id),
+  actorName: s(r.actor_name),
+  createdAt: s(r.created_at),
+  data: s(r.data),
+});
+const invite = (r: Row): InviteRow => ({
+  id: s(r.id),
+  groupId: s(r.group_id),
+  tokenHash: s(r.token_hash),
+  createdBy: s(r.created_by),
+  createdAt: s(r.created_at),
+  expiresAt: s(r.expires_at),
+  revokedAt: sOrNull(r.revoked_at),
+});
+/** Where no address can be: the email_key of a pending member added by name (no '@', which every address has). */
+export const noAddressKey = (userId: string) => `#pending:${userId}`;
 const bill = (r: Row, shares: ShareRow[]): BillRow => ({
   id: s(r.id),
   groupId: s(r.group_id),
@@ -186,8 +206,46 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return changed === 1;
     },
     async findUserByEmail(email) {
-      const r = await db.get(`SELECT id, name, email, created_at, password_hash FROM users WHERE email_key = ?`, [email.toLowerCase()]);
-      return r && { ...user(r), passwordHash: s(r.password_hash) };
+      const r = await db.get(`SELECT id, name, email, created_at, password_hash, pending FROM users WHERE email_key = ?`, [email.toLowerCase()]);
+      return r && { ...user(r), passwordHash: s(r.password_hash), pending: n(r.pending) === 1 };
+    },
+    async insertPendingUser(u) {
+      // No password ('' is no scrypt hash, so nothing verifies against it; login refuses pending rows first).
+      await db.run(
+        `INSERT INTO users (id, name, email, email_key, password_hash, created_at, pending) VALUES (?, ?, ?, ?, '', ?, 1)`,
+        [u.id, u.name, u.email ?? '', u.email === null ? noAddressKey(u.id) : u.email.toLowerCase(), u.createdAt],
+      );
+    },
+    async activatePendingUser(u) {
+      const r = await db.get(
+        `UPDATE users SET name = ?, email = ?, password_hash = ?, created_at = ?, pending = 0 WHERE email_key = ? AND pending = 1
+         RETURNING id, name, email, created_at`,
+        [u.name, u.email, u.passwordHash, u.createdAt, u.email.toLowerCase()],
+      );
+      return r && user(r);
+    },
+    async mergeMember(groupId, fromId, toId) {
+      await db.run(`UPDATE group_members SET user_id = ? WHERE group_id = ? AND user_id = ?`, [toId, groupId, fromId]);
+      await db.run(`UPDATE bill_shares SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [toId, fromId, groupId]);
+      await db.run(`UPDATE bills SET owner_id = ? WHERE group_id = ? AND owner_id = ?`, [toId, groupId, fromId]);
+      // Pair totals are keyed by the pair: added onto the new id's rows (which may exist, at 0, if it was a
+      // member before), then the old rows go.
+      const rows = await db.all(`SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`, [groupId, fromId, fromId]);
+      await db.run(`DELETE FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`, [groupId, fromId, fromId]);
+      const swap = (id: string) => (id === fromId ? toId : id);
+      await addDebts(groupId, rows.map((r) => ({ debtorId: swap(s(r.debtor_id)), creditorId: swap(s(r.creditor_id)), delta: n(r.amount) })));
+    },
+    async billsSharedBy(groupId, a, b) {
+      const r = await db.get(
+        `SELECT COUNT(*) AS count FROM bill_shares x JOIN bill_shares y ON y.bill_id = x.bill_id JOIN bills b ON b.id = x.bill_id
+         WHERE b.group_id = ? AND x.user_id = ? AND y.user_id = ?`,
+        [groupId, a, b],
+      );
+      return n(r?.count ?? 0);
+    },
+    async deleteUser(userId) {
+      await db.run(`DELETE FROM notifications WHERE user_id = ?`, [userId]);
+      await db.run(`DELETE FROM users WHERE id = ?`, [userId]);
     },
     async getUser(id) {
       const r = await db.get(`SELECT id, name, email, created_at FROM users WHERE id = ?`, [id]);
@@ -245,6 +303,27 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       );
       return changed === 1;
     },
+    async removeMember(groupId, userId) {
+      return (await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) === 1;
+    },
+    async lockGroup(groupId) {
+      // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group
+      // (bills, members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
+      const r = source.kind === 'counter-row'
+        ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
+        : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
+      return r !== undefined;
+    },
+    async unpaidParts(groupId, userId) {
+      const r = await db.get(
+        `SELECT COALESCE(SUM(CASE WHEN s.user_id = ? THEN s.amount ELSE 0 END), 0) AS owes,
+                COALESCE(SUM(CASE WHEN b.owner_id = ? THEN s.amount ELSE 0 END), 0) AS owed
+         FROM bills b JOIN bill_shares s ON s.bill_id = b.id
+         WHERE b.group_id = ? AND b.deleted_at IS NULL AND s.paid_at IS NULL AND s.user_id <> b.owner_id AND (s.user_id = ? OR b.owner_id = ?)`,
+        [userId, userId, groupId, userId, userId],
+      );
+      return { owes: n(r?.owes ?? 0), owed: n(r?.owed ?? 0) };
+    },
     async isMember(groupId, userId) {
       return (await db.get(`SELECT 1 AS one FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) !== undefined;
     },
@@ -263,10 +342,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
     async listMembers(groupId) {
       const rows = await db.all(
-        `SELECT u.id, u.name, u.email FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,
+        `SELECT u.id, u.name, u.email, u.pending FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,
         [groupId],
       );
-      return rows.map((r): MemberRow => ({ id: s(r.id), name: s(r.name), email: s(r.email) }));
+      return rows.map((r): MemberRow => ({ id: s(r.id), name: s(r.name), email: s(r.email), pending: n(r.pending) === 1 }));
     },
     async listGroupsOf(userId) {
       const rows = await db.all(
@@ -447,6 +526,58 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       await db.run(`INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [name, value]);
       const r = await db.get(`SELECT value FROM server_secrets WHERE name = ?`, [name]);
       return s(r!.value);
+    },
+
+    async appendActivity(groupId, actorId, type, createdAt, data) {
+      if (source.kind === 'store') {
+        // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
+        const r = await db.get(
+          `INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data)
+           SELECT g.id, COALESCE((SELECT MAX(a.id) FROM group_activity a WHERE a.group_id = g.id), 0) + 1, ?, ?, ?, ? FROM groups g WHERE g.id = ?
+           RETURNING id`,
+          [type, actorId, createdAt, data, groupId],
+        );
+        return r && { id: n(r.id) };
+      }
+      // The UPDATE row-locks the group until commit: the group's events take ids in commit order.
+      const r = await db.get(`UPDATE groups SET last_activity_id = last_activity_id + 1 WHERE id = ? RETURNING last_activity_id`, [groupId]);
+      if (!r) return undefined;
+      const id = n(r.last_activity_id);
+      await db.run(`INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`, [groupId, id, type, actorId, createdAt, data]);
+      return { id };
+    },
+    async listActivity(groupId, limit, beforeId) {
+      const select = `SELECT a.group_id, a.id, a.type, a.actor_id, COALESCE(u.name, '') AS actor_name, a.created_at, a.data
+        FROM group_activity a LEFT JOIN users u ON u.id = a.actor_id WHERE a.group_id = ?`;
+      const rows = beforeId === undefined
+        ? await db.all(`${select} ORDER BY a.id DESC LIMIT ?`, [groupId, limit])
+        : await db.all(`${select} AND a.id < ? ORDER BY a.id DESC LIMIT ?`, [groupId, beforeId, limit]);
+      return rows.map(activity);
+    },
+
+    async insertInvite(i) {
+      await db.run(
+        `INSERT INTO group_invites (id, group_id, token_hash, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+        [i.id, i.groupId, i.tokenHash, i.createdBy, i.createdAt, i.expiresAt],
+      );
+    },
+    async findInviteByHash(tokenHash) {
+      const r = await db.get(`SELECT * FROM group_invites WHERE token_hash = ?`, [tokenHash]);
+      return r && invite(r);
+    },
+    async getInvite(inviteId) {
+      const r = await db.get(`SELECT * FROM group_invites WHERE id = ?`, [inviteId]);
+      return r && invite(r);
+    },
+    async listOpenInvites(groupId, now) {
+      const rows = await db.all(
+        `SELECT * FROM group_invites WHERE group_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC`,
+        [groupId, now],
+      );
+      return rows.map(invite);
+    },
+    async revokeInvite(inviteId, revokedAt) {
+      return (await db.run(`UPDATE group_invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, [revokedAt, inviteId])) === 1;
     },
 
     async getIdempotency(userId, key) {

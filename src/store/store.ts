@@ -4,7 +4,23 @@
 export type UserRow = { id: string; name: string; email: string; createdAt: string };
 export type UserWithPassword = UserRow & { passwordHash: string };
 export type GroupRow = { id: string; name: string; currency: string; createdAt: string };
-export type MemberRow = { id: string; name: string; email: string };
+/** `pending`: a member without an account yet (issue 16); `email` is '' for one added by name only. */
+export type MemberRow = { id: string; name: string; email: string; pending: boolean };
+/** A user row as found by address: an account, or a pending member (no password, cannot sign in). */
+export type AccountRow = UserWithPassword & { pending: boolean };
+export type PendingUserRow = { id: string; name: string; email: string | null; createdAt: string };
+export type ActivityRow = { groupId: string; id: number; type: string; actorId: string; actorName: string; createdAt: string; data: string };
+export type InviteRow = {
+  id: string;
+  groupId: string;
+  tokenHash: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+};
+/** A member's unpaid parts in a group's live bills: what they owe others, and what others owe them. */
+export type UnpaidParts = { owes: number; owed: number };
 export type ShareRow = { userId: string; amount: number; paidAt: string | null };
 export type BillRow = {
   id: string;
@@ -65,7 +81,23 @@ export type IdempotencyRow = {
 /** What a transaction (or a plain read) can do. Every method is one or a few statements. */
 export interface Ops {
   insertUser(user: UserWithPassword): Promise<boolean>;
-  findUserByEmail(email: string): Promise<UserWithPassword | undefined>;
+  findUserByEmail(email: string): Promise<AccountRow | undefined>;
+  /** A user row that cannot sign in (src/store/migrations/sqlite/0006_members_invites_activity.sql). */
+  insertPendingUser(user: PendingUserRow): Promise<void>;
+  /**
+   * The pending row with this address becomes the account: name, address, password set, pending cleared.
+   * Its id, and so its notifications and their ids, stay. Undefined when there is no pending row.
+   */
+  activatePendingUser(user: UserWithPassword): Promise<UserRow | undefined>;
+  /**
+   * Moves a pending member `fromId` onto `toId` in a group: membership (its place kept), bill parts and
+   * pair totals. Notifications are moved by the caller; `deleteUser` then removes the pending row.
+   */
+  mergeMember(groupId: string, fromId: string, toId: string): Promise<void>;
+  /** Bills of the group in which both users have a part (a merge cannot give one user two parts). */
+  billsSharedBy(groupId: string, a: string, b: string): Promise<number>;
+  /** Removes a user row that has no sessions, and its notifications. */
+  deleteUser(userId: string): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;
 
   insertSession(tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void>;
@@ -86,6 +118,15 @@ export interface Ops {
 
   insertGroup(group: GroupRow, createdBy: string): Promise<void>;
   addMember(groupId: string, userId: string, joinedAt: string): Promise<boolean>;
+  /** False when the user was not a member. */
+  removeMember(groupId: string, userId: string): Promise<boolean>;
+  /**
+   * The group's write lock for commands that must not interleave (a member leaving while a bill naming
+   * them is written): PostgreSQL row-locks the group until commit; SQLite has one writer, nothing to do.
+   * False when the group does not exist.
+   */
+  lockGroup(groupId: string): Promise<boolean>;
+  unpaidParts(groupId: string, userId: string): Promise<UnpaidParts>;
   isMember(groupId: string, userId: string): Promise<boolean>;
   getGroup(groupId: string): Promise<GroupRow | undefined>;
   listMembers(groupId: string): Promise<MemberRow[]>;
@@ -154,6 +195,18 @@ export interface Ops {
   getSecret(name: string): Promise<string | undefined>;
   /** Stores the value unless the name has one; returns the stored value (the first writer's on a race). */
   putSecretOnce(name: string, value: string): Promise<string>;
+  /** The group's next event: ids per group increase in commit order. Undefined if there is no such group. */
+  appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string): Promise<{ id: number } | undefined>;
+  /** Newest first; `beforeId` exclusive. The actor's name is the current one. */
+  listActivity(groupId: string, limit: number, beforeId: number | undefined): Promise<ActivityRow[]>;
+
+  insertInvite(invite: InviteRow): Promise<void>;
+  findInviteByHash(tokenHash: string): Promise<InviteRow | undefined>;
+  getInvite(inviteId: string): Promise<InviteRow | undefined>;
+  /** Not revoked and expiring after `now`, newest first. */
+  listOpenInvites(groupId: string, now: string): Promise<InviteRow[]>;
+  /** False when it was already revoked. */
+  revokeInvite(inviteId: string, revokedAt: string): Promise<boolean>;
 
   getIdempotency(userId: string, key: string): Promise<IdempotencyRow | undefined>;
   /** Inserts a pending key; false when the key exists. */

@@ -70,12 +70,29 @@ function assertNoForeignData(role: Role, what: string, res: Res) {
 /** A fresh bill of Olga's that Rita owes (Max is in the group but not in the split). */
 const freshBill = async () => (await billFor(server.url, olga, groupId, [rita], 1200, `Snack ${OLGA_MARK}`)).id as string;
 const freshUser = () => register(server.url, `Spare${++spare}`);
+/** An open invite to Olga's group, made by Olga. */
+async function freshInvite() {
+  const res = await call(server.url, 'POST', `/api/groups/${groupId}/invites`, { token: olga.token, body: {} });
+  assert.equal(res.status, 201);
+  return { id: res.body.invite.id as string, token: (res.body.invite.url as string).split('/join/')[1] };
+}
+/** A pending member of Olga's group, without an address and without any part. */
+async function freshPending() {
+  const res = await call(server.url, 'POST', `/api/groups/${groupId}/members`, { token: olga.token, body: { name: `Pending${++spare}` } });
+  assert.equal(res.status, 201);
+  return res.body.group.members.at(-1).id as string;
+}
 
 type Row = {
   route: string;
   expect: Record<Role, number>;
   /** Builds the request for one cell; fixtures that a success would use up are made fresh per cell. */
   request: (role: Role, user: TestUser | undefined) => Promise<{ method: string; path: string; body?: unknown }>;
+  /**
+   * The answer may show the group to someone not (yet) in it: an invite link is the credential, and its
+   * holder sees the group's name and people (issue 16). The other world must still not appear.
+   */
+  linkHolder?: boolean;
   /** Extra checks on a success. */
   then?: (role: Role, user: TestUser, res: Res) => Promise<void> | void;
 };
@@ -148,6 +165,31 @@ const ROWS: Row[] = [
     expect: { anonymous: 401, stranger: 404, member: 403, owner: 204, receiver: 403 },
     request: async () => ({ method: 'DELETE', path: `/api/bills/${await freshBill()}` }),
   },
+  // Issue 16: invite links, leaving and removing, activity.
+  { route: 'POST /api/groups/:groupId/invites', expect: OK_FOR_MEMBERS(201), request: async () => ({ method: 'POST', path: `/api/groups/${groupId}/invites`, body: {} }) },
+  { route: 'GET /api/groups/:groupId/invites', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/invites` }) },
+  { route: 'DELETE /api/invites/:inviteId', expect: OK_FOR_MEMBERS(204), request: async () => ({ method: 'DELETE', path: `/api/invites/${(await freshInvite()).id}` }) },
+  {
+    route: 'GET /api/invites/:token',
+    expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
+    linkHolder: true,
+    request: async () => ({ method: 'GET', path: `/api/invites/${(await freshInvite()).token}` }),
+    then: (_role, _u, res) => assert.deepEqual(res.body.group, { id: groupId, name: `Trip ${OLGA_MARK}` }),
+  },
+  {
+    route: 'POST /api/invites/:token/accept',
+    // The stranger joins (as a fresh account, so the matrix's stranger stays one); members are already in.
+    expect: { anonymous: 401, stranger: 200, member: 409, owner: 409, receiver: 409 },
+    linkHolder: true,
+    request: async () => ({ method: 'POST', path: `/api/invites/${(await freshInvite()).token}/accept`, body: {} }),
+  },
+  {
+    route: 'DELETE /api/groups/:groupId/members/:userId',
+    // Removing a fresh pending member: any member may; leaving is in test/api/members.test.ts.
+    expect: OK_FOR_MEMBERS(204),
+    request: async () => ({ method: 'DELETE', path: `/api/groups/${groupId}/members/${await freshPending()}` }),
+  },
+  { route: 'GET /api/groups/:groupId/activity', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/activity` }) },
   {
     route: 'GET /api/notifications',
     expect: OK_FOR_ALL(200),
@@ -176,6 +218,7 @@ test('every route × every role gets the status it must, and nothing of the othe
         }
         // These end the account's other sessions (or all): a fresh account keeps the role's own intact.
         if (user && (row.route === 'POST /api/auth/logout-all' || row.route === 'POST /api/auth/password')) user = await freshUser();
+        if (role === 'stranger' && row.route === 'POST /api/invites/:token/accept') user = await freshUser();
         // Others' read positions, to see that a read by this role moved only its own.
         const others = [olga, rita, max, sam, sue].filter((u) => u.id !== user?.id);
         const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));
@@ -183,7 +226,8 @@ test('every route × every role gets the status it must, and nothing of the othe
         const res = await call(server.url, req.method, req.path, { token: user?.token, body: req.body });
         const what = `${req.method} ${req.path}`;
         assert.equal(res.status, row.expect[role], `${what} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-        assertNoForeignData(role, what, res);
+        // A link holder may see Olga's world (the link shows it); never Sam's.
+        assertNoForeignData(row.linkHolder ? 'member' : role, what, res);
         if (res.status < 300 && user) await row.then?.(role, user, res);
         assert.deepEqual(await Promise.all(others.map((u) => server.store.read.notificationState(u.id))).then((s) => s.map((x) => x.readUpTo)), readBefore.map((x) => x.readUpTo), `${what} as ${role} moved someone else's read position`);
         if (row.route === 'POST /api/auth/logout' && userOf(role)) {

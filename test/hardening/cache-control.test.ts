@@ -23,6 +23,10 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const toDelete = (await billFor(s.url, ann, groupId, [bob])).id as string;
   const carol = await register(s.url, 'Carol');
   const stranger = await register(s.url, 'Sam');
+  const joiner = await register(s.url, 'Jo');
+  const invite = async () => (await call(s.url, 'POST', `/api/groups/${groupId}/invites`, { token: ann.token, body: {} })).body.invite as { id: string; url: string };
+  const [toRevoke, toAccept] = [await invite(), await invite()];
+  const pendingId = (await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Pat' } })).body.group.members.at(-1).id as string;
 
   // One call per route as its user would make it (2xx), then the same anonymously (401).
   const rows: [route: string, method: string, path: string, body?: unknown][] = [
@@ -43,6 +47,12 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     // Dan's session, so Ann's stays for the error cases below: the password change keeps the caller's session.
     ['POST /api/auth/password', 'POST', '/api/auth/password', { current: PASSWORD, next: 'another horse battery' }],
     ['POST /api/auth/logout-all', 'POST', '/api/auth/logout-all'],
+    ['POST /api/groups/:groupId/invites', 'POST', `/api/groups/${groupId}/invites`, {}],
+    ['GET /api/groups/:groupId/invites', 'GET', `/api/groups/${groupId}/invites`],
+    ['GET /api/groups/:groupId/activity', 'GET', `/api/groups/${groupId}/activity`],
+    ['DELETE /api/invites/:inviteId', 'DELETE', `/api/invites/${toRevoke.id}`],
+    ['POST /api/invites/:token/accept', 'POST', `/api/invites/${toAccept.url.split('/join/')[1]}/accept`, {}],
+    ['DELETE /api/groups/:groupId/members/:userId', 'DELETE', `/api/groups/${groupId}/members/${pendingId}`],
   ];
   const session = await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: PASSWORD } });
   assert.equal(session.status, 200);
@@ -52,7 +62,12 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   noStore(signUp, 'POST /api/auth/register');
   for (const [route, method, path, body] of rows) {
     // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
-    const token = route === 'POST /api/auth/logout' ? session.body.token : route === 'POST /api/bills/:billId/pay' ? bob.token : route.startsWith('POST /api/auth/') ? signUp.body.token : ann.token;
+    const token =
+      route === 'POST /api/auth/logout' ? session.body.token
+      : route === 'POST /api/bills/:billId/pay' ? bob.token
+      : route === 'POST /api/invites/:token/accept' ? joiner.token
+      : route.startsWith('POST /api/auth/') ? signUp.body.token
+      : ann.token;
     const res = await call(s.url, method, path, { token, body });
     assert.ok(res.status >= 200 && res.status < 300, `${route}: ${res.status} ${JSON.stringify(res.body)}`);
     noStore(res, route);
@@ -60,7 +75,11 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     assert.equal(anon.status, 401, route);
     noStore(anon, `${route} anonymously`);
   }
-  const covered = new Set([...rows.map((r) => r[0]), 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
+  // The invite link's preview needs no session: answered alike signed in or not, and never stored either way.
+  const preview = await call(s.url, 'GET', `/api/invites/${toAccept.url.split('/join/')[1]}`);
+  assert.equal(preview.status, 200);
+  noStore(preview, 'GET /api/invites/:token');
+  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
   assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from this table');
 
   // Errors raised at every stage of a signed-in request: the Origin check (onRequest), the body parser,

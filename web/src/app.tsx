@@ -11,6 +11,7 @@ import { AuthPage } from './pages/auth-page.tsx';
 import { BillPage } from './pages/bill-page.tsx';
 import { GroupPage } from './pages/group-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
+import { JoinPage, SignedOutJoinPage } from './pages/join-page.tsx';
 import { PageTitle } from './pages/page-title.tsx';
 import { isUnauthenticated } from './problem.ts';
 import { Link, navigate, parseRoute, paths, usePath, type Route } from './router.tsx';
@@ -49,6 +50,8 @@ export function App() {
     );
   }
   if (user === undefined) return <main id="main" className="auth" aria-busy="true" />;
+  // An invite link works signed out: it says what it invites to, then signs up or in, then joins.
+  if (user === null && route.name === 'join') return <SignedOutJoinPage token={route.token} onSignedIn={setUser} />;
   if (user === null) return <AuthPage mode={route.name === 'signup' ? 'signup' : 'signin'} onSignedIn={setUser} />;
   return (
     <LiveProvider key={user.id} user={user} onSignedOutElsewhere={() => setUser(null)}>
@@ -96,6 +99,8 @@ function Page({ route }: { route: Route }) {
       return <GroupPage key={route.groupId} groupId={route.groupId} />;
     case 'bill':
       return <BillPage key={route.billId} billId={route.billId} />;
+    case 'join':
+      return <JoinPage key={route.token} token={route.token} />;
     case 'not-found':
       return (
         <main id="main" className="page">

@@ -41,6 +41,15 @@ export function describe(n: Notification): Text {
       const { group, actor } = n.data;
       return { title: `${actor.name} added you to ${group.name}`, body: 'Bills shared in this group will show up here', path: groupPath(group.id) };
     }
+    case 'group.member_joined': {
+      const { group, member } = n.data;
+      return { title: `${member.name} joined ${group.name}`, body: 'They can now share bills in this group', path: groupPath(group.id) };
+    }
+    case 'group.member_removed': {
+      const { group, member, actor } = n.data;
+      const title = actor.id === member.id ? `${member.name} left ${group.name}` : `${actor.name} removed ${member.name} from ${group.name}`;
+      return { title, body: 'Their past bills stay in the group', path: groupPath(group.id) };
+    }
     default: {
       const unknown: never = n;
       throw new Error(`no text for notification type ${(unknown as { type: string }).type}`);

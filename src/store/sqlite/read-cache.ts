@@ -197,6 +197,21 @@ export class ReadCache {
         this.#drop('members', groupId);
         return ops.addMember(groupId, userId, joinedAt);
       },
+      removeMember: async (groupId, userId) => {
+        this.#drop('members', groupId);
+        return ops.removeMember(groupId, userId);
+      },
+      mergeMember: async (groupId, fromId, toId) => {
+        this.#drop('members', groupId);
+        await ops.mergeMember(groupId, fromId, toId);
+      },
+      // A member list shows each member's name and whether they are pending: both change here, in every
+      // group the pending row belongs to.
+      activatePendingUser: async (user) => {
+        const activated = await ops.activatePendingUser(user);
+        if (activated) for (const g of await ops.listGroupsOf(activated.id)) this.#drop('members', g.id);
+        return activated;
+      },
       insertGroup: async (group, createdBy) => {
         this.#drop('group', group.id);
         this.#drop('members', group.id);

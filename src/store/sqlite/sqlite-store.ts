@@ -31,6 +31,7 @@ const READ_ONLY = new Set<string>([
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
   'notificationsByIds', 'seenUpTo', 'listPushSubscriptions', 'getPushSubscription', 'preferencesOf', 'deliveryQueue', 'getSecret',
+  'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 
 /**

@@ -1,34 +1,59 @@
-// The group's members, and adding one by email.
+// The group's members: who is pending (no account yet), adding one by email or by name, sharing an invite
+// link, removing a pending member and leaving the group.
 import { useState, type FormEvent } from 'react';
 import type { Group } from '../../../src/contract/schemas.ts';
+import { ApiError } from '../../../src/client/index.ts';
 import { api } from '../api.ts';
-import { Field } from '../components/field.tsx';
+import { Field, FormError } from '../components/field.tsx';
 import { formErrorsOf, type FormErrors } from '../problem.ts';
 import { SubmitRow } from '../components/submit-row.tsx';
+import { navigate, paths } from '../router.tsx';
+import { InviteLink } from './invite-link.tsx';
+
+/** What the server said, for a refusal worth showing as it is (409 balance_not_settled names the amounts). */
+const detailOf = (e: unknown) => (e instanceof ApiError ? e.problem.detail : 'That did not work. Try again.');
 
 export function Members({ group, me, onAdded }: { group: Group; me: string; onAdded(): void }) {
-  const [email, setEmail] = useState('');
+  const [who, setWho] = useState('');
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
+  const [refused, setRefused] = useState<string | undefined>(undefined);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setErrors({});
     setDone('');
+    const value = who.trim();
+    // An address has an @; anything else is the name of someone to add without one.
+    const byEmail = value.includes('@');
     try {
-      const r = await api.addMember(group.id, email.trim());
-      const added = r.group.members.find((m) => m.email.toLowerCase() === email.trim().toLowerCase());
-      setDone(`Added ${added?.name ?? email.trim()}.`);
-      setEmail('');
+      const r = await api.addMember(group.id, byEmail ? { email: value } : { name: value });
+      const added = byEmail ? r.group.members.find((m) => (m.email ?? '').toLowerCase() === value.toLowerCase()) : r.group.members.at(-1);
+      setDone(added?.pending ? `Added ${added.name} (not signed up yet).` : `Added ${added?.name ?? value}.`);
+      setWho('');
       onAdded();
     } catch (err) {
-      // 404 "No user has this email" and 409 "already a member" belong next to the email field.
-      const found = formErrorsOf(err, ['email'], 'email');
-      setErrors(found[''] && !found.email ? { email: found[''] } : found);
+      // 409 "already a member" and 400s belong next to the field.
+      const found = formErrorsOf(err, ['email', 'name'], 'email');
+      const message = found.email ?? found.name ?? found[''];
+      setErrors(message ? { who: message } : {});
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function remove(userId: string, name: string) {
+    setRefused(undefined);
+    const leaving = userId === me;
+    if (!window.confirm(leaving ? `Leave ${group.name}?` : `Remove ${name} from ${group.name}?`)) return;
+    try {
+      await api.removeMember(group.id, userId);
+      if (leaving) navigate(paths.groups(), { replace: true });
+      else onAdded();
+    } catch (err) {
+      setRefused(detailOf(err));
     }
   }
 
@@ -37,16 +62,37 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
       <h2 id="members-title">Members</h2>
       <ul className="member-list">
         {group.members.map((m) => (
-          <li key={m.id}>
-            <span>{m.id === me ? `${m.name} (you)` : m.name}</span>
-            <span className="muted">{m.email}</span>
+          <li key={m.id} data-pending={m.pending ? 'true' : undefined}>
+            <span>
+              {m.id === me ? `${m.name} (you)` : m.name}
+              {m.pending && <span className="pending-tag">pending</span>}
+            </span>
+            <span className="muted">{m.email ?? 'no email'}</span>
+            {m.pending && (
+              <button type="button" className="link-button" onClick={() => void remove(m.id, m.name)} aria-label={`Remove ${m.name}`}>
+                Remove
+              </button>
+            )}
           </li>
         ))}
       </ul>
+      <FormError message={refused} />
       <form onSubmit={submit} noValidate aria-label="Add a member">
-        <Field id="member-email" label="Add a member by email" type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} />
+        <Field
+          id="member-email"
+          label="Add a member by email or name"
+          autoComplete="off"
+          value={who}
+          onChange={(e) => setWho(e.target.value)}
+          error={errors.who}
+          hint="Someone without an account yet is added as pending: what they owe waits for them."
+        />
         <SubmitRow label="Add member" busy={busy} done={done} />
       </form>
+      <InviteLink groupId={group.id} />
+      <button type="button" className="secondary" onClick={() => void remove(me, '')}>
+        Leave group
+      </button>
     </section>
   );
 }

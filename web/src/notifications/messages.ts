@@ -41,6 +41,22 @@ export function describe(n: Notification): Described {
         groupId: d.group.id,
       };
     }
+    case 'group.member_joined': {
+      const d = n.data;
+      return {
+        text: `${d.member.name} joined ${d.group.name}`,
+        link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
+        groupId: d.group.id,
+      };
+    }
+    case 'group.member_removed': {
+      const d = n.data;
+      return {
+        text: d.actor.id === d.member.id ? `${d.member.name} left ${d.group.name}` : `${d.actor.name} removed ${d.member.name} from ${d.group.name}`,
+        link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
+        groupId: d.group.id,
+      };
+    }
     default:
       // Unreachable by type; at run time a server newer than this page could still send a new type.
       return unknown(n);

@@ -1,12 +1,21 @@
 // Sign in and sign up. The server sets the session cookie; errors show next to their fields.
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { User } from '../../../src/contract/schemas.ts';
 import { api } from '../api.ts';
 import { Field, FormError } from '../components/field.tsx';
 import { formErrorsOf, type FormErrors } from '../problem.ts';
 import { Link } from '../router.tsx';
 
-export function AuthPage({ mode, onSignedIn }: { mode: 'signin' | 'signup'; onSignedIn(user: User): void }) {
+type AuthPageProps = {
+  mode: 'signin' | 'signup';
+  onSignedIn(user: User): void;
+  /** Shown above the form (the join page says what the invite is for). */
+  intro?: ReactNode;
+  /** Switch forms in place instead of going to /signin or /signup (the join page keeps its own path). */
+  onSwitchMode?(mode: 'signin' | 'signup'): void;
+};
+
+export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProps) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -31,7 +40,7 @@ export function AuthPage({ mode, onSignedIn }: { mode: 'signin' | 'signup'; onSi
   return (
     <main className="auth" id="main">
       <h1 tabIndex={-1}>Chipin</h1>
-      <p className="tagline">Share bills with friends. Everyone sees who owes what, the moment it happens.</p>
+      {intro ?? <p className="tagline">Share bills with friends. Everyone sees who owes what, the moment it happens.</p>}
       <form className="card" onSubmit={submit} noValidate aria-labelledby="auth-title">
         <h2 id="auth-title">{signup ? 'Create your account' : 'Sign in'}</h2>
         {signup && <Field id="auth-name" label="Name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />}
@@ -54,11 +63,11 @@ export function AuthPage({ mode, onSignedIn }: { mode: 'signin' | 'signup'; onSi
       <p className="switch">
         {signup ? (
           <>
-            Have an account? <Link to="/signin">Sign in</Link>
+            Have an account? {onSwitchMode ? <button type="button" className="link-button" onClick={() => onSwitchMode('signin')}>Sign in</button> : <Link to="/signin">Sign in</Link>}
           </>
         ) : (
           <>
-            New here? <Link to="/signup">Create an account</Link>
+            New here? {onSwitchMode ? <button type="button" className="link-button" onClick={() => onSwitchMode('signup')}>Create an account</button> : <Link to="/signup">Create an account</Link>}
           </>
         )}
       </p>

@@ -1,5 +1,7 @@
 // A group: balances, a new bill, the bills (newest first) and the members.
+import { useState } from 'react';
 import { ApiError } from '../../../src/client/index.ts';
+import { Activity } from '../group/activity.tsx';
 import { FormError } from '../components/field.tsx';
 import { Balances } from '../group/balances.tsx';
 import { BillCard } from '../group/bill-card.tsx';
@@ -13,6 +15,7 @@ import { PageTitle } from './page-title.tsx';
 export function GroupPage({ groupId }: { groupId: string }) {
   const { user } = useSession();
   const { group, bills, balances, reload, showOlder } = useGroup(groupId);
+  const [tab, setTab] = useState<'bills' | 'activity'>('bills');
 
   if (group.error instanceof ApiError && group.error.status === 404) {
     return (
@@ -48,8 +51,21 @@ export function GroupPage({ groupId }: { groupId: string }) {
           <BillForm key={g.id} group={g} me={user.id} onCreated={reload} />
         </div>
         <section className="area-bills" aria-labelledby="bills-title">
-          <h2 id="bills-title">Bills</h2>
-          {!bills.data ? (
+          <h2 id="bills-title" className="visually-hidden">
+            {tab === 'bills' ? 'Bills' : 'Activity'}
+          </h2>
+          <div role="tablist" aria-label="Bills or activity" className="tabs">
+            <button type="button" role="tab" id="tab-bills" aria-selected={tab === 'bills'} aria-controls="panel-group" onClick={() => setTab('bills')}>
+              Bills
+            </button>
+            <button type="button" role="tab" id="tab-activity" aria-selected={tab === 'activity'} aria-controls="panel-group" onClick={() => setTab('activity')}>
+              Activity
+            </button>
+          </div>
+          <div role="tabpanel" id="panel-group" aria-labelledby={tab === 'bills' ? 'tab-bills' : 'tab-activity'}>
+          {tab === 'activity' ? (
+            <Activity group={g} />
+          ) : !bills.data ? (
             <p className="muted">Loading…</p>
           ) : bills.data.bills.length === 0 ? (
             <p className="muted">No bills yet.</p>
@@ -62,11 +78,12 @@ export function GroupPage({ groupId }: { groupId: string }) {
               ))}
             </ol>
           )}
-          {bills.data?.more && (
+          {tab === 'bills' && bills.data?.more && (
             <button type="button" className="secondary" onClick={showOlder}>
               Show older bills
             </button>
           )}
+          </div>
         </section>
         <div className="area-members">
           <Members group={g} me={user.id} onAdded={reload} />
