@@ -12,6 +12,8 @@ import { BillPage } from './pages/bill-page.tsx';
 import { GroupPage } from './pages/group-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
 import { PageTitle } from './pages/page-title.tsx';
+import { forgetDevice, resync } from './push/device.ts';
+import { NotificationSettingsPage } from './settings/notifications-page.tsx';
 import { isUnauthenticated } from './problem.ts';
 import { Link, navigate, parseRoute, paths, usePath, type Route } from './router.tsx';
 import { SessionContext, type Session } from './session.tsx';
@@ -65,6 +67,8 @@ function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSi
     () => ({
       user,
       async signOut() {
+        // While the session still exists: the device's push subscription belongs to this account.
+        await forgetDevice().catch(() => undefined);
         await api.logout().catch(() => undefined);
         live.tell({ type: 'signed-out' });
         onSignedOut();
@@ -74,6 +78,8 @@ function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSi
     }),
     [user, live.tell, onSignedOut],
   );
+  // A device already on is bound to whoever is signed in now, with the current VAPID key.
+  useEffect(() => void resync().catch(() => undefined), [user.id]);
   return (
     <SessionContext.Provider value={session}>
       <a href="#main" className="skip-link">
@@ -96,6 +102,8 @@ function Page({ route }: { route: Route }) {
       return <GroupPage key={route.groupId} groupId={route.groupId} />;
     case 'bill':
       return <BillPage key={route.billId} billId={route.billId} />;
+    case 'notification-settings':
+      return <NotificationSettingsPage />;
     case 'not-found':
       return (
         <main id="main" className="page">

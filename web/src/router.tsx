@@ -8,6 +8,7 @@ export type Route =
   | { name: 'bill'; billId: string }
   | { name: 'signin' }
   | { name: 'signup' }
+  | { name: 'notification-settings' }
   | { name: 'not-found' };
 
 const listeners = new Set<() => void>();
@@ -38,6 +39,7 @@ export function parseRoute(path: string): Route {
   if (parts.length === 1 && parts[0] === 'signup') return { name: 'signup' };
   if (parts.length === 2 && parts[0] === 'groups') return { name: 'group', groupId: parts[1] };
   if (parts.length === 2 && parts[0] === 'bills') return { name: 'bill', billId: parts[1] };
+  if (parts.length === 2 && parts[0] === 'settings' && parts[1] === 'notifications') return { name: 'notification-settings' };
   return { name: 'not-found' };
 }
 
@@ -45,6 +47,7 @@ export const paths = {
   groups: () => '/',
   group: (groupId: string) => `/groups/${encodeURIComponent(groupId)}`,
   bill: (billId: string) => `/bills/${encodeURIComponent(billId)}`,
+  notificationSettings: () => '/settings/notifications',
 };
 
 /** An ordinary link (open in new tab keeps working) that navigates in place on a plain click. */
