@@ -68,7 +68,12 @@ test('a push shows a notification (one per bill), and a click on it opens the bi
   const { server, alice, bob, groupId, context, page } = await setup(t, { grant: true });
 
   // The worker registers at the site's root scope, served by the server's static route under the CSP.
-  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  const scope = await page.evaluate(() =>
+    Promise.race([
+      navigator.serviceWorker.ready.then((r) => r.scope),
+      new Promise<string>((resolve) => setTimeout(() => resolve('no active service worker within 10 s'), 10_000)),
+    ]),
+  );
   assert.equal(scope, `${server.url}/`);
   const sw = await fetch(`${server.url}/sw.js`);
   assert.equal(sw.status, 200);
