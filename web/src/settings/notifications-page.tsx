@@ -9,7 +9,7 @@ import { PageTitle } from '../pages/page-title.tsx';
 import { DeviceControl } from '../push/device-control.tsx';
 import { formErrorsOf } from '../problem.ts';
 import { useLoader } from '../use-loader.ts';
-import { typeLabel } from './type-labels.ts';
+import { typeLabel, typeOrder } from './type-labels.ts';
 
 const CHANNELS = [
   { key: 'push', label: 'Push' },
@@ -58,7 +58,7 @@ function Preferences() {
     }
   }
 
-  const types = draft ? Object.keys(draft).sort((a, b) => typeLabel(a).localeCompare(typeLabel(b))) : [];
+  const types = draft ? typeOrder(Object.keys(draft)) : [];
   return (
     <section className="card" aria-labelledby="preferences-heading">
       <h2 id="preferences-heading">What reaches you, and how</h2>

@@ -8,3 +8,10 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 
 export const typeLabel = (type: string): string => LABELS[type] ?? type;
+
+/** Known types in the order above, then any others by name. */
+export function typeOrder(types: readonly string[]): string[] {
+  const known = Object.keys(LABELS);
+  const rank = (t: string) => (known.includes(t) ? known.indexOf(t) : known.length);
+  return [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
