@@ -82,6 +82,26 @@ test('a push shows a notification (one per bill), and a click on it opens the bi
 
   // The DevTools protocol names the registration; deliverPushMessage needs its id.
   const cdp = await context.newCDPSession(page);
+
+  // The manifest: Chromium finds it from index.html and parses it without errors; every icon it names
+  // is served as a PNG of the declared size (read from the PNG header). Chromium's own installability
+  // check cannot be used here: in an incognito profile (Playwright's contexts are) it stops at that.
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.equal(manifest.url, `${server.url}/manifest.webmanifest`);
+  assert.deepEqual(manifest.errors, []);
+  const parsed = JSON.parse(manifest.data ?? '{}') as { display?: string; start_url?: string; theme_color?: string; icons?: { src: string; sizes: string; type: string }[] };
+  assert.equal(parsed.display, 'standalone');
+  assert.equal(parsed.start_url, '/');
+  assert.equal(parsed.theme_color, '#0f766e');
+  const pngs = (parsed.icons ?? []).filter((i) => i.type === 'image/png');
+  assert.deepEqual(pngs.map((i) => i.sizes).sort(), ['192x192', '512x512', '512x512']);
+  for (const icon of pngs) {
+    const res = await fetch(new URL(icon.src, server.url));
+    assert.equal(res.status, 200, icon.src);
+    const png = Buffer.from(await res.arrayBuffer());
+    assert.equal(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.sizes, `${icon.src} is ${icon.sizes}`);
+  }
+
   const registrations = new Map<string, string>();
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
     for (const r of e.registrations) if (!r.isDeleted) registrations.set(r.scopeURL, r.registrationId);
