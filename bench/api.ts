@@ -15,6 +15,7 @@ import { benchId } from './fixtures.ts';
 import { callAdmin } from './admin.ts';
 import { BENCH_DIR, type Options } from './options.ts';
 import { processCpuMs, schedstat, spawnNode, stopChild, waitForMessage } from './process.ts';
+import { startNodeFlags } from '../scripts/start-flags.ts';
 import { seedBills, seedGroup, seedUser } from './seed.ts';
 import { round, summarize } from './stats.ts';
 
@@ -111,7 +112,7 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
   let chipin: ChildProcess | undefined;
   let bare: ChildProcess | undefined;
   try {
-    chipin = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), ['--expose-gc'], {
+    chipin = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), ['--expose-gc', ...startNodeFlags()], {
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,

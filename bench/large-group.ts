@@ -17,6 +17,7 @@ import { openStore } from '../src/store/open.ts';
 import { benchId } from './fixtures.ts';
 import { BENCH_DIR } from './options.ts';
 import { spawnNode, stopChild, waitForMessage } from './process.ts';
+import { startNodeFlags } from '../scripts/start-flags.ts';
 import { seedGroup, seedUser } from './seed.ts';
 import { percentile, round } from './stats.ts';
 
@@ -54,7 +55,7 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     await seedGroup(tx, GROUP_ID, 'Large group', Array.from({ length: o.members }, (_, i) => memberId(i)));
   });
   await store.close();
-  const server = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), [], {
+  const server = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), startNodeFlags(), {
     PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, RATE_LIMIT: 'off', LOG_LEVEL: 'warn', METRICS_PUBLIC: 'off',
     MAX_STREAMS_PER_USER: String(Math.max(16, o.streams)), STREAM_OPEN_LIMIT_PER_USER: '1000000',
   });

@@ -42,6 +42,7 @@ import { callAdmin, type CpuReport } from './admin.ts';
 import { FAN_GROUP_ID, OWNERS, ownerId, ownerToken, pairGroupId, receiverId, targetedBill } from './fixtures.ts';
 import { BENCH_DIR } from './options.ts';
 import { GeneratorClient, describeMachine, schedstat, spawnNode, stopChild, waitForMessage } from './process.ts';
+import { startNodeFlags } from '../scripts/start-flags.ts';
 import type { ConnectResult, StatusResult, TargetedResult } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
 import { round, summarize } from './stats.ts';
@@ -253,7 +254,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // ------------------------------------------------------------------------------------------ instances
 
 async function startInstance(name: string, bus: BusName): Promise<Instance> {
-  const child = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), ['--expose-gc'], {
+  const child = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), ['--expose-gc', ...startNodeFlags()], {
     ...(bus === 'nats' ? { BUS_URL: NATS_URL } : {}),
     PORT: '0',
     HOST: '127.0.0.1',

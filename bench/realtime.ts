@@ -23,6 +23,7 @@ import type {
   TargetedResult,
 } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
+import { startNodeFlags } from '../scripts/start-flags.ts';
 import { vmRss } from './large-group.ts';
 import { percentile, round } from './stats.ts';
 
@@ -314,7 +315,8 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
       await store.close();
       Object.assign(env, { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, RATE_LIMIT: 'off', LOG_LEVEL: opts.logLevel, METRICS_PUBLIC: 'off' });
     }
-    const nodeArgs = ['--expose-gc'];
+    // Chipin runs with the flags of `npm start` (a bounded young generation): the memory it reports is production's.
+    const nodeArgs = ['--expose-gc', ...(spec.chipin ? startNodeFlags() : [])];
     if (profileDir) {
       mkdirSync(profileDir, { recursive: true });
       if (spec.chipin) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);

@@ -48,6 +48,24 @@ export type Config = Readonly<{
   tlsKey: string | undefined;
   /** Directory with the built web app; serving is skipped when it has no index.html. */
   webRoot: string;
+  /** Web Push and email (src/notify/deliveries/). */
+  channels: Readonly<{
+    /** Both or neither: set, they replace the key pair stored in the database. base64url (RFC 8292 §3.2). */
+    vapidPublicKey: string | undefined;
+    vapidPrivateKey: string | undefined;
+    /** RFC 8292 §2.1 `sub`: a mailto: or https: URI; undefined when none can be derived (push is off). */
+    vapidSubject: string | undefined;
+    /** Origins push endpoints may have; an entry `https://*.example.com` allows any host under it. */
+    pushAllowedOrigins: readonly string[];
+    pushDelaySeconds: number;
+    /** RFC 8030 §5.2 TTL: how long a push may wait at the push service; Chipin gives up after it too. */
+    pushTtlSeconds: number;
+    /** undefined: the email channel is off. */
+    smtpUrl: string | undefined;
+    /** The From header, e.g. `Chipin <chipin@example.com>`. */
+    mailFrom: string | undefined;
+    emailDelaySeconds: number;
+  }>;
   limits: Readonly<{
     loginPerAccountPerMinute: number;
     loginPerAddressPerMinute: number;
@@ -113,6 +131,80 @@ function serviceUrl(env: Env, name: string, schemes: readonly string[], example:
   return raw;
 }
 
+/**
+ * The public push services' origins (RFC 8030 push services of the browsers): Google FCM (Chrome, Edge on
+ * Android, Opera), Mozilla autopush (Firefox), Apple (Safari, iOS web apps), Microsoft WNS (Edge on Windows,
+ * whose hosts are per region, hence the wildcard).
+ */
+export const DEFAULT_PUSH_ORIGINS = Object.freeze([
+  'https://fcm.googleapis.com',
+  'https://updates.push.services.mozilla.com',
+  'https://web.push.apple.com',
+  'https://*.notify.windows.com',
+]);
+
+function pushOrigins(env: Env): readonly string[] {
+  const raw = env.PUSH_ALLOWED_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PUSH_ORIGINS;
+  const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const entry of list) {
+    // A push endpoint receives the payload and the VAPID token: only TLS, and only an origin (no path).
+    if (!/^https:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(entry) && !/^https:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(entry)) {
+      throw new ConfigError(`PUSH_ALLOWED_ORIGINS must list https origins such as https://fcm.googleapis.com, got "${entry}"`);
+    }
+  }
+  return Object.freeze(list.map((e) => (e.includes('*') ? e.toLowerCase() : new URL(e).origin)));
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const base64urlBytes = (s: string) => (BASE64URL.test(s) ? Buffer.from(s, 'base64url').length : -1);
+
+function channels(env: Env, publicUrl: string | undefined): Config['channels'] {
+  const vapidPublicKey = env.VAPID_PUBLIC_KEY || undefined;
+  const vapidPrivateKey = env.VAPID_PRIVATE_KEY || undefined;
+  if ((vapidPublicKey === undefined) !== (vapidPrivateKey === undefined)) throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  // RFC 8292 §3.2: the public key is an uncompressed P-256 point (65 bytes), the private key its 32-byte scalar.
+  if (vapidPublicKey !== undefined && base64urlBytes(vapidPublicKey) !== 65) throw new ConfigError('VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)');
+  if (vapidPrivateKey !== undefined && base64urlBytes(vapidPrivateKey) !== 32) throw new ConfigError('VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)');
+  const smtpUrl = env.SMTP_URL || undefined;
+  const mailFrom = env.MAIL_FROM || undefined;
+  if (smtpUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      throw new ConfigError(`SMTP_URL must be a URL such as smtp://user:pass@host:587, got "${smtpUrl.replace(/\/\/[^@]*@/, '//***@')}"`);
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SMTP_URL must use smtp: or smtps:');
+    if (mailFrom === undefined) throw new ConfigError('MAIL_FROM is required when SMTP_URL is set (the From of every email)');
+    // Every link in an email (the bill, the unsubscribe link) is absolute: there is no request to take it from.
+    if (publicUrl === undefined) throw new ConfigError('PUBLIC_URL is required when SMTP_URL is set (links in emails are built on it)');
+  }
+  const address = mailFrom === undefined ? undefined : (/<([^<>\s]+@[^<>\s]+)>/.exec(mailFrom)?.[1] ?? (/^[^\s<>]+@[^\s<>]+$/.test(mailFrom) ? mailFrom : undefined));
+  if (mailFrom !== undefined && address === undefined) throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
+  let vapidSubject = env.VAPID_SUBJECT || undefined;
+  if (vapidSubject !== undefined) {
+    if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URI (RFC 8292 §2.1), got "${vapidSubject}"`);
+  } else if (address !== undefined) {
+    vapidSubject = `mailto:${address}`;
+  } else if (publicUrl?.startsWith('https:')) {
+    // A push service may contact the subject about this sender; web-push (and RFC 8292) accept https or mailto only.
+    vapidSubject = publicUrl;
+  }
+  return Object.freeze({
+    vapidPublicKey,
+    vapidPrivateKey,
+    vapidSubject,
+    pushAllowedOrigins: pushOrigins(env),
+    pushDelaySeconds: int(env, 'PUSH_DELAY_SECONDS', 10, 0, 86_400),
+    // RFC 8030 §5.2: a push service may keep a message up to TTL seconds; 28 days is what the services cap at.
+    pushTtlSeconds: int(env, 'PUSH_TTL_SECONDS', 86_400, 60, 2_419_200),
+    smtpUrl,
+    mailFrom,
+    emailDelaySeconds: int(env, 'EMAIL_DELAY_SECONDS', 900, 0, 604_800),
+  });
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseConfig(env: Env): Config {
@@ -137,6 +229,7 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  const publicUrl = origin(env, 'PUBLIC_URL');
   return Object.freeze({
     port: int(env, 'PORT', 3000, 0, 65535),
     host,
@@ -149,7 +242,7 @@ export function parseConfig(env: Env): Config {
     redisKeyPrefix,
     testKillAfterCommits: int(env, 'CHIPIN_TEST_KILL_AFTER_COMMITS', 0, 0, 1_000_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['normal', 'full'] as const, 'normal'),
-    publicUrl: origin(env, 'PUBLIC_URL'),
+    publicUrl,
     trustProxy: flag(env, 'TRUST_PROXY', false),
     logLevel,
     heartbeatMs: int(env, 'HEARTBEAT_MS', 25_000, 50, 3_600_000),
@@ -166,6 +259,7 @@ export function parseConfig(env: Env): Config {
     tlsCert,
     tlsKey,
     webRoot: env.WEB_ROOT || 'dist/web',
+    channels: channels(env, publicUrl),
     limits: Object.freeze({
       loginPerAccountPerMinute: int(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
       loginPerAddressPerMinute: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),

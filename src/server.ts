@@ -12,6 +12,11 @@ import type { Hub } from './notify/hub.ts';
 import type { Bus, BusHub } from './notify/bus/bus.ts';
 import type { Store } from './store/store.ts';
 import { IDEMPOTENCY_RETENTION_MS } from './commands/idempotency.ts';
+import { loadUnsubscribeTokens, loadVapid } from './notify/deliveries/keys.ts';
+import { planner } from './notify/deliveries/plan.ts';
+import { startDeliveryWorker, type DeliveryWorker } from './notify/deliveries/worker.ts';
+import { deliveryMetrics } from './notify/deliveries/metrics.ts';
+import { smtpMailer } from './notify/deliveries/email.ts';
 
 export type Server = { app: App; hub: Hub; store: Store; url: string; close: () => Promise<void> };
 
@@ -67,11 +72,39 @@ export async function startServer(config: Config): Promise<Server> {
   const log: BusLog = { info: (obj, msg) => app?.log.info(obj, msg), warn: (obj, msg) => app?.log.warn(obj, msg) };
   bus = await openBus(config, store, hub, metrics, log);
   if (config.testKillAfterCommits > 0) bus = killAfterCommits(bus, config.testKillAfterCommits);
-  const deps: Deps = { store, now: () => new Date(), bus, sessionTtlMs: config.sessionTtlMs };
+  const { channels } = config;
+  const vapid = await loadVapid(store.read, channels);
+  const unsubscribe = await loadUnsubscribeTokens(store.read);
+  const pushOn = vapid.subject !== undefined;
+  const emailOn = channels.smtpUrl !== undefined && channels.mailFrom !== undefined && config.publicUrl !== undefined;
+  let worker: DeliveryWorker | undefined;
+  const deps: Deps = {
+    store,
+    now: () => new Date(),
+    bus,
+    sessionTtlMs: config.sessionTtlMs,
+    deliveries: planner(
+      { push: pushOn, email: emailOn, pushDelayMs: channels.pushDelaySeconds * 1000, pushTtlMs: channels.pushTtlSeconds * 1000, emailDelayMs: channels.emailDelaySeconds * 1000 },
+      (atMs) => worker?.wake(atMs),
+    ),
+  };
   let accepting = false;
   const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
-  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis });
+  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis, channels: { vapid, unsubscribe } });
   const started = app;
+  // Said once at start-up, so an operator knows which offline channels run (docs/operations.md "Offline channels").
+  if (!pushOn) app.log.warn('Web Push is off: set VAPID_SUBJECT (a mailto: or https: URI), MAIL_FROM, or an https PUBLIC_URL');
+  if (!emailOn) app.log.info('email notifications are off: SMTP_URL is not set');
+  worker = startDeliveryWorker({
+    store,
+    log: app.log,
+    metrics: deliveryMetrics(metrics.registry, store.read),
+    vapid,
+    channels,
+    publicUrl: config.publicUrl,
+    mailer: emailOn ? smtpMailer(channels.smtpUrl!, channels.mailFrom!) : undefined,
+    unsubscribe,
+  });
 
   const purge = setInterval(() => {
     store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => started.log.warn({ err }, 'idempotency purge failed'));
@@ -97,6 +130,8 @@ export async function startServer(config: Config): Promise<Server> {
         // Streams first, so clients are told to come back (SSE retry with jitter, WebSocket 1012).
         hub.shutdown();
         await started.close();
+        // After the HTTP server: no new notification can wake it; a send in progress finishes and is recorded.
+        await worker?.stop();
         await openedBus.close();
         redis?.disconnect();
         await store.close();

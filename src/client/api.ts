@@ -21,6 +21,15 @@ import type { AddMemberBody } from '../contract/schemas.ts';
 import type { CreatedInvite, InvitePreview, OpenInvite } from '../contract/invites.ts';
 import type { ActivityResponse } from '../contract/activity.ts';
 
+// Web Push and notification preferences (issue 14). Plain types, exactly the routes' JSON.
+/** The browser's PushSubscription.toJSON(). */
+export type PushSubscriptionBody = { endpoint: string; expirationTime?: number | null; keys: { p256dh: string; auth: string } };
+/** One of the caller's devices, as the server stores it. */
+export type PushDevice = { id: string; endpoint: string; createdAt: string };
+export type ChannelPreference = { push: boolean; email: boolean };
+/** Every stored notification type, each with its channels. */
+export type NotificationPreferences = Record<string, ChannelPreference>;
+
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
@@ -127,6 +136,18 @@ export function createApi(options: ClientOptions = {}) {
     balances: (groupId: string) => request<BalancesResponse>('GET', `/api/groups/${enc(groupId)}/balances`),
     notifications: (page: { limit?: number; before?: string } = {}) => request<NotificationsResponse>('GET', `/api/notifications${q(page)}`),
     markRead: (body: ReadBody) => request<void>('POST', '/api/notifications/read', body),
+    /** What the user has seen on a visible page (a toast, the open inbox): a push for it is not sent. */
+    markSeen: (body: { upTo: string }) => request<void>('POST', '/api/notifications/seen', body),
+    /** The deployment's VAPID public key (base64url, uncompressed P-256 point): the applicationServerKey. */
+    pushPublicKey: () => request<{ publicKey: string }>('GET', '/api/push/public-key'),
+    /** 201 for a new endpoint, 200 when it was known (it is bound to the caller either way). */
+    addPushSubscription: (subscription: PushSubscriptionBody) => request<{ subscription: PushDevice }>('POST', '/api/push/subscriptions', subscription),
+    pushSubscriptions: () => request<{ subscriptions: PushDevice[] }>('GET', '/api/push/subscriptions'),
+    deletePushSubscription: (id: string) => request<void>('DELETE', `/api/push/subscriptions/${enc(id)}`),
+    notificationPreferences: () => request<{ preferences: NotificationPreferences }>('GET', '/api/me/notification-preferences'),
+    /** A partial object is allowed; the answer is the whole object. */
+    setNotificationPreferences: (preferences: Partial<Record<string, Partial<ChannelPreference>>>) =>
+      request<{ preferences: NotificationPreferences }>('PUT', '/api/me/notification-preferences', { preferences }),
   };
 }
 

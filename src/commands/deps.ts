@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.ts';
 import type { Bus } from '../notify/bus/bus.ts';
+import type { Planner } from '../notify/deliveries/plan.ts';
 
 export type Deps = {
   store: Store;
@@ -7,4 +8,6 @@ export type Deps = {
   /** Where the unit of work hands each committed outbox (src/commands/unit-of-work.ts); nothing else uses it. */
   bus: Bus;
   sessionTtlMs: number;
+  /** Plans each stored notification's push and email deliveries in its transaction (src/notify/deliveries/plan.ts). */
+  deliveries?: Planner;
 };

@@ -54,7 +54,7 @@ export async function addMember({ tx, outbox, now }: Context, { actor, groupId, 
   await lockGroup(tx, groupId);
   const group = await visibleGroup(tx, groupId, actor.id);
   const createdAt = now().toISOString();
-  let member: { id: string; name: string; pending: boolean } | undefined = email === undefined ? undefined : await findAccount(tx, email);
+  let member: { id: string; name: string; pending: boolean } | undefined = email === undefined ? undefined : await findAccount(tx, input.email!);
   if (!member) {
     const name = input.name?.trim() ?? localPart(email!);
     member = { id: newId(), name, pending: true };

@@ -28,3 +28,14 @@ export async function markRead({ tx, now }: Context, { actor, input }: { actor: 
   }
   if (upTo > 0) await tx.markRead(actor.id, upTo, now().toISOString());
 }
+
+/** POST /api/notifications/seen: what a visible page has shown; a push still waiting for it is skipped. Same id rules as read. */
+export async function markSeen({ tx }: Context, { actor, input }: { actor: UserRow; input: ReadBody }): Promise<void> {
+  const { lastId } = await tx.notificationState(actor.id);
+  let upTo = lastId;
+  if ('upTo' in input) {
+    upTo = Number(input.upTo);
+    if (upTo > lastId) throw invalid('upTo', `is beyond the newest notification (${lastId})`);
+  }
+  if (upTo > 0) await tx.markSeen(actor.id, upTo);
+}

@@ -2,6 +2,7 @@
 //   1. the Idempotency-Key claim (autocommit, so a concurrent duplicate sees it at once; ./idempotency.ts),
 //   2. one store transaction, the only one src/commands/ opens,
 //   3. the outbox the command fills there (src/notify/outbox.ts),
+//   3b. the offline deliveries of the notifications in that outbox (push, email), in the same transaction,
 //   4. the idempotent response, recorded in that same transaction, so "changed" and "answered" commit together,
 //   5. the change counter of every group the outbox sends group.updated for, incremented in the transaction,
 //   6. the bus: its in-transaction step just before COMMIT (PostgreSQL NOTIFY rides the COMMIT), and the
@@ -61,11 +62,13 @@ async function commit<I, P, R>(
   const value = await deps.store.transaction(async (tx) => {
     const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs });
     await record?.(tx, result);
+    await deps.deliveries?.plan(tx, outbox.notifications);
     await stampGroupVersions(tx, outbox);
     await deps.bus.beforeCommit?.(tx, outbox);
     return result;
   });
   deps.bus.afterCommit(outbox);
+  deps.deliveries?.committed(outbox.notifications);
   return value;
 }
 

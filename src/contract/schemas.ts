@@ -209,3 +209,34 @@ export type BillsResponse = Static<typeof BillsResponse>;
 export type BalancesResponse = Static<typeof BalancesResponse>;
 export type NotificationsResponse = Static<typeof NotificationsResponse>;
 export type Problem = Static<typeof Problem>;
+
+// Offline channels (issue 14): Web Push subscriptions and notification preferences.
+/** `PushSubscription.toJSON()` from the browser (Push API): the endpoint and the RFC 8291 keys, base64url. */
+export const PushSubscriptionBody = Type.Object(
+  {
+    endpoint: Type.String({ minLength: 9, maxLength: 2048 }),
+    expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    keys: Type.Object(
+      {
+        // A P-256 point uncompressed (65 bytes → 87 characters) and a 16-byte secret (22 characters).
+        p256dh: Type.String({ minLength: 87, maxLength: 88, pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
+        auth: Type.String({ minLength: 22, maxLength: 24, pattern: '^[A-Za-z0-9_-]+={0,2}$' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export const PushSubscriptionView = Type.Object({ id: Type.String(), endpoint: Type.String(), createdAt: Type.String() });
+export const PushSubscriptionResponse = Type.Object({ subscription: PushSubscriptionView });
+export const PushSubscriptionsResponse = Type.Object({ subscriptions: Type.Array(PushSubscriptionView) });
+export const PushPublicKeyResponse = Type.Object({ publicKey: Type.String() });
+export const ChannelChoice = Type.Object({ push: Type.Boolean(), email: Type.Boolean() }, { additionalProperties: false });
+const PartialChoice = Type.Object({ push: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export const PreferencesResponse = Type.Object({ preferences: Type.Record(Type.String(), ChannelChoice) });
+/** PUT: any subset of the types, each with either channel or both; an unknown type is a 400 (checked in the command). */
+export const PreferencesBody = Type.Object({ preferences: Type.Record(Type.String({ maxLength: 64 }), PartialChoice, { maxProperties: 64 }) }, { additionalProperties: false });
+
+export type PushSubscriptionBody = Static<typeof PushSubscriptionBody>;
+export type PushSubscriptionView = Static<typeof PushSubscriptionView>;
+export type PreferencesBody = Static<typeof PreferencesBody>;

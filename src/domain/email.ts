@@ -65,12 +65,14 @@ function mixed(part: string, where: string): string | undefined {
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/** Trims Unicode white space only: String.prototype.trim also strips U+FEFF, a format character refused below. */
+const trimSpace = (s: string) => s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+
 /** The address in its one stored form, or why it is refused. */
 export function canonicalEmail(input: string): EmailVerdict {
-  // Checked before trimming: String.prototype.trim strips U+FEFF (a format character) as if it were a space.
   const format = FORMAT_CHAR.exec(input.normalize('NFKC'));
   if (format) return { ok: false, message: `contains an invisible formatting character (${codePoint(format[0])})` };
-  const email = input.trim().normalize('NFKC');
+  const email = trimSpace(input).normalize('NFKC');
   const at = email.indexOf('@');
   if (at <= 0 || at !== email.lastIndexOf('@') || at === email.length - 1) return { ok: false, message: 'must be one local part, one @ and a domain' };
   const local = email.slice(0, at);
@@ -88,7 +90,7 @@ export function canonicalEmail(input: string): EmailVerdict {
  * (trimmed), for an account registered before this rule whose stored address is not canonical.
  */
 export function lookupSpellings(input: string): string[] {
-  const given = input.trim();
+  const given = trimSpace(input);
   const verdict = canonicalEmail(input);
   if (!verdict.ok) return [given];
   return verdict.email === given ? [given] : [verdict.email, given];

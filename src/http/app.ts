@@ -26,6 +26,9 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { systemRoutes } from './routes/system.ts';
 import { webRoutes } from './routes/web.ts';
+import { pushRoutes } from './routes/push.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import type { UnsubscribeTokens, Vapid } from '../notify/deliveries/keys.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -44,6 +47,8 @@ export type AppContext = {
   ready: () => boolean;
   /** REDIS_URL's connection: rate limits counted across instances. */
   redis?: Redis;
+  /** The deployment's VAPID key pair and unsubscribe-link signer (src/notify/deliveries/keys.ts). */
+  channels: { vapid: Vapid; unsubscribe: UnsubscribeTokens };
 };
 
 export async function buildApp(ctx: AppContext): Promise<App> {
@@ -143,9 +148,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     paymentRoutes(api as App, route);
     inviteRoutes(api as App, route);
     notificationRoutes(api as App, route);
+    pushRoutes(api as App, route);
     streamRoutes(api as App, route);
   }, { prefix: '/api' });
   systemRoutes(app, route);
+  await unsubscribeRoutes(app, route);
   await webRoutes(app, route);
   return app;
 }

@@ -17,6 +17,10 @@ export function securityHeaders(config: Config): Readonly<Record<string, string>
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
+        // The service worker (/sw.js) and the web app manifest: same origin only. Both fall back to
+        // default-src already; named so that a tighter default-src cannot silently turn push off.
+        workerSrc: ["'self'"],
+        manifestSrc: ["'self'"],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],

@@ -2,7 +2,7 @@
 // Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
 // (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
 import type { MoneyOps } from './money-ops.ts';
-import type { ActivityRow, BillRow, DebtChange, DebtRow, InviteRow, NewNotification, GroupRow, IdempotencyRow, MemberRow, NotificationRow, Ops, ShareRow, UserRow, UserWithPassword } from './store.ts';
+import type { ActivityRow, BillRow, DebtChange, DebtRow, DeliveryChannel, DeliveryQueueRow, DeliveryRow, GroupRow, IdempotencyRow, InviteRow, MemberRow, NewNotification, NotificationRow, Ops, PreferenceRow, PushSubscriptionRow, ShareRow, UserRow, UserWithPassword } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -29,6 +29,28 @@ const notification = (r: Row): NotificationRow => ({
   readAt: sOrNull(r.read_at),
   data: s(r.data),
 });
+const pushSubscription = (r: Row): PushSubscriptionRow => ({
+  id: s(r.id),
+  userId: s(r.user_id),
+  endpoint: s(r.endpoint),
+  p256dh: s(r.p256dh),
+  auth: s(r.auth),
+  expirationTime: r.expiration_time === null || r.expiration_time === undefined ? null : n(r.expiration_time),
+  createdAt: s(r.created_at),
+});
+const flagOrNull = (v: unknown) => (v === null || v === undefined ? null : n(v) === 1);
+const bitOrNull = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
+const delivery = (r: Row): DeliveryRow => ({
+  userId: s(r.user_id),
+  notificationId: n(r.notification_id),
+  channel: s(r.channel) as DeliveryChannel,
+  target: s(r.target),
+  dueAt: s(r.due_at),
+  expiresAt: s(r.expires_at),
+  attempts: n(r.attempts),
+});
+const DELIVERY_COLUMNS = 'user_id, notification_id, channel, target, due_at, expires_at, attempts';
+const DELIVERY_KEY = 'user_id = ? AND notification_id = ? AND channel = ? AND target = ?';
 const activity = (r: Row): ActivityRow => ({
   groupId: s(r.group_id),
   id: n(r.id),
@@ -81,6 +103,10 @@ const INSERT_DEBTS = multiRow(
 const INSERT_NOTIFICATIONS = multiRow(
   (count) => `INSERT INTO notifications (user_id, id, type, created_at, read_at, data) VALUES ${tuples(count, '(?, ?, ?, ?, NULL, ?)')}`,
 );
+const INSERT_DELIVERIES = multiRow(
+  (count) => `INSERT INTO deliveries (user_id, notification_id, channel, target, due_at, expires_at, attempts, lease_until)
+   VALUES ${tuples(count, '(?, ?, ?, ?, ?, ?, 0, NULL)')} ON CONFLICT (user_id, notification_id, channel, target) DO NOTHING`,
+);
 const INSERT_SHARES = multiRow(
   (count) => `INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at) VALUES ${tuples(count, '(?, ?, ?, ?, ?)')}`,
 );
@@ -96,7 +122,24 @@ export type NotificationIdSource =
 /** Every operation but notify, which each dialect provides in its own SQL (or refuses). */
 export type SharedOps = Omit<Ops, 'notify' | keyof MoneyOps>;
 
-export function queries(db: Db, source: NotificationIdSource): SharedOps {
+/** What differs between the dialects' SQL in the shared queries. */
+export type QueryOptions = {
+  /** PostgreSQL: a claim skips rows another transaction has locked; SQLite has one writer and no such clause. */
+  skipLocked: boolean;
+};
+
+export function queries(db: Db, source: NotificationIdSource, options: QueryOptions = { skipLocked: false }): SharedOps {
+  const skipLocked = options.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
+  // A claim is one UPDATE … RETURNING over the rows a sub-select picks: a lease expired or never taken.
+  const CLAIM_DUE = `UPDATE deliveries SET lease_until = ? WHERE (user_id, notification_id, channel, target) IN (
+      SELECT user_id, notification_id, channel, target FROM deliveries
+      WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?${skipLocked})
+    RETURNING ${DELIVERY_COLUMNS}`;
+  const CLAIM_EMAILS = `UPDATE deliveries SET lease_until = ? WHERE (user_id, notification_id, channel, target) IN (
+      SELECT user_id, notification_id, channel, target FROM deliveries
+      WHERE user_id = ? AND channel = 'email' AND (lease_until IS NULL OR lease_until <= ?)${skipLocked})
+    RETURNING ${DELIVERY_COLUMNS}`;
+
   async function sharesOf(billIds: string[]): Promise<Map<string, ShareRow[]>> {
     const byBill = new Map<string, ShareRow[]>(billIds.map((id) => [id, []]));
     if (billIds.length === 0) return byBill;
@@ -389,6 +432,110 @@ export function queries(db: Db, source: NotificationIdSource): SharedOps {
     async markRead(userId, upTo, readAt) {
       await db.run(`UPDATE notifications SET read_at = ? WHERE user_id = ? AND id <= ? AND read_at IS NULL`, [readAt, userId, upTo]);
       await db.run(`UPDATE users SET read_up_to = ? WHERE id = ? AND read_up_to < ?`, [upTo, userId, upTo]);
+    },
+
+    async notificationsByIds(userId, ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.all(`SELECT * FROM notifications WHERE user_id = ? AND id IN (${placeholders(ids.length)})`, [userId, ...ids]);
+      return rows.map(notification);
+    },
+    async markSeen(userId, upTo) {
+      await db.run(
+        `INSERT INTO notification_seen (user_id, up_to) VALUES (?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET up_to = CASE WHEN excluded.up_to > notification_seen.up_to THEN excluded.up_to ELSE notification_seen.up_to END`,
+        [userId, upTo],
+      );
+    },
+    async seenUpTo(userId) {
+      const r = await db.get(`SELECT up_to FROM notification_seen WHERE user_id = ?`, [userId]);
+      return r ? n(r.up_to) : 0;
+    },
+
+    async upsertPushSubscription(sub) {
+      const inserted = await db.run(
+        `INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, expiration_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (endpoint) DO NOTHING`,
+        [sub.id, sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.expirationTime, sub.createdAt],
+      );
+      if (inserted === 1) return { subscription: sub, created: true };
+      const existing = pushSubscription((await db.get(`SELECT * FROM push_subscriptions WHERE endpoint = ?`, [sub.endpoint]))!);
+      // Re-bound to another user: what was pending for the previous one must not reach this device.
+      if (existing.userId !== sub.userId) await db.run(`DELETE FROM deliveries WHERE channel = 'push' AND target = ?`, [existing.id]);
+      await db.run(`UPDATE push_subscriptions SET user_id = ?, p256dh = ?, auth = ?, expiration_time = ? WHERE id = ?`, [
+        sub.userId, sub.p256dh, sub.auth, sub.expirationTime, existing.id,
+      ]);
+      return { subscription: { ...existing, userId: sub.userId, p256dh: sub.p256dh, auth: sub.auth, expirationTime: sub.expirationTime }, created: false };
+    },
+    async listPushSubscriptions(userIds) {
+      if (userIds.length === 0) return [];
+      const rows = await db.all(`SELECT * FROM push_subscriptions WHERE user_id IN (${placeholders(userIds.length)}) ORDER BY created_at, id`, userIds);
+      return rows.map(pushSubscription);
+    },
+    async getPushSubscription(id) {
+      const r = await db.get(`SELECT * FROM push_subscriptions WHERE id = ?`, [id]);
+      return r && pushSubscription(r);
+    },
+    async deletePushSubscription(id, userId) {
+      const gone = userId === undefined
+        ? await db.run(`DELETE FROM push_subscriptions WHERE id = ?`, [id])
+        : await db.run(`DELETE FROM push_subscriptions WHERE id = ? AND user_id = ?`, [id, userId]);
+      if (gone === 0) return false;
+      await db.run(`DELETE FROM deliveries WHERE channel = 'push' AND target = ?`, [id]);
+      return true;
+    },
+
+    async preferencesOf(userIds) {
+      if (userIds.length === 0) return [];
+      const rows = await db.all(`SELECT user_id, type, push, email FROM notification_preferences WHERE user_id IN (${placeholders(userIds.length)})`, userIds);
+      return rows.map((r): PreferenceRow => ({ userId: s(r.user_id), type: s(r.type), push: flagOrNull(r.push), email: flagOrNull(r.email) }));
+    },
+    async setPreferences(rows) {
+      for (const p of rows) {
+        await db.run(
+          `INSERT INTO notification_preferences (user_id, type, push, email) VALUES (?, ?, ?, ?)
+           ON CONFLICT (user_id, type) DO UPDATE SET push = COALESCE(excluded.push, notification_preferences.push), email = COALESCE(excluded.email, notification_preferences.email)`,
+          [p.userId, p.type, bitOrNull(p.push), bitOrNull(p.email)],
+        );
+      }
+    },
+    async deletePreference(userId, type) {
+      await db.run(`DELETE FROM notification_preferences WHERE user_id = ? AND type = ?`, [userId, type]);
+    },
+
+    async insertDeliveries(rows) {
+      // Bounded statements: 7 parameters a row stays far below both drivers' parameter limits.
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const params: unknown[] = [];
+        for (const d of chunk) params.push(d.userId, d.notificationId, d.channel, d.target, d.dueAt, d.expiresAt);
+        await db.run(INSERT_DELIVERIES(chunk.length), params);
+      }
+    },
+    async claimDueDeliveries(now, leaseUntil, limit) {
+      return (await db.all(CLAIM_DUE, [leaseUntil, now, now, limit])).map(delivery);
+    },
+    async claimUserEmails(userId, now, leaseUntil) {
+      return (await db.all(CLAIM_EMAILS, [leaseUntil, userId, now])).map(delivery);
+    },
+    async finishDelivery(k) {
+      await db.run(`DELETE FROM deliveries WHERE ${DELIVERY_KEY}`, [k.userId, k.notificationId, k.channel, k.target]);
+    },
+    async retryDelivery(k, dueAt, attempts) {
+      await db.run(`UPDATE deliveries SET due_at = ?, attempts = ?, lease_until = NULL WHERE ${DELIVERY_KEY}`, [dueAt, attempts, k.userId, k.notificationId, k.channel, k.target]);
+    },
+    async deliveryQueue(now) {
+      const rows = await db.all(`SELECT channel, COUNT(*) AS depth, MIN(CASE WHEN due_at <= ? THEN due_at END) AS oldest FROM deliveries GROUP BY channel`, [now]);
+      return rows.map((r): DeliveryQueueRow => ({ channel: s(r.channel) as DeliveryChannel, depth: n(r.depth), oldestDueAt: sOrNull(r.oldest) }));
+    },
+
+    async getSecret(name) {
+      const r = await db.get(`SELECT value FROM server_secrets WHERE name = ?`, [name]);
+      return r && s(r.value);
+    },
+    async putSecretOnce(name, value) {
+      await db.run(`INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [name, value]);
+      const r = await db.get(`SELECT value FROM server_secrets WHERE name = ?`, [name]);
+      return s(r!.value);
     },
 
     async appendActivity(groupId, actorId, type, createdAt, data) {

@@ -51,6 +51,31 @@ export type NotificationRow = {
 export type DebtRow = { debtorId: string; creditorId: string; amount: number };
 export type DebtChange = { debtorId: string; creditorId: string; delta: number };
 export type NewNotification = { userId: string; type: string; createdAt: string; data: string };
+/** A browser's Web Push subscription (RFC 8030 endpoint, RFC 8291 keys p256dh and auth, base64url). */
+export type PushSubscriptionRow = {
+  id: string;
+  userId: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  expirationTime: number | null;
+  createdAt: string;
+};
+/** What a user changed for one type (null: the default); type '*' with email false turns email off. */
+export type PreferenceRow = { userId: string; type: string; push: boolean | null; email: boolean | null };
+export type DeliveryChannel = 'push' | 'email';
+/** One pending delivery of a notification on a channel (push: to one subscription, `target` its id). */
+export type DeliveryRow = {
+  userId: string;
+  notificationId: number;
+  channel: DeliveryChannel;
+  target: string;
+  dueAt: string;
+  expiresAt: string;
+  attempts: number;
+};
+export type DeliveryKey = Pick<DeliveryRow, 'userId' | 'notificationId' | 'channel' | 'target'>;
+export type DeliveryQueueRow = { channel: DeliveryChannel; depth: number; oldestDueAt: string | null };
 export type IdempotencyRow = {
   requestHash: string;
   state: 'pending' | 'done';
@@ -142,6 +167,40 @@ export interface Ops extends MoneyOps {
   notificationState(userId: string): Promise<{ lastId: number; readUpTo: number }>;
   markRead(userId: string, upTo: number, readAt: string): Promise<void>;
 
+  /** These notifications of one user (any order). */
+  notificationsByIds(userId: string, ids: readonly number[]): Promise<NotificationRow[]>;
+  /** Raises the user's seen mark to `upTo` (never lowers it). */
+  markSeen(userId: string, upTo: number): Promise<void>;
+  seenUpTo(userId: string): Promise<number>;
+
+  /** Stores the subscription, or re-binds an existing one with the same endpoint to `sub.userId` (created: false). */
+  upsertPushSubscription(sub: PushSubscriptionRow): Promise<{ subscription: PushSubscriptionRow; created: boolean }>;
+  /** Oldest first. */
+  listPushSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRow[]>;
+  getPushSubscription(id: string): Promise<PushSubscriptionRow | undefined>;
+  /** Deletes the subscription (only if it is `userId`'s, when given) and its pending deliveries; false if there was none. */
+  deletePushSubscription(id: string, userId: string | undefined): Promise<boolean>;
+
+  preferencesOf(userIds: readonly string[]): Promise<PreferenceRow[]>;
+  /** Upserts each row; a null field keeps what was stored. */
+  setPreferences(rows: readonly PreferenceRow[]): Promise<void>;
+  deletePreference(userId: string, type: string): Promise<void>;
+
+  insertDeliveries(rows: readonly DeliveryRow[]): Promise<void>;
+  /**
+   * Leases up to `limit` due deliveries (due_at ≤ now, no live lease) until `leaseUntil`, oldest due first.
+   * PostgreSQL skips rows another instance is claiming (FOR UPDATE SKIP LOCKED), so no two claim one row.
+   */
+  claimDueDeliveries(now: string, leaseUntil: string, limit: number): Promise<DeliveryRow[]>;
+  /** Leases every pending email delivery of the user, due or not (one digest takes them all). */
+  claimUserEmails(userId: string, now: string, leaseUntil: string): Promise<DeliveryRow[]>;
+  finishDelivery(key: DeliveryKey): Promise<void>;
+  retryDelivery(key: DeliveryKey, dueAt: string, attempts: number): Promise<void>;
+  deliveryQueue(now: string): Promise<DeliveryQueueRow[]>;
+
+  getSecret(name: string): Promise<string | undefined>;
+  /** Stores the value unless the name has one; returns the stored value (the first writer's on a race). */
+  putSecretOnce(name: string, value: string): Promise<string>;
   /** The group's next event: ids per group increase in commit order. Undefined if there is no such group. */
   appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string): Promise<{ id: number } | undefined>;
   /** Newest first; `beforeId` exclusive. The actor's name is the current one. */

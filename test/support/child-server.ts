@@ -1,10 +1,11 @@
-// Chipin as a separate process, started as `npm start` starts it (node src/main.ts, or npm itself with
+// Chipin as a separate process, started as `npm start` starts it (node with its flags and src/main.ts, or npm itself with
 // via: 'npm start'; the web build npm runs first is left to the caller, through WEB_ROOT), for what an
 // in-process server cannot show: a kill -9 in the middle of work, a SIGTERM, a restart on the same data,
 // several instances on one database, the memory of the server alone. Its data is chosen as for the
 // in-process kit (test-data.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startNodeFlags } from '../../scripts/start-flags.ts';
 import { freePort } from './free-port.ts';
 import { testData } from './test-data.ts';
 
@@ -57,7 +58,7 @@ const isGone = (child: ChildProcess) => child.exitCode !== null || child.signalC
 /** Spawns the server and waits until /healthz answers 200; a process that fails to get there is killed. */
 async function launch(env: Record<string, string>, port: string, readyTimeoutMs: number, via: ChildOptions['via']): Promise<Running> {
   const options = { cwd: ROOT, env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
-  const child = via === 'npm start' ? spawn('npm', ['start', '--ignore-scripts', '--silent'], { ...options, detached: true }) : spawn(process.execPath, ['src/main.ts'], options);
+  const child = via === 'npm start' ? spawn('npm', ['start', '--ignore-scripts', '--silent'], { ...options, detached: true }) : spawn(process.execPath, [...startNodeFlags(), 'src/main.ts'], options);
   const signal = (sig: NodeJS.Signals) => {
     if (via !== 'npm start') {
       if (!isGone(child)) child.kill(sig);

@@ -13,6 +13,8 @@ import { GroupPage } from './pages/group-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
 import { JoinPage, SignedOutJoinPage } from './pages/join-page.tsx';
 import { PageTitle } from './pages/page-title.tsx';
+import { forgetDevice, resync } from './push/device.ts';
+import { NotificationSettingsPage } from './settings/notifications-page.tsx';
 import { isUnauthenticated } from './problem.ts';
 import { Link, navigate, parseRoute, paths, usePath, type Route } from './router.tsx';
 import { SessionContext, type Session } from './session.tsx';
@@ -68,6 +70,8 @@ function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSi
     () => ({
       user,
       async signOut() {
+        // While the session still exists: the device's push subscription belongs to this account.
+        await forgetDevice().catch(() => undefined);
         await api.logout().catch(() => undefined);
         live.tell({ type: 'signed-out' });
         onSignedOut();
@@ -77,6 +81,8 @@ function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSi
     }),
     [user, live.tell, onSignedOut],
   );
+  // A device already on is bound to whoever is signed in now, with the current VAPID key.
+  useEffect(() => void resync().catch(() => undefined), [user.id]);
   return (
     <SessionContext.Provider value={session}>
       <a href="#main" className="skip-link">
@@ -101,6 +107,8 @@ function Page({ route }: { route: Route }) {
       return <BillPage key={route.billId} billId={route.billId} />;
     case 'join':
       return <JoinPage key={route.token} token={route.token} />;
+    case 'notification-settings':
+      return <NotificationSettingsPage />;
     case 'not-found':
       return (
         <main id="main" className="page">

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'join'; token: string }
+  | { name: 'notification-settings' }
   | { name: 'not-found' };
 
 const listeners = new Set<() => void>();
@@ -40,6 +41,7 @@ export function parseRoute(path: string): Route {
   if (parts.length === 2 && parts[0] === 'groups') return { name: 'group', groupId: parts[1] };
   if (parts.length === 2 && parts[0] === 'bills') return { name: 'bill', billId: parts[1] };
   if (parts.length === 2 && parts[0] === 'join') return { name: 'join', token: parts[1] };
+  if (parts.length === 2 && parts[0] === 'settings' && parts[1] === 'notifications') return { name: 'notification-settings' };
   return { name: 'not-found' };
 }
 
@@ -48,6 +50,7 @@ export const paths = {
   group: (groupId: string) => `/groups/${encodeURIComponent(groupId)}`,
   bill: (billId: string) => `/bills/${encodeURIComponent(billId)}`,
   join: (token: string) => `/join/${encodeURIComponent(token)}`,
+  notificationSettings: () => '/settings/notifications',
 };
 
 /** An ordinary link (open in new tab keeps working) that navigates in place on a plain click. */

@@ -1,5 +1,5 @@
 import { NotificationsQuery, NotificationsResponse, Problem, ReadBody } from '../../contract/schemas.ts';
-import { listNotifications, markRead } from '../../commands/notifications.ts';
+import { listNotifications, markRead, markSeen } from '../../commands/notifications.ts';
 import { perform } from '../../commands/unit-of-work.ts';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
@@ -18,6 +18,11 @@ export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
 
   app.post('/notifications/read', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
     await perform(deps, markRead, { actor: request.user!, input: request.body });
+    return reply.code(204).send();
+  });
+
+  app.post('/notifications/seen', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
+    await perform(deps, markSeen, { actor: request.user!, input: request.body });
     return reply.code(204).send();
   });
 }

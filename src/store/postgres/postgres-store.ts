@@ -48,7 +48,7 @@ const NOTIFY_SQL = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
 /** The queries over one connection (a transaction's client, or the pool for autocommit), with NOTIFY. */
 function opsOver(conn: Queryable): Ops {
   return {
-    ...queries(dbOver(conn), COUNTER_ROW),
+    ...queries(dbOver(conn), COUNTER_ROW, { skipLocked: true }),
     ...moneyQueries(dbOver(conn), 'postgres'),
     async notify(channel, payloads) {
       if (payloads.length > 0) await conn.query(NOTIFY_SQL, [channel, payloads]);

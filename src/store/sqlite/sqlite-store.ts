@@ -32,6 +32,7 @@ const READ_ONLY = new Set<string>([
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
   'listRevisions', 'getPayment', 'listPayments', 'pendingPayments', 'owedParts', 'lastReminders',
+  'notificationsByIds', 'seenUpTo', 'listPushSubscriptions', 'getPushSubscription', 'preferencesOf', 'deliveryQueue', 'getSecret',
   'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 
@@ -74,6 +75,9 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   // previous process (a crash mid-request): free it, or a client's retry would get 409 "in flight" until
   // the key went stale a minute later.
   conn.exec(`DELETE FROM idempotency_keys WHERE state = 'pending'`);
+  // Likewise a delivery leased by the previous process was cut mid-send (src/notify/deliveries/worker.ts):
+  // it is due again now rather than when its lease would have run out.
+  conn.exec(`UPDATE deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL`);
 
   const statements = new Map<string, StatementSync>();
   const prepare = (sql: string) => {

@@ -36,6 +36,9 @@ export function Header() {
               <option value="sse">Server-Sent Events</option>
               <option value="ws">WebSocket</option>
             </select>
+            <Link to={paths.notificationSettings()} onClick={() => setMenu(false)}>
+              Notification settings
+            </Link>
             <button type="button" className="secondary" onClick={() => void signOut()}>
               Sign out
             </button>

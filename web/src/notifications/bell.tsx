@@ -1,7 +1,9 @@
 // The bell: unread count, and a list that marks what it shows as read when opened.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useDismiss } from '../components/use-dismiss.ts';
+import { useSeenWhileVisible } from '../push/seen.ts';
 import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
 import { dateTime } from '../format.ts';
 import { useInbox } from './inbox.tsx';
 import { describe } from './messages.ts';
@@ -15,6 +17,8 @@ export function Bell() {
   const button = useRef<HTMLButtonElement>(null);
 
   useDismiss(open, useCallback(() => setOpen(false), []), button, panel);
+  // The open list counts as seen (newest first, so its first id is the highest).
+  useSeenWhileVisible(useSession().user.id, open && inbox.items.length > 0 ? [inbox.items[0].id] : []);
   useEffect(() => {
     if (!open) return;
     setFresh(new Set(inbox.items.filter((n) => n.readAt === null).map((n) => n.id)));

@@ -1,6 +1,8 @@
 // A toast for each notification that arrives live, in an aria-live region, with the bill one click away.
 import { useEffect, useRef, useState } from 'react';
+import { useSeenWhileVisible } from '../push/seen.ts';
 import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
 import { useLiveEvent } from '../live/live-context.tsx';
 import { describe, type Described } from './messages.ts';
 
@@ -11,6 +13,8 @@ const SHOWN_MS = 10_000;
 export function Toasts() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  // A toast on a visible page counts as seen: the server then sends no push for it.
+  useSeenWhileVisible(useSession().user.id, toasts.map((t) => t.id));
 
   const dismiss = (id: string) => {
     clearTimeout(timers.current.get(id));
