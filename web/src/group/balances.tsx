@@ -51,7 +51,7 @@ export function Balances({ balances, group, me, onChanged }: { balances: Balance
               {balances.settlements.map((s) => (
                 <li key={`${s.from}-${s.to}`}>
                   {nameOf(s.from)} pays {nameOf(s.to)} <strong>{money(s.amount, balances.currency)}</strong>
-                  {s.from === me && (
+                  {s.from === me && !group.members.find((m) => m.id === s.to)?.pending && (
                     <button type="button" className="secondary record-settlement" disabled={busy} onClick={() => void record(s.to, s.amount)}>
                       Record this payment
                     </button>

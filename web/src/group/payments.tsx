@@ -15,7 +15,8 @@ export function Payments({ group, me, payments, onChanged }: { group: Group; me:
     const name = group.members.find((m) => m.id === id)?.name ?? 'Someone';
     return id === me ? `${name} (you)` : name;
   };
-  const others = group.members.filter((m) => m.id !== me);
+  // Not to a pending member: they could not confirm it until they join (the API answers 409 member_pending).
+  const others = group.members.filter((m) => m.id !== me && !m.pending);
   const [to, setTo] = useState(others[0]?.id ?? '');
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
