@@ -44,6 +44,8 @@ export type Config = Readonly<{
   /** The request head (line and headers) must have arrived within this (≤ requestTimeoutMs). */
   headersTimeoutMs: number;
   sessionTtlMs: number;
+  /** A pending Idempotency-Key is held this long unless its request renews it (every third of it). */
+  idempotencyLeaseMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   /** Directory with the built web app; serving is skipped when it has no index.html. */
@@ -256,6 +258,7 @@ export function parseConfig(env: Env): Config {
     requestTimeoutMs,
     headersTimeoutMs,
     sessionTtlMs: int(env, 'SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000,
+    idempotencyLeaseMs: int(env, 'IDEMPOTENCY_LEASE_MS', 10_000, 300, 600_000),
     tlsCert,
     tlsKey,
     webRoot: env.WEB_ROOT || 'dist/web',

@@ -581,7 +581,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     async getIdempotency(userId, key) {
-      const r = await db.get(`SELECT request_hash, state, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
+      const r = await db.get(`SELECT request_hash, state, status, body, created_at, holder, lease_until FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
       if (!r) return undefined;
       return {
         requestHash: s(r.request_hash),
@@ -589,28 +589,45 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
         status: r.status === null ? null : n(r.status),
         body: sOrNull(r.body),
         createdAt: s(r.created_at),
+        holder: sOrNull(r.holder),
+        leaseUntil: sOrNull(r.lease_until),
       };
     },
-    async claimIdempotency(userId, key, requestHash, createdAt) {
+    async claimIdempotency(userId, key, requestHash, createdAt, holder, leaseUntil) {
       const changed = await db.run(
-        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, status, body, created_at) VALUES (?, ?, ?, 'pending', NULL, NULL, ?)
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, status, body, created_at, holder, lease_until)
+         VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?, ?)
          ON CONFLICT (user_id, key) DO NOTHING`,
-        [userId, key, requestHash, createdAt],
+        [userId, key, requestHash, createdAt, holder, leaseUntil],
       );
       return changed === 1;
     },
-    async reclaimIdempotency(userId, key, requestHash, createdAt, staleBefore) {
+    async reclaimIdempotency(userId, key, requestHash, now, holder, leaseUntil) {
+      // ISO-8601 UTC text with fixed width compares in time order (COLLATE "C" on PostgreSQL).
       const changed = await db.run(
-        `UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = ? AND request_hash = ? AND state = 'pending' AND created_at < ?`,
-        [createdAt, userId, key, requestHash, staleBefore],
+        `UPDATE idempotency_keys SET created_at = ?, holder = ?, lease_until = ?
+         WHERE user_id = ? AND key = ? AND request_hash = ? AND state = 'pending' AND lease_until < ?`,
+        [now, holder, leaseUntil, userId, key, requestHash, now],
       );
       return changed === 1;
     },
-    async completeIdempotency(userId, key, status, body) {
-      await db.run(`UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE user_id = ? AND key = ?`, [status, body, userId, key]);
+    async renewIdempotency(userId, key, holder, leaseUntil) {
+      const changed = await db.run(
+        `UPDATE idempotency_keys SET lease_until = ? WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`,
+        [leaseUntil, userId, key, holder],
+      );
+      return changed === 1;
     },
-    async releaseIdempotency(userId, key) {
-      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'pending'`, [userId, key]);
+    async completeIdempotency(userId, key, holder, status, body) {
+      const changed = await db.run(
+        `UPDATE idempotency_keys SET state = 'done', status = ?, body = ?, holder = NULL, lease_until = NULL
+         WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`,
+        [status, body, userId, key, holder],
+      );
+      return changed === 1;
+    },
+    async releaseIdempotency(userId, key, holder) {
+      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`, [userId, key, holder]);
     },
     async purgeIdempotency(olderThan) {
       return db.run(`DELETE FROM idempotency_keys WHERE created_at < ?`, [olderThan]);

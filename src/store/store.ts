@@ -76,6 +76,9 @@ export type IdempotencyRow = {
   status: number | null;
   body: string | null;
   createdAt: string;
+  /** Pending keys: who holds the key, and until when unless renewed (null once done or before migration 0008/0006). */
+  holder: string | null;
+  leaseUntil: string | null;
 };
 
 /** What a transaction (or a plain read) can do. Every method is one or a few statements. */
@@ -209,12 +212,19 @@ export interface Ops {
   revokeInvite(inviteId: string, revokedAt: string): Promise<boolean>;
 
   getIdempotency(userId: string, key: string): Promise<IdempotencyRow | undefined>;
-  /** Inserts a pending key; false when the key exists. */
-  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string): Promise<boolean>;
-  /** Takes over a pending key whose request died (older than `staleBefore`); false if it is not stale. */
-  reclaimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, staleBefore: string): Promise<boolean>;
-  completeIdempotency(userId: string, key: string, status: number, body: string): Promise<void>;
-  releaseIdempotency(userId: string, key: string): Promise<void>;
+  /** Inserts a pending key held by `holder` until `leaseUntil`; false when the key exists. */
+  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /**
+   * Takes over a pending key of the same request whose lease ended before `now` (its holder died or hangs):
+   * `holder` holds it until `leaseUntil`. False when the lease is live, the request differs or the key is done.
+   */
+  reclaimIdempotency(userId: string, key: string, requestHash: string, now: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /** Extends `holder`'s lease on a pending key; false when the key is no longer pending and `holder`'s. */
+  renewIdempotency(userId: string, key: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /** Records the response on `holder`'s pending key; false (nothing changed) when another holder took it over. */
+  completeIdempotency(userId: string, key: string, holder: string, status: number, body: string): Promise<boolean>;
+  /** Deletes the key while it is pending and `holder`'s. */
+  releaseIdempotency(userId: string, key: string, holder: string): Promise<void>;
   purgeIdempotency(olderThan: string): Promise<number>;
 
   /**
