@@ -1,4 +1,5 @@
 // Wires one Chipin instance: store → hub → bus → commands → HTTP. Used by main.ts and by the tests.
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import { openStore } from './store/open.ts';
 import { createHub } from './notify/hub.ts';
@@ -7,6 +8,7 @@ import { memoryBus } from './notify/bus/memory.ts';
 import type { BusLog } from './notify/bus/nats.ts';
 import { buildApp, type App } from './http/app.ts';
 import { openRedis } from './http/redis.ts';
+import { createStreamCap } from './notify/stream-cap.ts';
 import type { Deps } from './commands/deps.ts';
 import type { Hub } from './notify/hub.ts';
 import type { Bus, BusHub } from './notify/bus/bus.ts';
@@ -91,7 +93,17 @@ export async function startServer(config: Config): Promise<Server> {
   };
   let accepting = false;
   const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
-  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis, channels: { vapid, unsubscribe } });
+  const streamCap = redis
+    ? createStreamCap({
+        redis,
+        keyPrefix: config.redisKeyPrefix,
+        cap: config.maxStreamsPerUser,
+        heartbeatMs: config.heartbeatMs,
+        instance: randomUUID(),
+        log: (err, msg) => app?.log.warn({ err }, msg),
+      })
+    : undefined;
+  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis, streamCap, channels: { vapid, unsubscribe } });
   const started = app;
   // Said once at start-up, so an operator knows which offline channels run (docs/operations.md "Offline channels").
   if (!pushOn) app.log.warn('Web Push is off: set VAPID_SUBJECT (a mailto: or https: URI), MAIL_FROM, or an https PUBLIC_URL');
@@ -134,6 +146,7 @@ export async function startServer(config: Config): Promise<Server> {
         // After the HTTP server: no new notification can wake it; a send in progress finishes and is recorded.
         await worker?.stop();
         await openedBus.close();
+        streamCap?.close();
         redis?.disconnect();
         await store.close();
       })();
