@@ -75,14 +75,14 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     // The owner paid the whole bill, so the owner's own part is settled at once.
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
-  await tx.insertBill(row);
+  // The group's row first (its activity counter), as paying and deleting do, then debts, then counters.
   await appendActivity(tx, group.id, actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } });
   const bill = presentBill(row);
   const data = billEventJson(row, group, actor);
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
   // people in another order cannot deadlock.
   const sorted = byUserId(receivers);
-  await tx.addDebts(group.id, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
+  await tx.insertBill(row, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
   outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
   outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
   return bill;

@@ -139,7 +139,8 @@ export interface Ops {
   /** Increments the group's change counter in this transaction and returns the new value. */
   bumpGroupVersion(groupId: string): Promise<number>;
 
-  insertBill(bill: BillRow): Promise<void>;
+  /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
+  insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;

@@ -243,6 +243,36 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
+    test('bills: insertBill stores the bill, its shares and its debts together (one statement on PostgreSQL); a failure stores none', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
+      await store.read.addDebt(g.id, b.id, a.id, 7);
+      const row = aBill(g.id, a.id, [b.id, c.id]);
+      await store.transaction((tx) =>
+        tx.insertBill(row, [
+          { debtorId: b.id, creditorId: a.id, delta: 1000 },
+          { debtorId: c.id, creditorId: a.id, delta: 1000 },
+          { debtorId: b.id, creditorId: a.id, delta: 1 },
+        ]),
+      );
+      assert.deepEqual(await store.read.getBill(row.id), row, 'shares in order, paid state kept');
+      const expected = [
+        { debtorId: b.id, creditorId: a.id, amount: 1008 },
+        { debtorId: c.id, creditorId: a.id, amount: 1000 },
+      ].sort((x, y) => (x.debtorId < y.debtorId ? -1 : 1));
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+
+      const plain = aBill(g.id, a.id, [b.id]);
+      await store.transaction((tx) => tx.insertBill(plain));
+      assert.deepEqual(await store.read.getBill(plain.id), plain, 'no debts: the bill and its shares alone');
+
+      // A share naming no user breaks a foreign key: nothing of the bill, its shares or its debts is left.
+      const broken = aBill(g.id, a.id, ['nobody-' + newId()]);
+      await assert.rejects(store.transaction((tx) => tx.insertBill(broken, [{ debtorId: c.id, creditorId: a.id, delta: 5 }])));
+      assert.equal(await store.read.getBill(broken.id), undefined);
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+    });
+
     test('notifications: appendNotifications takes each user\'s next ids in the order given; a failure takes none', async () => {
       const [a, b] = await users(2);
       await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(1), '{}'));
