@@ -12,7 +12,7 @@ import { billEventJson } from '../present/notifications.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
-import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
+import { visibleBill, visibleGroup, visibleGroupForBill } from './access.ts';
 import { appendActivity, lockGroup } from './activity.ts';
 
 /** The bill, read again once its group's write lock is held (./activity.ts), so what is checked is current. */
@@ -42,7 +42,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   }
   // The group's lock before its member list: a member cannot leave while a bill naming them is written.
   await lockGroup(tx, groupId);
-  const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
+  const { group, members, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
   const memberIds = new Set(members.map((m) => m.id));
   const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
   if (strangers.length > 0) {
@@ -55,7 +55,6 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
   // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
   const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
-  const total = await tx.debtTotal(group.id);
   if (total + owed > MAX_GROUP_DEBT) {
     throw new AppError(
       'amount_limit',

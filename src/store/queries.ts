@@ -387,6 +387,24 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const r = await db.get(`SELECT id, name, currency, created_at FROM groups WHERE id = ?`, [groupId]);
       return r && group(r);
     },
+    async groupForBill(groupId) {
+      // One row per member (one with NULL member columns for a group without any), the group's columns on each.
+      const rows = await db.all(
+        `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at,
+                (SELECT COALESCE(SUM(d.amount), 0) FROM group_debts d WHERE d.group_id = g.id) AS debt_total,
+                u.id, u.name, u.email
+         FROM groups g LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id
+         WHERE g.id = ? ORDER BY m.position`,
+        [groupId],
+      );
+      if (rows.length === 0) return undefined;
+      const r = rows[0];
+      return {
+        group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
+        members: rows.filter((m) => m.id !== null && m.id !== undefined).map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email) })),
+        debtTotal: n(r.debt_total),
+      };
+    },
     async groupVersion(groupId) {
       const r = await db.get(`SELECT version FROM groups WHERE id = ?`, [groupId]);
       return n(r?.version ?? 0);

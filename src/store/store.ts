@@ -141,6 +141,8 @@ export interface Ops {
 
   /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
+  /** What a new bill checks, in one query: the group, its members in join order, and its unpaid debts' total. */
+  groupForBill(groupId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;

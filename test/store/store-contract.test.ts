@@ -243,6 +243,20 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
+    test('groupForBill: the group, its members in join order and its debts\' total in one query; undefined for no group', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, c, b]);
+      assert.deepEqual(await store.read.groupForBill(g.id), {
+        group: g,
+        members: [a, c, b].map((u) => ({ id: u.id, name: u.name, email: u.email })),
+        debtTotal: 0,
+      });
+      await store.read.addDebt(g.id, b.id, a.id, 250);
+      await store.read.addDebt(g.id, c.id, a.id, 50);
+      assert.equal((await store.read.groupForBill(g.id))!.debtTotal, 300);
+      assert.equal(await store.read.groupForBill('no-such-group'), undefined);
+    });
+
     test('bills: insertBill stores the bill, its shares and its debts together (one statement on PostgreSQL); a failure stores none', async () => {
       const [a, b, c] = await users(3);
       const g = await groupOf([a, b, c]);
