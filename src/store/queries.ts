@@ -173,8 +173,6 @@ function onePerPair(entries: DebtChange[]): Map<string, DebtChange> {
   return byPair;
 }
 
-export function queries(db: Db, source: NotificationIdSource): SharedOps {
-
 /** What differs between the dialects' SQL in the shared queries. */
 export type QueryOptions = {
   /** PostgreSQL: a claim skips rows another transaction has locked; SQLite has one writer and no such clause. */
@@ -392,7 +390,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const rows = await db.all(
         `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at,
                 (SELECT COALESCE(SUM(d.amount), 0) FROM group_debts d WHERE d.group_id = g.id) AS debt_total,
-                u.id, u.name, u.email
+                u.id, u.name, u.email, u.pending
          FROM groups g LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id
          WHERE g.id = ? ORDER BY m.position`,
         [groupId],
@@ -401,7 +399,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const r = rows[0];
       return {
         group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
-        members: rows.filter((m) => m.id !== null && m.id !== undefined).map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email) })),
+        members: rows.filter((m) => m.id !== null && m.id !== undefined).map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email), pending: n(m.pending) === 1 })),
         debtTotal: n(r.debt_total),
       };
     },

@@ -248,7 +248,7 @@ for (const dialect of dialects) {
       const g = await groupOf([a, c, b]);
       assert.deepEqual(await store.read.groupForBill(g.id), {
         group: g,
-        members: [a, c, b].map((u) => ({ id: u.id, name: u.name, email: u.email })),
+        members: [a, c, b].map((u) => ({ id: u.id, name: u.name, email: u.email, pending: false })),
         debtTotal: 0,
       });
       await store.read.addDebt(g.id, b.id, a.id, 250);
