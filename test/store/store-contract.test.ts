@@ -130,7 +130,7 @@ for (const dialect of dialects) {
       const u = aUser({ email: `Mixed.Case.${seq}@Example.test` });
       assert.equal(await store.read.insertUser(u), true);
       assert.equal(await store.read.insertUser(aUser({ email: u.email.toUpperCase() })), false);
-      assert.deepEqual(await store.read.findUserByEmail(u.email.toLowerCase()), u);
+      assert.deepEqual(await store.read.findUserByEmail(u.email.toLowerCase()), { ...u, pending: false });
       const { passwordHash: _, ...row } = u;
       assert.deepEqual(await store.read.getUser(u.id), row);
       assert.equal(await store.read.getUser('nobody'), undefined);
@@ -156,7 +156,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.getGroup(g1.id), g1);
       assert.equal(await store.read.getGroup('none'), undefined);
       assert.deepEqual((await store.read.listMembers(g1.id)).map((m) => m.id), [a.id, b.id]);
-      assert.deepEqual(await store.read.listMembers(g2.id), [a, c].map((u) => ({ id: u.id, name: u.name, email: u.email })));
+      assert.deepEqual(await store.read.listMembers(g2.id), [a, c].map((u) => ({ id: u.id, name: u.name, email: u.email, pending: false })));
       assert.equal(await store.read.isMember(g1.id, b.id), true);
       assert.equal(await store.read.isMember(g1.id, c.id), false);
       assert.deepEqual((await store.read.listGroupsOf(a.id)).map((g) => g.id), [g2.id, g1.id]);
