@@ -118,6 +118,9 @@ export function createApi(options: ClientOptions = {}) {
     getBill: (billId: string) => request<{ bill: Bill }>('GET', `/api/bills/${enc(billId)}`),
     payBill: (billId: string, idempotencyKey?: string) =>
       request<{ bill: Bill }>('POST', `/api/bills/${enc(billId)}/pay`, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    /** Takes back the caller's "Mark as paid" within the server's undo window (409 undo_window_passed after). */
+    unpayBill: (billId: string, idempotencyKey?: string) =>
+      request<{ bill: Bill }>('POST', `/api/bills/${enc(billId)}/unpay`, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     deleteBill: (billId: string) => request<void>('DELETE', `/api/bills/${enc(billId)}`),
     balances: (groupId: string) => request<BalancesResponse>('GET', `/api/groups/${enc(groupId)}/balances`),
     notifications: (page: { limit?: number; before?: string } = {}) => request<NotificationsResponse>('GET', `/api/notifications${q(page)}`),

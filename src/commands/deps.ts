@@ -10,4 +10,6 @@ export type Deps = {
   sessionTtlMs: number;
   /** Plans each stored notification's push and email deliveries in its transaction (src/notify/deliveries/plan.ts). */
   deliveries?: Planner;
+  /** How long a payer may undo marking a part paid (config UNPAY_WINDOW_SECONDS). */
+  unpayWindowMs: number;
 };
