@@ -24,6 +24,14 @@ export function describe(n: Notification): Described {
         groupId: d.group.id,
       };
     }
+    case 'bill.unpaid': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} undid paying ${money(d.amount, d.bill.currency)} for ${d.bill.description} — it is owed again`,
+        link: { to: paths.bill(d.bill.id), label: 'View bill' },
+        groupId: d.group.id,
+      };
+    }
     case 'bill.cancelled': {
       const d = n.data;
       // The bill is gone, so the link leads to its group.
