@@ -95,6 +95,8 @@ export function createApi(options: ClientOptions = {}) {
     /** Keeps this session; every other session of the account ends. */
     changePassword: (current: string, next: string) => request<void>('POST', '/api/auth/password', { current, next }),
     me: () => request<{ user: User }>('GET', '/api/me'),
+    /** Who is signed in, or null: 200 either way. */
+    session: () => request<{ user: User | null }>('GET', '/api/session'),
     createGroup: (name: string, currency?: string) => request<{ group: Group }>('POST', '/api/groups', currency ? { name, currency } : { name }),
     listGroups: () => request<{ groups: Group[] }>('GET', '/api/groups'),
     getGroup: (groupId: string) => request<{ group: Group }>('GET', `/api/groups/${enc(groupId)}`),

@@ -51,6 +51,10 @@ for (const size of SIZES) {
     const { server, browser } = await browserTest(t);
     const context = await newPerson(browser, size);
     const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     const sent: string[] = [];
     page.on('request', (r) => {
       if (r.method() === 'POST') sent.push(new URL(r.url()).pathname);
@@ -59,6 +63,7 @@ for (const size of SIZES) {
     // Sign-up, empty: three sentences, focus on the first, nothing sent.
     await page.goto(`${server.url}/signup`);
     await page.waitForFunction(() => document.title === 'Create your account · Chipin');
+    assert.deepEqual(consoleErrors, [], 'a signed-out load logs nothing (no 401 for "who am I")');
     await page.getByRole('button', { name: 'Sign up' }).click();
     assert.equal(await errorOf(page, 'auth-name').innerText(), 'Enter your name.');
     assert.equal(await errorOf(page, 'auth-email').innerText(), 'Enter your email address.');
@@ -200,6 +205,12 @@ for (const size of SIZES) {
     await call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: `E${'e'.repeat(199)}`, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } } });
     await toast(page, 'Bob added E').waitFor();
     await expectNoSideScroll(page, 'group page with a toast');
+    // A burst from one person is one toast, and never more than three are shown.
+    await Promise.all(['One', 'Two', 'Three'].map((d) => call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: d, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } } })));
+    await page.locator('.toast-title', { hasText: /^[3-4] new bills from Bob$/ }).waitFor();
+    assert.equal(await page.locator('.toast', { hasText: 'new bills from Bob' }).count(), 1);
+    assert.ok((await page.locator('.toast').count()) <= 3);
+    await expectNoSideScroll(page, 'group page with a burst');
 
     await page.goto(`${server.url}/bills/${bill.id}`);
     await page.getByRole('heading', { level: 1, name: description }).waitFor();
@@ -268,6 +279,14 @@ for (const size of SIZES) {
     const stored = (await call(server.url, 'GET', `/api/groups/${euros}/bills`, { token: alice.token })).body.bills[0];
     assert.equal(stored.shares.find((s: { userId: string }) => s.userId === bob.id).paidAt, null);
     assert.equal((await call(server.url, 'GET', `/api/groups/${euros}/balances`, { token: alice.token })).body.balances.find((b: { userId: string }) => b.userId === bob.id).net, -625);
+
+    // The account menu closes when keyboard focus leaves it.
+    await tabTo(pa, (el) => el.tag === 'BUTTON' && el.text.endsWith('Alice'), 'the account button');
+    await pa.keyboard.press('Enter');
+    await pa.locator('#account-menu').waitFor();
+    for (let i = 0; i < 10 && (await pa.locator('#account-menu').count()) > 0; i++) await pa.keyboard.press('Tab');
+    assert.equal(await pa.locator('#account-menu').count(), 0, 'closed once focus left it');
+    assert.notEqual(await pa.evaluate(() => document.activeElement?.tagName), 'BODY');
 
     // "1,234.56" in a USD group is $1,234.56.
     await pa.goto(`${server.url}/groups/${dollars}`);
