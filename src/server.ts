@@ -86,6 +86,7 @@ export async function startServer(config: Config): Promise<Server> {
     bus,
     sessionTtlMs: config.sessionTtlMs,
     idempotencyLeaseMs: config.idempotencyLeaseMs,
+    unpayWindowMs: config.unpayWindowMs,
     deliveries: planner(
       { push: pushOn, email: emailOn, pushDelayMs: channels.pushDelaySeconds * 1000, pushTtlMs: channels.pushTtlSeconds * 1000, emailDelayMs: channels.emailDelaySeconds * 1000 },
       (atMs) => worker?.wake(atMs),

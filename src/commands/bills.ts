@@ -1,4 +1,4 @@
-// Bills: create, pay, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
+// Bills: create, pay, undo a payment, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
 // change, the per-pair debt totals and one notification row per recipient into its outbox; what to publish
 // goes out only after commit.
 import { AppError } from '../domain/errors.ts';
@@ -100,6 +100,31 @@ export async function payBill({ tx, outbox, now }: Context, { actor, billId }: B
   const group = (await tx.getGroup(row.groupId))!;
   const bill = presentBill(row);
   outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, billEventJson(row, group, actor)(share.amount)));
+  await refreshGroup(tx, outbox, row.groupId);
+  return bill;
+}
+
+/**
+ * The payer takes back "Mark as paid" within the undo window (a mistaken tap): the part is owed again, the
+ * pair's debt grows back by exactly the part, and the owner gets bill.unpaid. After the window the payment
+ * stands (409 undo_window_passed): the owner has been told, and may have acted on it.
+ */
+export async function unpayBill({ tx, outbox, now, unpayWindowMs }: Context, { actor, billId }: BillInput): Promise<Bill> {
+  const row = await visibleBill(tx, billId, actor.id);
+  const share = row.shares.find((s) => s.userId === actor.id);
+  if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to mark unpaid on this bill');
+  if (share.paidAt === null) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
+  const at = now();
+  if (at.getTime() - Date.parse(share.paidAt) > unpayWindowMs) {
+    throw new AppError('undo_window_passed', `A payment can be undone for ${Math.round(unpayWindowMs / 1000)} seconds after it was marked; this one is older`);
+  }
+  // Conditional on the paidAt read above: a concurrent undo (or a pay in between) finds nothing to change.
+  if (!(await tx.markShareUnpaid(row.id, actor.id, share.paidAt))) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
+  share.paidAt = null;
+  await tx.addDebt(row.groupId, actor.id, row.ownerId, share.amount);
+  const group = (await tx.getGroup(row.groupId))!;
+  const bill = presentBill(row);
+  outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.unpaid', at.toISOString(), billEventJson(row, group, actor)(share.amount)));
   await refreshGroup(tx, outbox, row.groupId);
   return bill;
 }

@@ -12,4 +12,6 @@ export type Deps = {
   deliveries?: Planner;
   /** How long a pending Idempotency-Key is held unless renewed (src/commands/idempotency.ts); default 10 s. */
   idempotencyLeaseMs?: number;
+  /** How long a payer may undo marking a part paid (config UNPAY_WINDOW_SECONDS). */
+  unpayWindowMs: number;
 };

@@ -16,7 +16,7 @@ import { AppError } from '../domain/errors.ts';
 import { claimKey, DEFAULT_IDEMPOTENCY_LEASE_MS, holdKey, type Keyed } from './idempotency.ts';
 
 /** What a command may use: the open transaction, the outbox it fills, the clock, and session lifetime. */
-export type Context = { tx: Ops; outbox: Outbox; now: () => Date; sessionTtlMs: number };
+export type Context = { tx: Ops; outbox: Outbox; now: () => Date; sessionTtlMs: number; unpayWindowMs: number };
 
 export type Command<I, R> = (cx: Context, input: I) => Promise<R>;
 
@@ -61,7 +61,7 @@ async function commit<I, P, R>(
   const run = await bound(command, input, deps.store.read);
   const outbox = emptyOutbox();
   const value = await deps.store.transaction(async (tx) => {
-    const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs });
+    const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs, unpayWindowMs: deps.unpayWindowMs });
     await record?.(tx, result);
     await deps.deliveries?.plan(tx, outbox.notifications);
     await stampGroupVersions(tx, outbox);

@@ -24,7 +24,10 @@ export const BillSummary = Type.Object({
   shareCount: Type.Integer(),
   paidCount: Type.Integer(),
 });
-/** bill.created / bill.cancelled: `amount` is the receiver's own part; bill.paid: the part the actor paid. */
+/**
+ * bill.created / bill.cancelled: `amount` is the receiver's own part; bill.paid: the part the actor paid;
+ * bill.unpaid (to the owner): the part the actor had marked paid and took back within the undo window.
+ */
 export const BillEventData = Type.Object({ bill: BillSummary, group: Ref, actor: Ref, amount: Type.Integer() });
 export const MemberAddedData = Type.Object({ group: Ref, actor: Ref });
 /** Someone became a member by themselves: registered as a pending member, or accepted an invite link. */
@@ -46,6 +49,7 @@ export const Notification = Type.Union([
   event('bill.created', BillEventData),
   event('bill.paid', BillEventData),
   event('bill.cancelled', BillEventData),
+  event('bill.unpaid', BillEventData),
   event('group.member_added', MemberAddedData),
   event('group.member_joined', MemberJoinedData),
   event('group.member_removed', MemberRemovedData),

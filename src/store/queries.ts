@@ -462,6 +462,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     async markSharePaid(billId, userId, paidAt) {
       return (await db.run(`UPDATE bill_shares SET paid_at = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [paidAt, billId, userId])) === 1;
     },
+    async markShareUnpaid(billId, userId, paidAt) {
+      return (await db.run(`UPDATE bill_shares SET paid_at = NULL WHERE bill_id = ? AND user_id = ? AND paid_at = ?`, [billId, userId, paidAt])) === 1;
+    },
     async markBillDeleted(billId, deletedAt) {
       return (await db.run(`UPDATE bills SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, [deletedAt, billId])) === 1;
     },

@@ -148,6 +148,8 @@ export interface Ops {
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;
   /** Marks the share paid if it is unpaid; false when it was not. */
   markSharePaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
+  /** Marks the share unpaid again if it is still paid at exactly `paidAt`; false when it was not. */
+  markShareUnpaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
   markBillDeleted(billId: string, deletedAt: string): Promise<boolean>;
   addDebt(groupId: string, debtorId: string, creditorId: string, delta: number): Promise<void>;
   /** Several pairs in one statement, in the order given (sorted by the caller, so writers lock rows in one order). */

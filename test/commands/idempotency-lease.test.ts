@@ -49,7 +49,7 @@ for (const dialect of dialects) {
       const { store, cleanup } = await dialect.open();
       t.after(cleanup);
       await store.read.insertUser({ id: 'ann', name: 'Ann', email: 'ann@example.test', passwordHash: 'h', createdAt: new Date().toISOString() });
-      const deps = { store, bus, now: () => new Date(), sessionTtlMs: 60_000, idempotencyLeaseMs: LEASE_MS };
+      const deps = { store, bus, now: () => new Date(), sessionTtlMs: 60_000, idempotencyLeaseMs: LEASE_MS, unpayWindowMs: 300_000 };
       let runs = 0;
       let gate: Promise<void> = Promise.resolve();
       // The slow part runs in `prepare`, outside the transaction (as a password hash does), so SQLite's single

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 
 export type Received = { id: string | undefined; event: string; data: any };
 
-const EVENT_TYPES = ['bill.created', 'bill.paid', 'bill.cancelled', 'group.member_added', 'group.member_joined', 'group.member_removed', 'group.updated', 'reset', 'evicted', 'logged_out'];
+const EVENT_TYPES = ['bill.created', 'bill.paid', 'bill.cancelled', 'bill.unpaid', 'group.member_added', 'group.member_joined', 'group.member_removed', 'group.updated', 'reset', 'evicted', 'logged_out'];
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000) {
   const start = Date.now();

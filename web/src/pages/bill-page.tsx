@@ -18,7 +18,8 @@ export function BillPage({ billId }: { billId: string }) {
     const { group } = await api.getGroup(bill.groupId);
     return { bill, group };
   }, [billId]);
-  const groupId = loaded.data?.group.id;
+  // From a notification's link: the bill's group, for the way back when the bill is gone.
+  const groupId = loaded.data?.group.id ?? (new URLSearchParams(location.search).get('group') || undefined);
   const refetchForHint = useHintWindow(loaded.reload);
   useLiveEvent((e) => {
     if (e.type === 'group.updated') {

@@ -3,6 +3,7 @@
 const LABELS: Readonly<Record<string, string>> = {
   'bill.created': 'Someone adds a bill you share',
   'bill.paid': 'Someone pays their share of your bill',
+  'bill.unpaid': 'Someone takes back paying their share of your bill',
   'bill.cancelled': 'A bill you share is deleted',
   'group.member_added': 'Someone adds you to a group',
 };
