@@ -44,6 +44,10 @@ export type Config = Readonly<{
   /** The request head (line and headers) must have arrived within this (≤ requestTimeoutMs). */
   headersTimeoutMs: number;
   sessionTtlMs: number;
+  /** A pending Idempotency-Key is held this long unless its request renews it (every third of it). */
+  idempotencyLeaseMs: number;
+  /** How long after marking a part paid its payer may take it back (POST /api/bills/:billId/unpay). */
+  unpayWindowMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   /** Directory with the built web app; serving is skipped when it has no index.html. */
@@ -256,6 +260,8 @@ export function parseConfig(env: Env): Config {
     requestTimeoutMs,
     headersTimeoutMs,
     sessionTtlMs: int(env, 'SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000,
+    idempotencyLeaseMs: int(env, 'IDEMPOTENCY_LEASE_MS', 10_000, 300, 600_000),
+    unpayWindowMs: int(env, 'UNPAY_WINDOW_SECONDS', 300, 1, 86_400) * 1000,
     tlsCert,
     tlsKey,
     webRoot: env.WEB_ROOT || 'dist/web',

@@ -1,4 +1,5 @@
 // Wires one Chipin instance: store → hub → bus → commands → HTTP. Used by main.ts and by the tests.
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import { openStore } from './store/open.ts';
 import { createHub } from './notify/hub.ts';
@@ -7,6 +8,7 @@ import { memoryBus } from './notify/bus/memory.ts';
 import type { BusLog } from './notify/bus/nats.ts';
 import { buildApp, type App } from './http/app.ts';
 import { openRedis } from './http/redis.ts';
+import { createStreamCap } from './notify/stream-cap.ts';
 import type { Deps } from './commands/deps.ts';
 import type { Hub } from './notify/hub.ts';
 import type { Bus, BusHub } from './notify/bus/bus.ts';
@@ -83,6 +85,8 @@ export async function startServer(config: Config): Promise<Server> {
     now: () => new Date(),
     bus,
     sessionTtlMs: config.sessionTtlMs,
+    idempotencyLeaseMs: config.idempotencyLeaseMs,
+    unpayWindowMs: config.unpayWindowMs,
     deliveries: planner(
       { push: pushOn, email: emailOn, pushDelayMs: channels.pushDelaySeconds * 1000, pushTtlMs: channels.pushTtlSeconds * 1000, emailDelayMs: channels.emailDelaySeconds * 1000 },
       (atMs) => worker?.wake(atMs),
@@ -90,7 +94,17 @@ export async function startServer(config: Config): Promise<Server> {
   };
   let accepting = false;
   const redis = config.redisUrl ? openRedis(config.redisUrl) : undefined;
-  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis, channels: { vapid, unsubscribe } });
+  const streamCap = redis
+    ? createStreamCap({
+        redis,
+        keyPrefix: config.redisKeyPrefix,
+        cap: config.maxStreamsPerUser,
+        heartbeatMs: config.heartbeatMs,
+        instance: randomUUID(),
+        log: (err, msg) => app?.log.warn({ err }, msg),
+      })
+    : undefined;
+  app = await buildApp({ config, deps, hub, metrics, ready: () => accepting, redis, streamCap, channels: { vapid, unsubscribe } });
   const started = app;
   // Said once at start-up, so an operator knows which offline channels run (docs/operations.md "Offline channels").
   if (!pushOn) app.log.warn('Web Push is off: set VAPID_SUBJECT (a mailto: or https: URI), MAIL_FROM, or an https PUBLIC_URL');
@@ -133,6 +147,7 @@ export async function startServer(config: Config): Promise<Server> {
         // After the HTTP server: no new notification can wake it; a send in progress finishes and is recorded.
         await worker?.stop();
         await openedBus.close();
+        streamCap?.close();
         redis?.disconnect();
         await store.close();
       })();

@@ -100,6 +100,8 @@ export function createApi(options: ClientOptions = {}) {
     /** Keeps this session; every other session of the account ends. */
     changePassword: (current: string, next: string) => request<void>('POST', '/api/auth/password', { current, next }),
     me: () => request<{ user: User }>('GET', '/api/me'),
+    /** Who is signed in, or null: 200 either way. */
+    session: () => request<{ user: User | null }>('GET', '/api/session'),
     createGroup: (name: string, currency?: string) => request<{ group: Group }>('POST', '/api/groups', currency ? { name, currency } : { name }),
     listGroups: () => request<{ groups: Group[] }>('GET', '/api/groups'),
     getGroup: (groupId: string) => request<{ group: Group }>('GET', `/api/groups/${enc(groupId)}`),
@@ -132,6 +134,9 @@ export function createApi(options: ClientOptions = {}) {
     listPayments: (groupId: string, page: { limit?: number; cursor?: string } = {}) => request<PaymentsResponse>('GET', `/api/groups/${enc(groupId)}/payments${q(page)}`),
     confirmPayment: (paymentId: string) => request<{ payment: Payment }>('POST', `/api/payments/${enc(paymentId)}/confirm`),
     disputePayment: (paymentId: string, reason?: string) => request<{ payment: Payment }>('POST', `/api/payments/${enc(paymentId)}/dispute`, reason ? { reason } : {}),
+    /** Takes back the caller's "Mark as paid" within the server's undo window (409 undo_window_passed after). */
+    unpayBill: (billId: string, idempotencyKey?: string) =>
+      request<{ bill: Bill }>('POST', `/api/bills/${enc(billId)}/unpay`, undefined, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     deleteBill: (billId: string) => request<void>('DELETE', `/api/bills/${enc(billId)}`),
     balances: (groupId: string) => request<BalancesResponse>('GET', `/api/groups/${enc(groupId)}/balances`),
     notifications: (page: { limit?: number; before?: string } = {}) => request<NotificationsResponse>('GET', `/api/notifications${q(page)}`),

@@ -18,6 +18,13 @@ export async function visibleGroupWithMembers(ops: Ops, groupId: string, userId:
   return { group, members };
 }
 
+/** A group the user belongs to, its members and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
+export async function visibleGroupForBill(ops: Ops, groupId: string, userId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number }> {
+  const found = await ops.groupForBill(groupId);
+  if (!found || !found.members.some((m) => m.id === userId)) throw groupNotFound();
+  return found;
+}
+
 export async function visibleBill(ops: Ops, billId: string, userId: string): Promise<BillRow> {
   const bill = await ops.getBill(billId);
   if (!bill || bill.deletedAt !== null || !(await ops.isMember(bill.groupId, userId))) throw new AppError('not_found', 'Bill not found');

@@ -1,4 +1,4 @@
-// Bills: create, pay, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
+// Bills: create, pay, undo a payment, delete. Each runs in one transaction (src/commands/unit-of-work.ts) and writes the
 // change, the per-pair debt totals and one notification row per recipient into its outbox; what to publish
 // goes out only after commit.
 import { AppError, invalid } from '../domain/errors.ts';
@@ -13,7 +13,7 @@ import { billEventJson } from '../present/notifications.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
-import { visibleBill, visibleGroup, visibleGroupWithMembers } from './access.ts';
+import { visibleBill, visibleGroup, visibleGroupForBill } from './access.ts';
 import { appendActivity, lockGroup } from './activity.ts';
 
 /**
@@ -48,7 +48,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   }
   // The group's lock before its member list: a member cannot leave while a bill naming them is written.
   await lockGroup(tx, groupId);
-  const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
+  const { group, members, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
   const memberIds = new Set(members.map((m) => m.id));
   const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
   if (strangers.length > 0) {
@@ -61,7 +61,6 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
   // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
   const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
-  const total = await tx.debtTotal(group.id);
   if (total + owed > MAX_GROUP_DEBT) {
     throw new AppError(
       'amount_limit',
@@ -85,14 +84,14 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     // The owner paid the whole bill, so the owner's own part is settled at once.
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
-  await tx.insertBill(row);
+  // The group's row first (its activity counter), as paying and deleting do, then debts, then counters.
   await appendActivity(tx, group.id, actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } });
   const bill = presentBill(row);
   const data = billEventJson(row, group, actor);
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
   // people in another order cannot deadlock.
   const sorted = byUserId(receivers);
-  await tx.addDebts(group.id, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
+  await tx.insertBill(row, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
   outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
   outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
   return bill;
@@ -111,6 +110,31 @@ export async function payBill({ tx, outbox, now }: Context, { actor, billId }: B
   const group = (await tx.getGroup(row.groupId))!;
   const bill = presentBill(row);
   outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.paid', paidAt, billEventJson(row, group, actor)(share.amount)));
+  await refreshGroup(tx, outbox, row.groupId);
+  return bill;
+}
+
+/**
+ * The payer takes back "Mark as paid" within the undo window (a mistaken tap): the part is owed again, the
+ * pair's debt grows back by exactly the part, and the owner gets bill.unpaid. After the window the payment
+ * stands (409 undo_window_passed): the owner has been told, and may have acted on it.
+ */
+export async function unpayBill({ tx, outbox, now, unpayWindowMs }: Context, { actor, billId }: BillInput): Promise<Bill> {
+  const row = await visibleBill(tx, billId, actor.id);
+  const share = row.shares.find((s) => s.userId === actor.id);
+  if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to mark unpaid on this bill');
+  if (share.paidAt === null) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
+  const at = now();
+  if (at.getTime() - Date.parse(share.paidAt) > unpayWindowMs) {
+    throw new AppError('undo_window_passed', `A payment can be undone for ${Math.round(unpayWindowMs / 1000)} seconds after it was marked; this one is older`);
+  }
+  // Conditional on the paidAt read above: a concurrent undo (or a pay in between) finds nothing to change.
+  if (!(await tx.markShareUnpaid(row.id, actor.id, share.paidAt))) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
+  share.paidAt = null;
+  await tx.addDebt(row.groupId, actor.id, row.ownerId, share.amount);
+  const group = (await tx.getGroup(row.groupId))!;
+  const bill = presentBill(row);
+  outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.unpaid', at.toISOString(), billEventJson(row, group, actor)(share.amount)));
   await refreshGroup(tx, outbox, row.groupId);
   return bill;
 }

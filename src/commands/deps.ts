@@ -10,4 +10,8 @@ export type Deps = {
   sessionTtlMs: number;
   /** Plans each stored notification's push and email deliveries in its transaction (src/notify/deliveries/plan.ts). */
   deliveries?: Planner;
+  /** How long a pending Idempotency-Key is held unless renewed (src/commands/idempotency.ts); default 10 s. */
+  idempotencyLeaseMs?: number;
+  /** How long a payer may undo marking a part paid (config UNPAY_WINDOW_SECONDS). */
+  unpayWindowMs: number;
 };

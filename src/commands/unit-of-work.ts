@@ -12,10 +12,11 @@
 import type { Ops } from '../store/store.ts';
 import { emptyOutbox, type Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
-import { claimKey, type Keyed } from './idempotency.ts';
+import { AppError } from '../domain/errors.ts';
+import { claimKey, DEFAULT_IDEMPOTENCY_LEASE_MS, holdKey, type Keyed } from './idempotency.ts';
 
 /** What a command may use: the open transaction, the outbox it fills, the clock, and session lifetime. */
-export type Context = { tx: Ops; outbox: Outbox; now: () => Date; sessionTtlMs: number };
+export type Context = { tx: Ops; outbox: Outbox; now: () => Date; sessionTtlMs: number; unpayWindowMs: number };
 
 export type Command<I, R> = (cx: Context, input: I) => Promise<R>;
 
@@ -60,7 +61,7 @@ async function commit<I, P, R>(
   const run = await bound(command, input, deps.store.read);
   const outbox = emptyOutbox();
   const value = await deps.store.transaction(async (tx) => {
-    const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs });
+    const result = await run({ tx, outbox, now: deps.now, sessionTtlMs: deps.sessionTtlMs, unpayWindowMs: deps.unpayWindowMs });
     await record?.(tx, result);
     await deps.deliveries?.plan(tx, outbox.notifications);
     await stampGroupVersions(tx, outbox);
@@ -90,19 +91,28 @@ export async function performOnce<I, R, B, P = I>(
   const { keyed, status, respond } = answer;
   if (keyed === undefined) return { status, body: respond(await commit(deps, command, input)), replayed: false };
   const ops = deps.store.read;
-  const recorded = await claimKey(ops, keyed, keyed.requestHash(), deps.now());
+  const leaseMs = deps.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
+  const claimed = await claimKey(ops, keyed, keyed.requestHash(), deps.now(), leaseMs);
   // The stored body is the JSON of a body this route sent (its status with it), so it is that body again.
-  if (recorded) return { status: recorded.status, body: recorded.body as B, replayed: true };
+  if ('body' in claimed) return { status: claimed.status, body: claimed.body as B, replayed: true };
+  const release = holdKey(ops, keyed, claimed, deps.now, leaseMs);
   let body!: B;
   try {
     await commit(deps, command, input, async (tx, value) => {
       body = respond(value);
-      await tx.completeIdempotency(keyed.userId, keyed.key, status, JSON.stringify(body));
+      if (!(await tx.completeIdempotency(keyed.userId, keyed.key, claimed.holder, status, JSON.stringify(body)))) {
+        // Our lease ended (this process stalled past it) and a retry took the key over: it runs the same
+        // request, so this transaction must not commit a second copy. The client's retry gets its answer.
+        throw new AppError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly');
+      }
     });
   } catch (e) {
-    // The command changed nothing (its transaction rolled back): free the key so a corrected retry can use it.
-    await ops.releaseIdempotency(keyed.userId, keyed.key);
+    // The command changed nothing (its transaction rolled back): free the key so a corrected retry can use it
+    // (only while it is still ours: a takeover's key is left to its new holder).
+    await ops.releaseIdempotency(keyed.userId, keyed.key, claimed.holder);
     throw e;
+  } finally {
+    release();
   }
   return { status, body, replayed: false };
 }

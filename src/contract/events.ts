@@ -26,7 +26,8 @@ export const BillSummary = Type.Object({
 });
 /**
  * bill.created / bill.cancelled / bill.reminder: `amount` is the receiver's own part; bill.paid: the part the
- * actor paid, with `via` when a confirmed payment closed it rather than a direct "pay my part".
+ * actor paid, with `via` when a confirmed payment closed it rather than a direct "pay my part"; bill.unpaid (to
+ * the owner): the part the actor had marked paid and took back within the undo window.
  */
 export const BillEventData = Type.Object({
   bill: BillSummary,
@@ -86,6 +87,7 @@ export const Notification = Type.Union([
   event('payment.recorded', PaymentEventData),
   event('payment.confirmed', PaymentEventData),
   event('payment.disputed', PaymentEventData),
+  event('bill.unpaid', BillEventData),
   event('group.member_added', MemberAddedData),
   event('group.member_joined', MemberJoinedData),
   event('group.member_removed', MemberRemovedData),

@@ -151,6 +151,8 @@ export const MemberParams = Type.Object({ groupId: PathId, userId: PathId });
 // Responses
 export const AuthResponse = Type.Object({ user: User, token: Type.String() });
 export const UserResponse = Type.Object({ user: User });
+/** GET /api/session: who is signed in, or null (a 200 either way, so a signed-out page load logs no error). */
+export const SessionResponse = Type.Object({ user: Type.Union([User, Type.Null()]) });
 export const GroupResponse = Type.Object({ group: Group });
 export const GroupsResponse = Type.Object({ groups: Type.Array(Group) });
 export const BillResponse = Type.Object({ bill: Bill });

@@ -15,6 +15,8 @@ export const errorCatalog = {
   email_taken: { status: 409, title: 'Email already registered' },
   already_member: { status: 409, title: 'Already a member' },
   already_paid: { status: 409, title: 'Already paid' },
+  not_paid: { status: 409, title: 'Not paid' },
+  undo_window_passed: { status: 409, title: 'Too late to undo' },
   bill_has_payments: { status: 409, title: 'Bill has payments' },
   amount_limit: { status: 409, title: 'Amount limit reached' },
   share_paid: { status: 409, title: 'A paid part cannot change' },

@@ -108,3 +108,64 @@ export function formatMinor(amount: number, exponent: number): string {
   const padded = digits.padStart(exponent + 1, '0');
   return `${sign}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
 }
+
+export type TypedAmount = { ok: true; minor: number } | { ok: false; reason: 'empty' | 'negative' | 'format' | 'decimals' };
+
+// Spaces people and locales put between digit groups: space, no-break space (fr), narrow no-break space
+// (fr since CLDR 34), thin space, and the apostrophes of de-CH.
+const GROUP_SPACES = /[\u0020\u00a0\u202f\u2009'\u2019]/g;
+const DIGITS = /^\d+$/;
+const GROUPED = /^\d{1,3}(?:[.,]\d{3})+$/;
+
+/**
+ * Reads an amount as people type it — "12,50", "1,234.56", "1.234,56", "1 234,5", "€ " not included — into
+ * minor units, with the same string arithmetic as parseDecimalAmount (never floats).
+ *
+ * `decimal` is the reader's locale decimal separator ('.' or ','). Both separators are read where the text
+ * leaves no doubt: with both present the last one is the decimal; a separator that appears more than once
+ * groups digits; one separator followed by other than exactly three digits is the decimal ("12,50" is
+ * 12.50 anywhere). Only "1,234" / "1.234" is ambiguous, and there the reader's locale decides. Grouping must
+ * be well formed (groups of three), so "1,23,4" is refused rather than guessed.
+ */
+export function parseTypedAmount(text: string, exponent: number, decimal: '.' | ',' = '.'): TypedAmount {
+  checkExponent(exponent);
+  if (typeof text !== 'string' || text.length > 60) return { ok: false, reason: 'format' };
+  let t = text.trim();
+  if (t === '') return { ok: false, reason: 'empty' };
+  if (/^[-\u2212]/.test(t)) return { ok: false, reason: 'negative' };
+  if (t.startsWith('+')) t = t.slice(1);
+  // Spaces only between digits count as grouping ("1 234"); "12 . 5" stays unreadable.
+  if (/\d[\u0020\u00a0\u202f\u2009'\u2019]\d{3}(?!\d)/.test(t)) t = t.replace(GROUP_SPACES, '');
+  if (t.startsWith('.') || t.startsWith(',')) t = `0${t}`;
+  const dots = t.split('.').length - 1;
+  const commas = t.split(',').length - 1;
+  let whole: string;
+  let fraction = '';
+  if (dots === 0 && commas === 0) {
+    whole = t;
+  } else if (dots > 0 && commas > 0) {
+    const point = Math.max(t.lastIndexOf('.'), t.lastIndexOf(','));
+    const mark = t[point];
+    if ((mark === '.' ? dots : commas) !== 1) return { ok: false, reason: 'format' };
+    whole = t.slice(0, point);
+    fraction = t.slice(point + 1);
+    if (!GROUPED.test(whole) || whole.includes(mark)) return { ok: false, reason: 'format' };
+    whole = whole.replace(/[.,]/g, '');
+  } else {
+    const mark = dots > 0 ? '.' : ',';
+    const count = dots + commas;
+    const after = t.slice(t.lastIndexOf(mark) + 1);
+    const grouping = count > 1 || (after.length === 3 && mark !== decimal);
+    if (grouping) {
+      if (!GROUPED.test(t)) return { ok: false, reason: 'format' };
+      whole = t.replace(/[.,]/g, '');
+    } else {
+      whole = t.slice(0, t.indexOf(mark));
+      fraction = after;
+    }
+  }
+  if (!DIGITS.test(whole) || (fraction !== '' && !DIGITS.test(fraction))) return { ok: false, reason: 'format' };
+  if (fraction.length > exponent) return { ok: false, reason: 'decimals' };
+  const minor = parseDecimalAmount(fraction === '' ? whole : `${whole}.${fraction}`, exponent);
+  return minor === undefined ? { ok: false, reason: 'format' } : { ok: true, minor };
+}

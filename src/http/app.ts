@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
+import type { StreamCap } from '../notify/stream-cap.ts';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,8 @@ export type AppContext = {
   redis?: Redis;
   /** The deployment's VAPID key pair and unsubscribe-link signer (src/notify/deliveries/keys.ts). */
   channels: { vapid: Vapid; unsubscribe: UnsubscribeTokens };
+  /** REDIS_URL: MAX_STREAMS_PER_USER counted across instances. */
+  streamCap?: StreamCap;
 };
 
 export async function buildApp(ctx: AppContext): Promise<App> {

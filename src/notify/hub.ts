@@ -184,6 +184,11 @@ export function createHub(options: HubOptions) {
     return () => remove(sub, 'client');
   }
 
+  /** Closes the stream as `evicted`: one too many for its user across instances (./stream-cap.ts). */
+  function evicter(sub: Subscriber) {
+    return () => remove(sub, 'evicted');
+  }
+
   /** A reader that stopped reading is closed before its queue grows without bound; it resumes by id. */
   function checkQueue(sub: Subscriber): boolean {
     if (sub.conn.bufferedBytes() <= options.streamQueueBytes) return true;
@@ -272,7 +277,7 @@ export function createHub(options: HubOptions) {
      * Registers a connection. `lastEventId` undefined: live only. The connection is registered at once
      * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
      */
-    subscribe(userId: string, conn: Connection, lastEventId: number | undefined, session?: StreamSession): { unsubscribe: () => void; ready: Promise<void> } {
+    subscribe(userId: string, conn: Connection, lastEventId: number | undefined, session?: StreamSession): { unsubscribe: () => void; evict: () => void; ready: Promise<void> } {
       const sub: Subscriber = {
         userId,
         conn,
@@ -316,7 +321,7 @@ export function createHub(options: HubOptions) {
         remove(sub, 'slow');
         throw e;
       });
-      return { unsubscribe: unsubscriber(sub), ready };
+      return { unsubscribe: unsubscriber(sub), evict: evicter(sub), ready };
     },
 
     /** Called after commit with what the transaction wrote. */

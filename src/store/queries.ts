@@ -12,6 +12,11 @@ export interface Db {
   get(sql: string, params: readonly unknown[]): Promise<Row | undefined>;
   /** Returns the number of rows changed. */
   run(sql: string, params: readonly unknown[]): Promise<number>;
+  /**
+   * PostgreSQL: data-modifying WITH and arrays, so a write of several tables is one statement (one round
+   * trip). SQLite has neither, and no round trips to save: it runs the statements one by one.
+   */
+  oneStatementWrites?: boolean;
 }
 
 const s = (v: unknown) => v as string;
@@ -111,6 +116,44 @@ const INSERT_SHARES = multiRow(
   (count) => `INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at) VALUES ${tuples(count, '(?, ?, ?, ?, ?)')}`,
 );
 
+// PostgreSQL, one round trip: each user's counter row is locked in user-id order (ORDER BY … FOR UPDATE
+// locks rows as they leave the sort), so two writers naming the same users cannot deadlock; then each
+// counter moves by its user's count and the rows take consecutive ids after it, in the order given. The
+// UPDATE under READ COMMITTED applies to the newest committed counter (the row is locked by now), so ids
+// stay gapless and per user in commit order.
+const APPEND_NOTIFICATIONS_PG = `
+WITH items AS (
+  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(user_id, type, created_at, data, ord)
+), counts AS (
+  SELECT user_id, count(*) AS n FROM items GROUP BY user_id
+), locked AS (
+  SELECT u.id FROM users u WHERE u.id IN (SELECT user_id FROM counts) ORDER BY u.id FOR UPDATE
+), bumped AS (
+  UPDATE users u SET last_notification_id = u.last_notification_id + c.n
+  FROM counts c, locked l WHERE u.id = c.user_id AND l.id = u.id
+  RETURNING u.id, u.last_notification_id - c.n AS base
+), numbered AS (
+  SELECT i.ord, i.user_id, i.type, i.created_at, i.data, b.base + row_number() OVER (PARTITION BY i.user_id ORDER BY i.ord) AS id
+  FROM items i JOIN bumped b ON b.id = i.user_id
+), inserted AS (
+  INSERT INTO notifications (user_id, id, type, created_at, read_at, data)
+  SELECT user_id, id, type, created_at, NULL, data FROM numbered
+)
+SELECT ord, id FROM numbered ORDER BY ord`;
+
+// PostgreSQL, one round trip: the bill, its shares and the debts it adds (upserted per pair, as INSERT_DEBTS).
+// The shares' and debts' foreign keys are checked at the end of the statement, when the bill row exists.
+const INSERT_BILL_PG = `
+WITH bill AS (
+  INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+), shares AS (
+  INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at)
+  SELECT ?, user_id, position - 1, amount, paid_at FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS s(user_id, amount, paid_at, position)
+)
+INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
+SELECT ?, debtor_id, creditor_id, delta FROM unnest(?::text[], ?::text[], ?::bigint[]) AS d(debtor_id, creditor_id, delta)
+ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`;
+
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
  * them on the user's counter row; SQLite runs one writer at a time, so the store can hand out ids itself.
@@ -121,6 +164,18 @@ export type NotificationIdSource =
 
 /** Every operation but notify, which each dialect provides in its own SQL (or refuses). */
 export type SharedOps = Omit<Ops, 'notify' | keyof MoneyOps>;
+
+/** One entry per (debtor, creditor): an upsert may not touch the same row twice in one statement (PostgreSQL refuses). */
+function onePerPair(entries: DebtChange[]): Map<string, DebtChange> {
+  const byPair = new Map<string, DebtChange>();
+  for (const e of entries) {
+    const key = `${e.debtorId}\n${e.creditorId}`;
+    const seen = byPair.get(key);
+    if (seen) seen.delta += e.delta;
+    else byPair.set(key, { ...e });
+  }
+  return byPair;
+}
 
 /** What differs between the dialects' SQL in the shared queries. */
 export type QueryOptions = {
@@ -160,14 +215,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
   }
 
   async function addDebts(groupId: string, entries: DebtChange[]) {
-    // One row per pair: an upsert may not touch the same row twice in one statement (PostgreSQL refuses).
-    const byPair = new Map<string, DebtChange>();
-    for (const e of entries) {
-      const key = `${e.debtorId}\n${e.creditorId}`;
-      const seen = byPair.get(key);
-      if (seen) seen.delta += e.delta;
-      else byPair.set(key, { ...e });
-    }
+    const byPair = onePerPair(entries);
     if (byPair.size === 0) return;
     const params: unknown[] = [];
     for (const e of byPair.values()) params.push(groupId, e.debtorId, e.creditorId, e.delta);
@@ -177,6 +225,12 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
   async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
     if (items.length === 0) return [];
     const ids: number[] = [];
+    if (source.kind === 'counter-row' && db.oneStatementWrites) {
+      const rows = await db.all(APPEND_NOTIFICATIONS_PG, [items.map((i) => i.userId), items.map((i) => i.type), items.map((i) => i.createdAt), items.map((i) => i.data)]);
+      // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
+      if (rows.length !== items.length) throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
+      return items.map((it, i): NotificationRow => ({ userId: it.userId, id: n(rows[i].id), type: it.type, createdAt: it.createdAt, readAt: null, data: it.data }));
+    }
     for (const { userId } of items) {
       if (source.kind === 'store') {
         ids.push(source.next(userId));
@@ -340,6 +394,24 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const r = await db.get(`SELECT id, name, currency, created_at FROM groups WHERE id = ?`, [groupId]);
       return r && group(r);
     },
+    async groupForBill(groupId) {
+      // One row per member (one with NULL member columns for a group without any), the group's columns on each.
+      const rows = await db.all(
+        `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at,
+                (SELECT COALESCE(SUM(d.amount), 0) FROM group_debts d WHERE d.group_id = g.id) AS debt_total,
+                u.id, u.name, u.email, u.pending
+         FROM groups g LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id
+         WHERE g.id = ? ORDER BY m.position`,
+        [groupId],
+      );
+      if (rows.length === 0) return undefined;
+      const r = rows[0];
+      return {
+        group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
+        members: rows.filter((m) => m.id !== null && m.id !== undefined).map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email), pending: n(m.pending) === 1 })),
+        debtTotal: n(r.debt_total),
+      };
+    },
     async groupVersion(groupId) {
       const r = await db.get(`SELECT version FROM groups WHERE id = ?`, [groupId]);
       return n(r?.version ?? 0);
@@ -365,7 +437,16 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return rows.map(group);
     },
 
-    async insertBill(b) {
+    async insertBill(b, debts = []) {
+      if (db.oneStatementWrites) {
+        const pairs = [...onePerPair(debts).values()];
+        await db.run(INSERT_BILL_PG, [
+          b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt,
+          b.id, b.shares.map((sh) => sh.userId), b.shares.map((sh) => sh.amount), b.shares.map((sh) => sh.paidAt),
+          b.groupId, pairs.map((p) => p.debtorId), pairs.map((p) => p.creditorId), pairs.map((p) => p.delta),
+        ]);
+        return;
+      }
       await db.run(
         `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
@@ -374,6 +455,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const params: unknown[] = [];
       b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
       await db.run(INSERT_SHARES(b.shares.length), params);
+      await addDebts(b.groupId, debts);
     },
     async getBill(billId) {
       const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);
@@ -389,6 +471,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
     async markSharePaid(billId, userId, paidAt) {
       return (await db.run(`UPDATE bill_shares SET paid_at = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [paidAt, billId, userId])) === 1;
+    },
+    async markShareUnpaid(billId, userId, paidAt) {
+      return (await db.run(`UPDATE bill_shares SET paid_at = NULL WHERE bill_id = ? AND user_id = ? AND paid_at = ?`, [billId, userId, paidAt])) === 1;
     },
     async markBillDeleted(billId, deletedAt) {
       return (await db.run(`UPDATE bills SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, [deletedAt, billId])) === 1;
@@ -591,7 +676,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     async getIdempotency(userId, key) {
-      const r = await db.get(`SELECT request_hash, state, status, body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
+      const r = await db.get(`SELECT request_hash, state, status, body, created_at, holder, lease_until FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
       if (!r) return undefined;
       return {
         requestHash: s(r.request_hash),
@@ -599,28 +684,45 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
         status: r.status === null ? null : n(r.status),
         body: sOrNull(r.body),
         createdAt: s(r.created_at),
+        holder: sOrNull(r.holder),
+        leaseUntil: sOrNull(r.lease_until),
       };
     },
-    async claimIdempotency(userId, key, requestHash, createdAt) {
+    async claimIdempotency(userId, key, requestHash, createdAt, holder, leaseUntil) {
       const changed = await db.run(
-        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, status, body, created_at) VALUES (?, ?, ?, 'pending', NULL, NULL, ?)
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, status, body, created_at, holder, lease_until)
+         VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?, ?)
          ON CONFLICT (user_id, key) DO NOTHING`,
-        [userId, key, requestHash, createdAt],
+        [userId, key, requestHash, createdAt, holder, leaseUntil],
       );
       return changed === 1;
     },
-    async reclaimIdempotency(userId, key, requestHash, createdAt, staleBefore) {
+    async reclaimIdempotency(userId, key, requestHash, now, holder, leaseUntil) {
+      // ISO-8601 UTC text with fixed width compares in time order (COLLATE "C" on PostgreSQL).
       const changed = await db.run(
-        `UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = ? AND request_hash = ? AND state = 'pending' AND created_at < ?`,
-        [createdAt, userId, key, requestHash, staleBefore],
+        `UPDATE idempotency_keys SET created_at = ?, holder = ?, lease_until = ?
+         WHERE user_id = ? AND key = ? AND request_hash = ? AND state = 'pending' AND lease_until < ?`,
+        [now, holder, leaseUntil, userId, key, requestHash, now],
       );
       return changed === 1;
     },
-    async completeIdempotency(userId, key, status, body) {
-      await db.run(`UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE user_id = ? AND key = ?`, [status, body, userId, key]);
+    async renewIdempotency(userId, key, holder, leaseUntil) {
+      const changed = await db.run(
+        `UPDATE idempotency_keys SET lease_until = ? WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`,
+        [leaseUntil, userId, key, holder],
+      );
+      return changed === 1;
     },
-    async releaseIdempotency(userId, key) {
-      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'pending'`, [userId, key]);
+    async completeIdempotency(userId, key, holder, status, body) {
+      const changed = await db.run(
+        `UPDATE idempotency_keys SET state = 'done', status = ?, body = ?, holder = NULL, lease_until = NULL
+         WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`,
+        [status, body, userId, key, holder],
+      );
+      return changed === 1;
+    },
+    async releaseIdempotency(userId, key, holder) {
+      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`, [userId, key, holder]);
     },
     async purgeIdempotency(olderThan) {
       return db.run(`DELETE FROM idempotency_keys WHERE created_at < ?`, [olderThan]);

@@ -82,6 +82,9 @@ export type IdempotencyRow = {
   status: number | null;
   body: string | null;
   createdAt: string;
+  /** Pending keys: who holds the key, and until when unless renewed (null once done or before migration 0008/0006). */
+  holder: string | null;
+  leaseUntil: string | null;
 };
 
 /** What a transaction (or a plain read) can do. Every method is one or a few statements. */
@@ -142,12 +145,17 @@ export interface Ops extends MoneyOps {
   /** Increments the group's change counter in this transaction and returns the new value. */
   bumpGroupVersion(groupId: string): Promise<number>;
 
-  insertBill(bill: BillRow): Promise<void>;
+  /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
+  insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
+  /** What a new bill checks, in one query: the group, its members in join order, and its unpaid debts' total. */
+  groupForBill(groupId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;
   /** Marks the share paid if it is unpaid; false when it was not. */
   markSharePaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
+  /** Marks the share unpaid again if it is still paid at exactly `paidAt`; false when it was not. */
+  markShareUnpaid(billId: string, userId: string, paidAt: string): Promise<boolean>;
   markBillDeleted(billId: string, deletedAt: string): Promise<boolean>;
   addDebt(groupId: string, debtorId: string, creditorId: string, delta: number): Promise<void>;
   /** Several pairs in one statement, in the order given (sorted by the caller, so writers lock rows in one order). */
@@ -215,12 +223,19 @@ export interface Ops extends MoneyOps {
   revokeInvite(inviteId: string, revokedAt: string): Promise<boolean>;
 
   getIdempotency(userId: string, key: string): Promise<IdempotencyRow | undefined>;
-  /** Inserts a pending key; false when the key exists. */
-  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string): Promise<boolean>;
-  /** Takes over a pending key whose request died (older than `staleBefore`); false if it is not stale. */
-  reclaimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, staleBefore: string): Promise<boolean>;
-  completeIdempotency(userId: string, key: string, status: number, body: string): Promise<void>;
-  releaseIdempotency(userId: string, key: string): Promise<void>;
+  /** Inserts a pending key held by `holder` until `leaseUntil`; false when the key exists. */
+  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /**
+   * Takes over a pending key of the same request whose lease ended before `now` (its holder died or hangs):
+   * `holder` holds it until `leaseUntil`. False when the lease is live, the request differs or the key is done.
+   */
+  reclaimIdempotency(userId: string, key: string, requestHash: string, now: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /** Extends `holder`'s lease on a pending key; false when the key is no longer pending and `holder`'s. */
+  renewIdempotency(userId: string, key: string, holder: string, leaseUntil: string): Promise<boolean>;
+  /** Records the response on `holder`'s pending key; false (nothing changed) when another holder took it over. */
+  completeIdempotency(userId: string, key: string, holder: string, status: number, body: string): Promise<boolean>;
+  /** Deletes the key while it is pending and `holder`'s. */
+  releaseIdempotency(userId: string, key: string, holder: string): Promise<void>;
   purgeIdempotency(olderThan: string): Promise<number>;
 
   /**

@@ -34,7 +34,7 @@ async function setUp(t: { after: (fn: () => Promise<void>) => void }) {
     },
     close: async () => undefined,
   };
-  return { store, bus, events, handed, deps: { store, bus, now: () => new Date(at), sessionTtlMs: 60_000 } };
+  return { store, bus, events, handed, deps: { store, bus, now: () => new Date(at), sessionTtlMs: 60_000, unpayWindowMs: 300_000 } };
 }
 
 /** Stores a notification for Ann and puts it in the outbox; `fail` throws afterwards. Counts its runs. */

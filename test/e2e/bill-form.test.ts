@@ -78,14 +78,14 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   await billCard(page, 'Rent').waitFor();
   assert.deepEqual(JSON.parse(posts[1]), { description: 'Rent', amount: 100001, split: { mode: 'percent', percents: { [alice.id]: 33.33, [bob.id]: 33.33, [carol.id]: 33.34 } } });
 
-  // What only the API can refuse shows next to the field, in the API's own words. (The request is
-  // altered on its way out to provoke a refusal the form itself would have prevented.)
+  // What only the API can refuse shows next to the field, in words for people (never the validator's).
+  // (The request is altered on its way out to provoke a refusal the form itself would have prevented.)
   await page.route('**/api/groups/*/bills', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }));
   await page.getByLabel('Description').fill('Coffee');
   await amount.fill('9');
   await page.getByLabel('Equally').check();
   await submit.click();
-  await page.locator('#bill-amount-error').getByText('Must be >= 1.').waitFor();
+  await page.locator('#bill-amount-error').getByText('Enter an amount more than zero, up to €10,000,000,000.00.').waitFor();
   await page.unrouteAll();
   await submit.click();
   await billCard(page, 'Coffee').waitFor();

@@ -63,14 +63,14 @@ test('a bill and its payment show up live on the other people\'s open pages', { 
   await billCard(pc, 'Dinner').waitFor();
   assert.equal(await toast(pc, 'Dinner').count(), 0);
 
-  // The toast's link is the bill's page, one click away.
+  // The toast's link is the bill's page, one click away (with its group, the way back should the bill be deleted).
   const link = bobToast.getByRole('link', { name: 'View bill' });
-  assert.match((await link.getAttribute('href')) ?? '', /^\/bills\/[A-Za-z0-9_-]+$/);
+  assert.match((await link.getAttribute('href')) ?? '', /^\/bills\/[A-Za-z0-9_-]+\?group=[A-Za-z0-9_-]+$/);
 
   // Bob pays his part; Alice sees the payment and her balance change, without a reload.
   const aliceBalance = pa.locator('.balance-list li', { hasText: 'Alice (you)' });
   await aliceBalance.getByText('is owed $33.33').waitFor();
-  await billCard(pb, 'Dinner').getByRole('button', { name: 'Pay $33.33 for Dinner' }).click();
+  await billCard(pb, 'Dinner').getByRole('button', { name: /^Mark as paid\W+\$33\.33 for Dinner$/ }).click();
   await toast(pa, 'Bob paid $33.33 for Dinner').waitFor();
   await aliceBalance.getByText('settled up').waitFor();
   await billCard(pa, 'Dinner').locator('.share', { hasText: 'Bob' }).getByText(/^paid /).waitFor();

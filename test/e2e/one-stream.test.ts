@@ -76,7 +76,7 @@ test('?transport=ws switches the shared stream to WebSocket', { timeout: TEST_TI
 
   // Back to SSE from the account menu; the setting is remembered for this browser.
   await second.getByRole('button', { name: /^Account/ }).click();
-  await second.getByLabel('Live updates over').selectOption('sse');
+  await second.getByLabel('Live updates', { exact: true }).selectOption('sse');
   await eventually(async () => (await streamConnections(server.url)).sse === 1, 'the stream to reopen over SSE');
   await waitLive(first);
   assert.deepEqual(await streamConnections(server.url), { sse: 1, ws: 0 });

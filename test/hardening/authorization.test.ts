@@ -7,10 +7,13 @@
 // has a marker in its names, so a leak of either is a substring away.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { billFor, call, register, type Res, type TestUser } from '../support/api.ts';
 import { openSse, openWs, type StreamClient } from '../support/streams.ts';
 import { declaredRoutes } from './declared-routes.ts';
+import { loadUnsubscribeTokens, type UnsubscribeTokens } from '../../src/notify/deliveries/keys.ts';
+import { preferencesOf } from '../../src/notify/deliveries/preferences.ts';
 
 type Role = 'anonymous' | 'stranger' | 'member' | 'owner' | 'receiver';
 const ROLES: Role[] = ['anonymous', 'stranger', 'member', 'owner', 'receiver'];
@@ -24,9 +27,13 @@ let groupId: string;
 let samGroupId: string;
 let samBillId: string;
 let spare = 0;
+let links: UnsubscribeTokens;
+/** An https origin on loopback that push endpoints may name (nothing is sent: push is off without VAPID_SUBJECT). */
+const PUSH_ORIGIN = 'https://127.0.0.1:9';
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ PUSH_ALLOWED_ORIGINS: PUSH_ORIGIN });
+  links = await loadUnsubscribeTokens(server.store.read);
   [olga, rita, max, sam, sue] = await Promise.all(['Olga', 'Rita', 'Max', 'Sam', 'Sue'].map((n) => register(server.url, n)));
   groupId = await newGroup(olga, [rita, max], `Trip ${OLGA_MARK}`);
   samGroupId = await newGroup(sam, [sue], `Flat ${SAM_MARK}`);
@@ -37,6 +44,9 @@ before(async () => {
   await billFor(server.url, sam, samGroupId, [sue], 1000, `Power ${SAM_MARK}`);
   await pay(rita, (await billFor(server.url, olga, groupId, [rita], 2000, `Taxi ${OLGA_MARK}`)).id);
   await billFor(server.url, olga, groupId, [rita], 3000, `Dinner ${OLGA_MARK}`);
+  // Devices and preferences on both sides; each endpoint carries its world's marker.
+  for (const [u, mark] of [[olga, OLGA_MARK], [rita, OLGA_MARK], [sam, SAM_MARK], [sue, SAM_MARK]] as const) await subscribe(u, mark);
+  for (const u of [olga, sam]) assert.equal((await call(server.url, 'PUT', '/api/me/notification-preferences', { token: u.token, body: { preferences: { 'bill.paid': { push: false } } } })).status, 200);
 });
 after(() => server?.close());
 
@@ -45,6 +55,31 @@ async function newGroup(owner: TestUser, members: TestUser[], name: string) {
   assert.equal(res.status, 201);
   for (const m of members) assert.equal((await call(server.url, 'POST', `/api/groups/${res.body.group.id}/members`, { token: owner.token, body: { email: m.email } })).status, 201);
   return res.body.group.id as string;
+}
+
+/** A browser's PushSubscription.toJSON(): a fresh endpoint at the allowed origin and real-shaped RFC 8291 keys. */
+function device(mark: string) {
+  return {
+    endpoint: `${PUSH_ORIGIN}/push/${mark}-${randomBytes(8).toString('hex')}`,
+    expirationTime: null,
+    keys: { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+  };
+}
+
+async function subscribe(user: TestUser, mark: string) {
+  const res = await call(server.url, 'POST', '/api/push/subscriptions', { token: user.token, body: device(mark) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.subscription.id as string;
+}
+
+/** What each user has set and owns outside the inbox: preferences, devices, seen position. */
+async function ownState(u: TestUser) {
+  const read = server.store.read;
+  return {
+    preferences: preferencesOf(await read.preferencesOf([u.id])),
+    devices: (await read.listPushSubscriptions([u.id])).map((d) => d.id).sort(),
+    seenUpTo: await read.seenUpTo(u.id),
+  };
 }
 
 async function pay(user: TestUser, billId: string) {
@@ -100,7 +135,13 @@ type Row = {
   linkHolder?: boolean;
   /** Extra checks on a success. */
   then?: (role: Role, user: TestUser, res: Res) => Promise<void> | void;
+  /** Checks on every answer, refusals included (e.g. that a refused delete deleted nothing). */
+  always?: (role: Role, res: Res) => Promise<void> | void;
 };
+
+/** The last fresh device of Olga's a DELETE row named, and the fresh account an unsubscribe row's link is for. */
+let lastDevice = '';
+let linkUser: TestUser | undefined;
 
 const OK_FOR_MEMBERS = (ok: number): Record<Role, number> => ({ anonymous: 401, stranger: 404, member: ok, owner: ok, receiver: ok });
 const OK_FOR_ALL = (ok: number): Record<Role, number> => ({ anonymous: 401, stranger: ok, member: ok, owner: ok, receiver: ok });
@@ -239,6 +280,83 @@ const ROWS: Row[] = [
     expect: OK_FOR_ALL(204),
     request: async () => ({ method: 'POST', path: '/api/notifications/read', body: { all: true } }),
   },
+  // Issue 14: offline channels. Devices, preferences and the seen mark are the caller's own: no role sees
+  // or touches anyone else's (the loop below also checks that no one else's changed).
+  {
+    route: 'GET /api/push/public-key',
+    // Public: a browser needs it before it can subscribe; it is the deployment's, not a user's.
+    expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
+    request: async () => ({ method: 'GET', path: '/api/push/public-key' }),
+    always: (_role, res) => assert.equal(Buffer.from(res.body.publicKey, 'base64url').length, 65),
+  },
+  {
+    route: 'POST /api/push/subscriptions',
+    expect: OK_FOR_ALL(201),
+    request: async (role) => ({ method: 'POST', path: '/api/push/subscriptions', body: device(role) }),
+    then: async (_role, u, res) => {
+      const mine = (await server.store.read.listPushSubscriptions([u.id])).map((d) => d.id);
+      assert.ok(mine.includes(res.body.subscription.id), 'the device is stored as the caller\'s');
+    },
+  },
+  {
+    route: 'GET /api/push/subscriptions',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'GET', path: '/api/push/subscriptions' }),
+    then: async (_role, u, res) => {
+      const own = (await server.store.read.listPushSubscriptions([u.id])).map((d) => ({ id: d.id, endpoint: d.endpoint }));
+      assert.deepEqual(res.body.subscriptions.map((d: { id: string; endpoint: string }) => ({ id: d.id, endpoint: d.endpoint })).sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)), own.sort((a, b) => a.id.localeCompare(b.id)));
+    },
+  },
+  {
+    route: 'DELETE /api/push/subscriptions/:id',
+    // A fresh device of Olga's: only Olga may remove it; to anyone else it does not exist (404, not 403).
+    expect: { anonymous: 401, stranger: 404, member: 404, owner: 204, receiver: 404 },
+    request: async () => ({ method: 'DELETE', path: `/api/push/subscriptions/${(lastDevice = await subscribe(olga, OLGA_MARK))}` }),
+    always: async (role) => {
+      const still = (await server.store.read.listPushSubscriptions([olga.id])).some((d) => d.id === lastDevice);
+      assert.equal(still, role !== 'owner', `${role}: Olga's device ${still ? 'is still there' : 'is gone'}`);
+    },
+  },
+  {
+    route: 'GET /api/me/notification-preferences',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'GET', path: '/api/me/notification-preferences' }),
+    // Exactly the caller's own (Olga and Sam turned bill.paid push off; the others have the defaults).
+    then: async (_role, u, res) => assert.deepEqual(res.body.preferences, preferencesOf(await server.store.read.preferencesOf([u.id]))),
+  },
+  {
+    route: 'PUT /api/me/notification-preferences',
+    expect: OK_FOR_ALL(200),
+    request: async () => ({ method: 'PUT', path: '/api/me/notification-preferences', body: { preferences: { 'group.member_added': { email: true } } } }),
+    then: async (_role, u, res) => {
+      assert.equal(res.body.preferences['group.member_added'].email, true);
+      assert.deepEqual(res.body.preferences, preferencesOf(await server.store.read.preferencesOf([u.id])));
+    },
+  },
+  {
+    route: 'POST /api/notifications/seen',
+    expect: OK_FOR_ALL(204),
+    request: async () => ({ method: 'POST', path: '/api/notifications/seen', body: { all: true } }),
+    then: async (_role, u) => assert.equal(await server.store.read.seenUpTo(u.id), (await server.store.read.notificationState(u.id)).lastId),
+  },
+  // The email's unsubscribe link: the signed token is the credential (RFC 8058: the mail provider POSTs
+  // without a session), so any caller holding it gets the same answer and a session changes nothing. Each
+  // cell's link is a fresh account's, so the page can name no one of either world.
+  {
+    route: 'GET /unsubscribe/:token',
+    expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
+    request: async () => ({ method: 'GET', path: `/unsubscribe/${links.sign((linkUser = await freshUser()).id)}` }),
+    always: async () => assert.deepEqual((await ownState(linkUser!)).preferences, preferencesOf([]), 'GET changed the preferences'),
+  },
+  {
+    route: 'POST /unsubscribe/:token',
+    expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
+    request: async () => ({ method: 'POST', path: `/unsubscribe/${links.sign((linkUser = await freshUser()).id)}` }),
+    always: async () => {
+      const prefs = (await ownState(linkUser!)).preferences;
+      assert.ok(Object.values(prefs).every((c) => c.email === false), `the link's owner still gets email: ${JSON.stringify(prefs)}`);
+    },
+  },
 ];
 
 test('every route × every role gets the status it must, and nothing of the other world', { timeout: 60_000 }, async (t) => {
@@ -255,8 +373,10 @@ test('every route × every role gets the status it must, and nothing of the othe
         if (role === 'stranger' && row.route === 'POST /api/invites/:token/accept') user = await freshUser();
         // Others' read positions, to see that a read by this role moved only its own.
         const others = [olga, rita, max, sam, sue].filter((u) => u.id !== user?.id);
-        const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));
+        // Built first: a fixture it makes (a fresh device of Olga's) is part of the state compared below.
         const req = await row.request(role, user);
+        const readBefore = await Promise.all(others.map((u) => server.store.read.notificationState(u.id)));
+        const ownBefore = await Promise.all(others.map(ownState));
         const res = await call(server.url, req.method, req.path, { token: user?.token, body: req.body, headers: req.headers });
         const what = `${req.method} ${req.path}`;
         assert.equal(res.status, row.expect[role], `${what} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
@@ -264,6 +384,8 @@ test('every route × every role gets the status it must, and nothing of the othe
         assertNoForeignData(row.linkHolder ? 'member' : role, what, res);
         if (res.status < 300 && user) await row.then?.(role, user, res);
         assert.deepEqual(await Promise.all(others.map((u) => server.store.read.notificationState(u.id))).then((s) => s.map((x) => x.readUpTo)), readBefore.map((x) => x.readUpTo), `${what} as ${role} moved someone else's read position`);
+        assert.deepEqual(await Promise.all(others.map(ownState)), ownBefore, `${what} as ${role} changed someone else's preferences, devices or seen mark`);
+        await row.always?.(role, res);
         if (row.route === 'POST /api/auth/logout' && userOf(role)) {
           // Only the session the request came with ended.
           assert.equal((await call(server.url, 'GET', '/api/me', { token: userOf(role)!.token })).status, 200);
@@ -291,12 +413,22 @@ test("a stranger's 404 says no more than a missing id's: existence is not leaked
     ['POST', `/api/bills/${bill}/pay`, '/api/bills/0000000000zzzzzzzzzz/pay'],
     ['DELETE', `/api/bills/${bill}`, '/api/bills/0000000000zzzzzzzzzz'],
   ];
+  // Olga's device, and unsubscribe links that are not Olga's: hers with another signature, Sam's signature
+  // on her id, her id unsigned; each says what a link for nobody says.
+  const olgaDevice = await subscribe(olga, OLGA_MARK);
+  const [, samMac] = links.sign(sam.id).split('.');
+  const forged = [`${olga.id}.${randomBytes(32).toString('base64url')}`, `${olga.id}.${samMac}`, olga.id];
+  pairs.push(['DELETE', `/api/push/subscriptions/${olgaDevice}`, '/api/push/subscriptions/0000000000zzzzzzzzzz']);
+  for (const token of forged) pairs.push(['POST', `/unsubscribe/${token}`, `/unsubscribe/${links.sign('0000000000zzzzzzzzzz').split('.')[0]}.${randomBytes(32).toString('base64url')}`]);
   for (const [method, real, missing] of pairs) {
     const a = await call(server.url, method, real, { token: sam.token });
     const b = await call(server.url, method, missing, { token: sam.token });
     assert.equal(a.status, 404);
     assert.deepEqual(a.body, b.body, `${method} ${real}`);
   }
+  // None of it took: Olga's device is there, and she still gets email.
+  assert.ok((await server.store.read.listPushSubscriptions([olga.id])).some((d) => d.id === olgaDevice));
+  assert.ok(Object.values((await ownState(olga)).preferences).some((c) => c.email));
   // A deleted bill is gone for its own members too, in the same words.
   const gone = await freshBill();
   assert.equal((await call(server.url, 'DELETE', `/api/bills/${gone}`, { token: olga.token })).status, 204);

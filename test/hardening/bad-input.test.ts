@@ -9,12 +9,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { connect } from 'node:net';
+import { createECDH, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { billFor, groupWith, register, type TestUser } from '../support/api.ts';
 import { isCurrencyCode } from '../../src/domain/money.ts';
 import { dbFileOf, dumpDiff, openReader, type DbReader, type Dump } from './store-dump.ts';
 import { declaredRoutes } from './declared-routes.ts';
+import { loadUnsubscribeTokens, type UnsubscribeTokens } from '../../src/notify/deliveries/keys.ts';
+import { NOTIFICATION_TYPES } from '../../src/contract/events.ts';
 import {
   anyJson,
   badAuthorization,
@@ -43,6 +46,14 @@ const RUNS = Number(process.env.HARDENING_RUNS ?? 100);
 const REQUEST_TIMEOUT_MS = 5000;
 const PASSWORD = 'correct horse battery';
 const NOTIFICATION_ID = /^(0|[1-9][0-9]{0,15})$/;
+/** An https origin on loopback that push endpoints may name (nothing is sent: push is off without VAPID_SUBJECT). */
+const PUSH_ORIGIN = 'https://127.0.0.1:9';
+/** A browser's PushSubscription.toJSON(): an allowed endpoint and real-shaped RFC 8291 keys. */
+const device = (name: string) => ({
+  endpoint: `${PUSH_ORIGIN}/push/${name}`,
+  expirationTime: null,
+  keys: { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+});
 
 type Req = { method: string; path: string; headers: Record<string, string>; body?: string; what: string };
 
@@ -58,9 +69,11 @@ let logoutToken: string; // a second session of alice's, the one logout cases wo
 let carolOutside: TestUser; // registered, in no group: the one an invite's accept cases would let in
 let inviteId: string; // an open invite of alice's group
 let inviteToken: string;
+let aliceDevice: string; // a push subscription of alice's
+let links: UnsubscribeTokens; // signs the email unsubscribe links, as the server does
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ PUSH_ALLOWED_ORIGINS: PUSH_ORIGIN });
   alice = await register(server.url, 'Alice');
   bob = await register(server.url, 'Bob');
   dave = await register(server.url, 'Dave');
@@ -73,6 +86,10 @@ before(async () => {
   inviteToken = made.url.split('/join/')[1];
   const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: alice.email, password: PASSWORD }) });
   logoutToken = ((await login.json()) as { token: string }).token;
+  const sub = await fetch(`${server.url}/api/push/subscriptions`, { method: 'POST', headers: { ...bearer(alice), 'content-type': 'application/json' }, body: JSON.stringify(device('alice-phone')) });
+  assert.equal(sub.status, 201);
+  aliceDevice = ((await sub.json()) as { subscription: { id: string } }).subscription.id;
+  links = await loadUnsubscribeTokens(server.store.read);
   reader = openReader(dbFileOf(server));
   baseline = reader.dump();
 });
@@ -285,6 +302,77 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
       },
     },
   };
+  // Issue 14. A device bob would add: every part wrong in turn, the SSRF guard's refusals included (http:,
+  // an origin not in PUSH_ALLOWED_ORIGINS, credentials in the URL) and keys that are no P-256 point or secret.
+  const fine = device('bob-laptop');
+  const b64 = (bytes: Buffer) => text(bytes.toString('base64url'));
+  const point = (first: number, length = 65) => Buffer.concat([Buffer.from([first]), randomBytes(length - 1)]);
+  const keys = (p256dh: Frag, auth: Frag) => objectText([['p256dh', p256dh], ['auth', auth]]);
+  const pushSub: BodySpec = {
+    template: [['endpoint', text(fine.endpoint)], ['expirationTime', 'null'], ['keys', keys(text(fine.keys.p256dh), text(fine.keys.auth))]],
+    fields: {
+      endpoint: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.constantFrom(
+            'http://127.0.0.1:9/push/bob-laptop',
+            'https://127.0.0.1:10/push/bob-laptop',
+            'https://127.0.0.1/push/bob-laptop',
+            'https://localhost:9/push/bob-laptop',
+            'https://169.254.169.254/latest/meta-data',
+            'https://user:pw@127.0.0.1:9/push/bob-laptop',
+            'wss://127.0.0.1:9/push/bob-laptop',
+            'file:///etc/passwd',
+            'not a url at all',
+            '',
+          ).map(text),
+          fc.webUrl().filter((u) => new URL(u).origin !== PUSH_ORIGIN).map(text),
+          tooLong(2048).map((s) => text(`${PUSH_ORIGIN}/${s}`)),
+        ),
+      },
+      expirationTime: { required: false, bad: fc.oneof(notNumber.filter((f) => f !== 'null'), fc.constantFrom('"1"', 'true', '{}', '[]')) },
+      keys: {
+        required: true,
+        bad: fc.oneof(
+          notObject,
+          fc.constantFrom(
+            '{}',
+            objectText([['p256dh', text(fine.keys.p256dh)]]),
+            objectText([['auth', text(fine.keys.auth)]]),
+            keys(b64(point(2)), text(fine.keys.auth)), // a compressed-point prefix
+            keys(b64(point(4, 64)), text(fine.keys.auth)),
+            keys(b64(point(4, 66)), text(fine.keys.auth)),
+            keys(text(fine.keys.p256dh.replace(/.$/, '+')), text(fine.keys.auth)),
+            keys(text(fine.keys.p256dh), b64(randomBytes(15))),
+            keys(text(fine.keys.p256dh), b64(randomBytes(17))),
+            keys(text(fine.keys.p256dh), text(fine.keys.auth.replace(/^./, '/'))),
+          ),
+          fc.tuple(extraKey(['p256dh', 'auth']), anyJson).map(([k, v]) => objectText([['p256dh', text(fine.keys.p256dh)], ['auth', text(fine.keys.auth)], [k, v]])),
+          fc.tuple(fc.constantFrom('p256dh', 'auth'), notString).map(([k, v]) => (k === 'p256dh' ? keys(v, text(fine.keys.auth)) : keys(text(fine.keys.p256dh), v))),
+        ),
+      },
+    },
+  };
+  // Bob turns bill.paid pushes off: unknown types, choices that are not {push?, email?} booleans, too many keys.
+  const types = NOTIFICATION_TYPES as readonly string[];
+  const notBoolean = anyJson.filter((f) => f !== 'true' && f !== 'false');
+  const preferences: BodySpec = {
+    template: [['preferences', objectText([['bill.paid', objectText([['push', 'false']])]])]],
+    fields: {
+      preferences: {
+        required: true,
+        bad: fc.oneof(
+          notObject,
+          fc.oneof(extraKey(types as string[]), fc.constantFrom('bill', 'BILL.PAID', 'bill.paid ', '*', 'x'.repeat(65))).filter((k) => !types.includes(k)).map((k) => objectText([['bill.paid', '{"push":false}'], [k, '{"push":false}']])),
+          notObject.map((c) => objectText([['bill.paid', c]])),
+          fc.tuple(fc.constantFrom('push', 'email'), notBoolean).map(([k, v]) => objectText([['bill.paid', objectText([[k, v]])]])),
+          fc.tuple(extraKey(['push', 'email']), anyJson).map(([k, v]) => objectText([['bill.paid', objectText([['push', 'false'], [k, v]])]])),
+          fc.constant(objectText([['bill.paid', '{"push":false}'], ...Array.from({ length: 64 }, (_, i): [string, Frag] => [`t${i}`, '{"push":false}'])])),
+        ),
+      },
+    },
+  };
   const billKey = fc.oneof(fc.integer({ min: 256, max: 2000 }).map((n) => 'k'.repeat(n)), headerValue.filter((v) => !/^[\x21-\x7e]{1,255}$/.test(v.trim())));
   return [
     { name: 'POST /api/auth/register', cases: () => badBodies(register_).map(bodyReq('POST', '/api/auth/register', {})) },
@@ -316,6 +404,11 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     { name: 'POST /api/invites/:token/accept', cases: () => badBodies(acceptBody).map(bodyReq('POST', `/api/invites/${inviteToken}/accept`, bearer(carolOutside))) },
     { name: 'DELETE /api/groups/:groupId/members/:userId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/groups/${groupId}/members/${bob.id}`, bearer(bob))) },
     { name: 'DELETE /api/invites/:inviteId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/invites/${inviteId}`, bearer(alice))) },
+    { name: 'POST /api/push/subscriptions', cases: () => badBodies(pushSub).map(bodyReq('POST', '/api/push/subscriptions', bearer(bob))) },
+    { name: 'DELETE /api/push/subscriptions/:id', cases: () => badNoBody.map(bodyReq('DELETE', `/api/push/subscriptions/${aliceDevice}`, bearer(alice))) },
+    { name: 'PUT /api/me/notification-preferences', cases: () => badBodies(preferences).map(bodyReq('PUT', '/api/me/notification-preferences', bearer(bob))) },
+    // The same body as read; an upTo beyond the caller's newest notification is refused too.
+    { name: 'POST /api/notifications/seen', cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/seen', bearer(bob))) },
   ];
 }
 
@@ -365,6 +458,13 @@ const ROUTES: Record<string, RouteRef> = {
   'DELETE /api/groups/:groupId/members/:userId': { method: 'DELETE', path: (g, b) => `/api/groups/${g}/members/${b}`, user: () => alice, changes: true },
   'DELETE /api/invites/:inviteId': { method: 'DELETE', path: (_g, b) => `/api/invites/${b}`, user: () => alice, changes: true },
   'POST /api/invites/:token/accept': { method: 'POST', path: (_g, b) => `/api/invites/${b}/accept`, user: () => alice, body: () => ({}), changes: true },
+  'POST /api/push/subscriptions': { method: 'POST', path: () => '/api/push/subscriptions', user: () => bob, body: () => device('bob-tablet'), changes: true },
+  'GET /api/push/subscriptions': { method: 'GET', path: () => '/api/push/subscriptions', user: () => alice, changes: false },
+  // The base request names alice's own device (the bill id stands for "the id that works" in the cases above).
+  'DELETE /api/push/subscriptions/:id': { method: 'DELETE', path: (_g, b) => `/api/push/subscriptions/${b === billId ? aliceDevice : b}`, user: () => alice, changes: true },
+  'GET /api/me/notification-preferences': { method: 'GET', path: () => '/api/me/notification-preferences', user: () => bob, changes: false },
+  'PUT /api/me/notification-preferences': { method: 'PUT', path: () => '/api/me/notification-preferences', user: () => bob, body: () => ({ preferences: { 'bill.paid': { push: false } } }), changes: true },
+  'POST /api/notifications/seen': { method: 'POST', path: () => '/api/notifications/seen', user: () => bob, body: () => ({ all: true }), changes: true },
 };
 
 function request(ref: RouteRef, headers: Record<string, string>, what: string, g = groupId, b = billId): Req {
@@ -507,9 +607,30 @@ test('GET /api/notifications/ws: bad resume ids, no session, foreign origins, an
   assertProblem(plain.status, plain.type, plain.text, 'GET /api/notifications/ws without Upgrade');
 });
 
+test('email unsubscribe links that are not a valid signature of a user are refused, and change nothing', { timeout: 120_000 }, async () => {
+  // The link's token is the only credential (no session): a forged, borrowed, cut or padded one is a 404
+  // (400 past the length limit), GET and POST alike, and nobody's email is turned off.
+  const good = links.sign(alice.id);
+  const [, bobMac] = links.sign(bob.id).split('.');
+  const token = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((mac) => `${alice.id}.${mac}`),
+    fc.constantFrom(`${alice.id}.${bobMac}`, alice.id, `${alice.id}.`, good.slice(0, -1), `${good}A`, `${good}.${bobMac}`, `.${good.split('.')[1]}`, good.replace('.', '..'), encodeURIComponent(`${good} `)),
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/),
+    badId.filter((id) => id !== '.' && id !== '..'),
+    tooLong(200).map((s) => encodeURIComponent(s)),
+  );
+  await check(
+    fc.oneof(
+      fc.tuple(fc.constantFrom('GET', 'POST'), token).map(([method, t]): Req => ({ method, path: `/unsubscribe/${t}`, headers: {}, what: `token ${JSON.stringify(t).slice(0, 120)}` })),
+      // A good link with a body that is not one: broken JSON is refused before the link is looked at.
+      invalidJson('{}').map((b): Req => ({ method: 'POST', path: `/unsubscribe/${good}`, headers: { 'content-type': 'application/json' }, body: b, what: 'invalid JSON body' })),
+    ),
+  );
+});
+
 test('methods a route does not have, and unknown /api paths', { timeout: 120_000 }, async () => {
-  const paths = ['/healthz', '/metrics', '/api/openapi.json', '/api/me', '/api/groups', `/api/groups/${groupId}`, `/api/groups/${groupId}/bills`, `/api/bills/${billId}`, `/api/bills/${billId}/pay`, '/api/notifications', '/api/notifications/read', '/api/auth/login'];
-  const known = new Set(['GET /healthz', 'GET /metrics', 'GET /api/openapi.json', 'GET /api/me', 'GET /api/groups', 'POST /api/groups', `GET /api/groups/${groupId}`, `GET /api/groups/${groupId}/bills`, `POST /api/groups/${groupId}/bills`, `GET /api/bills/${billId}`, `DELETE /api/bills/${billId}`, `POST /api/bills/${billId}/pay`, 'GET /api/notifications', 'POST /api/notifications/read', 'POST /api/auth/login']);
+  const paths = ['/healthz', '/metrics', '/api/openapi.json', '/api/push/public-key', '/api/push/subscriptions', '/api/me/notification-preferences', '/api/notifications/seen', '/api/me', '/api/groups', `/api/groups/${groupId}`, `/api/groups/${groupId}/bills`, `/api/bills/${billId}`, `/api/bills/${billId}/pay`, '/api/notifications', '/api/notifications/read', '/api/auth/login'];
+  const known = new Set(['GET /healthz', 'GET /metrics', 'GET /api/openapi.json', 'GET /api/push/public-key', 'GET /api/push/subscriptions', 'POST /api/push/subscriptions', 'GET /api/me/notification-preferences', 'PUT /api/me/notification-preferences', 'POST /api/notifications/seen', 'GET /api/me', 'GET /api/groups', 'POST /api/groups', `GET /api/groups/${groupId}`, `GET /api/groups/${groupId}/bills`, `POST /api/groups/${groupId}/bills`, `GET /api/bills/${billId}`, `DELETE /api/bills/${billId}`, `POST /api/bills/${billId}/pay`, 'GET /api/notifications', 'POST /api/notifications/read', 'POST /api/auth/login']);
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'), async (path, method) => {
       fc.pre(!known.has(`${method} ${path}`));
@@ -699,6 +820,11 @@ test('every declared route is covered by the cases above', { timeout: 10_000 }, 
     // Public: the token is the credential, and any token that names no open invite is the same 404
     // (test/api/invites.test.ts); no session, no body, nothing to change.
     'GET /api/invites/:token',
+    // Public and without input: the deployment's VAPID key; covered by the wrong-method cases.
+    'GET /api/push/public-key',
+    // The email's unsubscribe link: its own test above (the token is the only input).
+    'GET /unsubscribe/:token',
+    'POST /unsubscribe/:token',
   ]);
   assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes without hostile-input cases: add them here');
 });
@@ -706,7 +832,7 @@ test('every declared route is covered by the cases above', { timeout: 10_000 }, 
 test('the fixtures are live: each base request, as built here, would succeed', { timeout: 120_000 }, async () => {
   // Without this, a refusal above could come from a broken fixture rather than from the bad part.
   // Run last and read-only where possible; the changing ones on fresh objects.
-  for (const name of ['GET /api/me', 'GET /api/groups', 'GET /api/groups/:groupId', 'GET /api/groups/:groupId/balances', 'GET /api/groups/:groupId/bills', 'GET /api/bills/:billId', 'GET /api/notifications']) {
+  for (const name of ['GET /api/push/subscriptions', 'GET /api/me/notification-preferences', 'GET /api/me', 'GET /api/groups', 'GET /api/groups/:groupId', 'GET /api/groups/:groupId/balances', 'GET /api/groups/:groupId/bills', 'GET /api/bills/:billId', 'GET /api/notifications']) {
     const res = await send(request(ROUTES[name], bearer(ROUTES[name].user()), 'fixture'));
     assert.equal(res.status, 200, `${name}: ${res.status} ${res.text.slice(0, 200)}`);
   }
@@ -718,6 +844,13 @@ test('the fixtures are live: each base request, as built here, would succeed', {
     assert.equal(res.status, status, `${req.what}: ${res.status} ${res.text.slice(0, 300)}`);
   };
   await ok(request(ROUTES['POST /api/notifications/read'], bearer(bob), 'read all'), 204);
+  await ok(request(ROUTES['POST /api/notifications/seen'], bearer(bob), 'seen all'), 204);
+  await ok(request(ROUTES['PUT /api/me/notification-preferences'], bearer(bob), 'bill.paid pushes off'), 200);
+  await ok(request(ROUTES['POST /api/push/subscriptions'], bearer(bob), 'add a device'), 201);
+  await ok({ method: 'POST', path: '/api/push/subscriptions', headers: { ...bearer(bob), 'content-type': 'application/json' }, body: objectText([['endpoint', text(`${PUSH_ORIGIN}/push/bob-laptop`)], ['keys', text(device('x').keys)]]), what: 'the body template' }, 201);
+  await ok(request(ROUTES['DELETE /api/push/subscriptions/:id'], bearer(alice), 'remove alice\'s device'), 204);
+  await ok({ method: 'GET', path: `/unsubscribe/${links.sign(alice.id)}`, headers: {}, what: 'unsubscribe page' }, 200);
+  await ok({ method: 'POST', path: `/unsubscribe/${links.sign(alice.id)}`, headers: {}, what: 'one-click unsubscribe' }, 200);
   await ok(request(ROUTES['POST /api/groups/:groupId/members'], bearer(alice), 'add dave'), 201);
   await ok(request(ROUTES['POST /api/groups/:groupId/bills'], bearer(alice), 'create a bill'), 201);
   await ok(request(ROUTES['POST /api/bills/:billId/pay'], bearer(bob), 'bob pays'), 200);

@@ -3,18 +3,26 @@
 // The SSE stream keeps its own `no-cache, no-transform`; pages and assets outside /api keep theirs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { startTestServer } from '../support/server.ts';
 import { billFor, call, groupWith, register, type Res } from '../support/api.ts';
 import { declaredRoutes } from './declared-routes.ts';
+import { loadUnsubscribeTokens } from '../../src/notify/deliveries/keys.ts';
 
 const PASSWORD = 'correct horse battery';
+/** An https origin on loopback that push endpoints may name (nothing is sent: push is off without VAPID_SUBJECT). */
+const PUSH_ORIGIN = 'https://127.0.0.1:9';
+const device = () => ({
+  endpoint: `${PUSH_ORIGIN}/push/${randomBytes(8).toString('hex')}`,
+  keys: { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+});
 
 function noStore(res: Res | Response, what: string) {
   assert.equal(res.headers.get('cache-control'), 'no-store', `${what} (${res.status}): Cache-Control ${res.headers.get('cache-control')}`);
 }
 
 test('every API route answers with Cache-Control: no-store, signed in or not, success or error', { timeout: 60_000 }, async (t) => {
-  const s = await startTestServer({ RATE_LIMIT: 'on', BILL_LIMIT_PER_USER: '3' });
+  const s = await startTestServer({ RATE_LIMIT: 'on', BILL_LIMIT_PER_USER: '3', PUSH_ALLOWED_ORIGINS: PUSH_ORIGIN });
   t.after(() => s.close());
   const ann = await register(s.url, 'Ann');
   const bob = await register(s.url, 'Bob');
@@ -31,6 +39,7 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const invite = async () => (await call(s.url, 'POST', `/api/groups/${groupId}/invites`, { token: ann.token, body: {} })).body.invite as { id: string; url: string };
   const [toRevoke, toAccept] = [await invite(), await invite()];
   const pendingId = (await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Pat' } })).body.group.members.at(-1).id as string;
+  const toUnsubscribe = (await call(s.url, 'POST', '/api/push/subscriptions', { token: ann.token, body: device() })).body.subscription.id as string;
 
   // One call per route as its user would make it (2xx), then the same anonymously (401).
   const rows: [route: string, method: string, path: string, body?: unknown][] = [
@@ -64,6 +73,13 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['DELETE /api/invites/:inviteId', 'DELETE', `/api/invites/${toRevoke.id}`],
     ['POST /api/invites/:token/accept', 'POST', `/api/invites/${toAccept.url.split('/join/')[1]}/accept`, {}],
     ['DELETE /api/groups/:groupId/members/:userId', 'DELETE', `/api/groups/${groupId}/members/${pendingId}`],
+    // Issue 14: a user's devices and preferences are theirs alone, and the seen mark too.
+    ['POST /api/push/subscriptions', 'POST', '/api/push/subscriptions', device()],
+    ['GET /api/push/subscriptions', 'GET', '/api/push/subscriptions'],
+    ['DELETE /api/push/subscriptions/:id', 'DELETE', `/api/push/subscriptions/${toUnsubscribe}`],
+    ['GET /api/me/notification-preferences', 'GET', '/api/me/notification-preferences'],
+    ['PUT /api/me/notification-preferences', 'PUT', '/api/me/notification-preferences', { preferences: { 'bill.paid': { push: false } } }],
+    ['POST /api/notifications/seen', 'POST', '/api/notifications/seen', { all: true }],
   ];
   const session = await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: PASSWORD } });
   assert.equal(session.status, 200);
@@ -92,7 +108,21 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const preview = await call(s.url, 'GET', `/api/invites/${toAccept.url.split('/join/')[1]}`);
   assert.equal(preview.status, 200);
   noStore(preview, 'GET /api/invites/:token');
-  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
+  // The VAPID public key is public too: the same answer signed in or not, and not stored.
+  for (const token of [ann.token, undefined]) {
+    const key = await call(s.url, 'GET', '/api/push/public-key', { token });
+    assert.equal(key.status, 200);
+    noStore(key, `GET /api/push/public-key ${token ? 'signed in' : 'anonymously'}`);
+  }
+  // The email's unsubscribe link is outside /api but names a user (the token is the credential): its page
+  // and its one-click answer are not stored either, whoever follows it, with or without a session.
+  const link = `/unsubscribe/${(await loadUnsubscribeTokens(s.store.read)).sign(carol.id)}`;
+  for (const [method, token] of [['GET', undefined], ['GET', carol.token], ['POST', undefined], ['POST', carol.token]] as const) {
+    const res = await call(s.url, method, link, { token });
+    assert.equal(res.status, 200, `${method} /unsubscribe/:token`);
+    noStore(res, `${method} /unsubscribe/:token ${token ? 'signed in' : 'anonymously'}`);
+  }
+  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'GET /api/push/public-key', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
   assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from this table');
 
   // Errors raised at every stage of a signed-in request: the Origin check (onRequest), the body parser,

@@ -59,7 +59,7 @@ const notifyOne: Command<{ userId: string; at: string; data: string; fail?: bool
   return row;
 };
 
-const depsOf = (store: Store, bus: Bus) => ({ store, bus, now: () => new Date(), sessionTtlMs: 60_000 });
+const depsOf = (store: Store, bus: Bus) => ({ store, bus, now: () => new Date(), sessionTtlMs: 60_000, unpayWindowMs: 300_000 });
 
 describe('the PostgreSQL bus', { skip: pgDown ? `skipped: ${pgDown}` : false }, () => {
   let db: TestDatabase;

@@ -247,6 +247,50 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
+    test('groupForBill: the group, its members in join order and its debts\' total in one query; undefined for no group', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, c, b]);
+      assert.deepEqual(await store.read.groupForBill(g.id), {
+        group: g,
+        members: [a, c, b].map((u) => ({ id: u.id, name: u.name, email: u.email, pending: false })),
+        debtTotal: 0,
+      });
+      await store.read.addDebt(g.id, b.id, a.id, 250);
+      await store.read.addDebt(g.id, c.id, a.id, 50);
+      assert.equal((await store.read.groupForBill(g.id))!.debtTotal, 300);
+      assert.equal(await store.read.groupForBill('no-such-group'), undefined);
+    });
+
+    test('bills: insertBill stores the bill, its shares and its debts together (one statement on PostgreSQL); a failure stores none', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
+      await store.read.addDebt(g.id, b.id, a.id, 7);
+      const row = aBill(g.id, a.id, [b.id, c.id]);
+      await store.transaction((tx) =>
+        tx.insertBill(row, [
+          { debtorId: b.id, creditorId: a.id, delta: 1000 },
+          { debtorId: c.id, creditorId: a.id, delta: 1000 },
+          { debtorId: b.id, creditorId: a.id, delta: 1 },
+        ]),
+      );
+      assert.deepEqual(await store.read.getBill(row.id), row, 'shares in order, paid state kept');
+      const expected = [
+        { debtorId: b.id, creditorId: a.id, amount: 1008 },
+        { debtorId: c.id, creditorId: a.id, amount: 1000 },
+      ].sort((x, y) => (x.debtorId < y.debtorId ? -1 : 1));
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+
+      const plain = aBill(g.id, a.id, [b.id]);
+      await store.transaction((tx) => tx.insertBill(plain));
+      assert.deepEqual(await store.read.getBill(plain.id), plain, 'no debts: the bill and its shares alone');
+
+      // A share naming no user breaks a foreign key: nothing of the bill, its shares or its debts is left.
+      const broken = aBill(g.id, a.id, ['nobody-' + newId()]);
+      await assert.rejects(store.transaction((tx) => tx.insertBill(broken, [{ debtorId: c.id, creditorId: a.id, delta: 5 }])));
+      assert.equal(await store.read.getBill(broken.id), undefined);
+      assert.deepEqual(await store.read.listDebts(g.id), expected);
+    });
+
     test('notifications: appendNotifications takes each user\'s next ids in the order given; a failure takes none', async () => {
       const [a, b] = await users(2);
       await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(1), '{}'));
@@ -288,27 +332,37 @@ for (const dialect of dialects) {
       assert.deepEqual((await store.read.listNotifications(a.id, 10, undefined)).map((r) => r.readAt), [null, null, iso(50), iso(50), iso(50)]);
     });
 
-    test('idempotency: claim once, complete, release only while pending, reclaim when stale, purge', async () => {
+    test('idempotency: claim once, renew and complete only as holder, release only while pending, take over after the lease, purge', async () => {
       const [u] = await users(1);
       const read = store.read;
-      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(100)), true);
-      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(101)), false);
-      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(100) });
-      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(200), iso(100)), false, 'not stale yet');
-      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'other', iso(200), iso(150)), false, 'another request');
-      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(200), iso(150)), true);
-      assert.equal((await read.getIdempotency(u.id, 'k1'))!.createdAt, iso(200));
+      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(100), 'A', iso(110)), true);
+      assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(101), 'B', iso(111)), false);
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(100), holder: 'A', leaseUntil: iso(110) });
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(105), 'B', iso(115)), false, 'the lease is live');
+      assert.equal(await read.renewIdempotency(u.id, 'k1', 'B', iso(200)), false, 'only the holder renews');
+      assert.equal(await read.renewIdempotency(u.id, 'k1', 'A', iso(120)), true);
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(115), 'B', iso(125)), false, 'renewed: still live');
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'other', iso(121), 'B', iso(131)), false, 'another request');
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(121), 'B', iso(131)), true, 'taken over once the lease ended');
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(121), holder: 'B', leaseUntil: iso(131) });
 
-      await read.completeIdempotency(u.id, 'k1', 201, '{"ok":true}');
-      await read.releaseIdempotency(u.id, 'k1');
-      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'done', status: 201, body: '{"ok":true}', createdAt: iso(200) });
-      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(300), iso(1000)), false, 'done is never reclaimed');
+      // The former holder can neither renew, complete nor release what is now B's.
+      assert.equal(await read.renewIdempotency(u.id, 'k1', 'A', iso(140)), false);
+      assert.equal(await read.completeIdempotency(u.id, 'k1', 'A', 201, '{"ok":"A"}'), false);
+      await read.releaseIdempotency(u.id, 'k1', 'A');
+      assert.equal((await read.getIdempotency(u.id, 'k1'))!.holder, 'B');
 
-      assert.equal(await read.claimIdempotency(u.id, 'k2', 'h2', iso(100)), true);
-      await read.releaseIdempotency(u.id, 'k2');
+      assert.equal(await read.completeIdempotency(u.id, 'k1', 'B', 201, '{"ok":true}'), true);
+      await read.releaseIdempotency(u.id, 'k1', 'B');
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'done', status: 201, body: '{"ok":true}', createdAt: iso(121), holder: null, leaseUntil: null });
+      assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(1000), 'C', iso(1010)), false, 'done is never reclaimed');
+      assert.equal(await read.completeIdempotency(u.id, 'k1', 'B', 500, '{}'), false, 'done is recorded once');
+
+      assert.equal(await read.claimIdempotency(u.id, 'k2', 'h2', iso(100), 'A', iso(110)), true);
+      await read.releaseIdempotency(u.id, 'k2', 'A');
       assert.equal(await read.getIdempotency(u.id, 'k2'), undefined);
 
-      assert.equal(await read.claimIdempotency(u.id, 'k3', 'h3', iso(-10)), true);
+      assert.equal(await read.claimIdempotency(u.id, 'k3', 'h3', iso(-10), 'A', iso(0)), true);
       assert.equal(await read.purgeIdempotency(iso(0)) >= 1, true);
       assert.equal(await read.getIdempotency(u.id, 'k3'), undefined);
       assert.notEqual(await read.getIdempotency(u.id, 'k1'), undefined);
@@ -332,7 +386,7 @@ for (const dialect of dialects) {
           await tx.addMember(g.id, b.id, iso(1));
           await tx.insertBill(aBill(g.id, a.id, [b.id]));
           await tx.appendNotification(a.id, 't', iso(2), '{}');
-          await tx.claimIdempotency(a.id, 'ghost', 'h', iso(2));
+          await tx.claimIdempotency(a.id, 'ghost', 'h', iso(2), 'A', iso(12));
           throw boom;
         }),
         (e) => e === boom,

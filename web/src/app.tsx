@@ -28,7 +28,8 @@ export function App() {
 
   const check = useCallback(() => {
     setFailed(false);
-    api.me().then(
+    // GET /api/session answers 200 with null when signed out: no 401 in the console on every signed-out load.
+    api.session().then(
       (r) => setUser(r.user),
       (e: unknown) => (isUnauthenticated(e) ? setUser(null) : setFailed(true)),
     );
@@ -51,7 +52,8 @@ export function App() {
       </main>
     );
   }
-  if (user === undefined) return <main id="main" className="auth" aria-busy="true" />;
+  // The same shell web/index.html paints before the script arrives, so nothing jumps.
+  if (user === undefined) return <LoadingShell />;
   // An invite link works signed out: it says what it invites to, then signs up or in, then joins.
   if (user === null && route.name === 'join') return <SignedOutJoinPage token={route.token} onSignedIn={setUser} />;
   if (user === null) return <AuthPage mode={route.name === 'signup' ? 'signup' : 'signin'} onSignedIn={setUser} />;
@@ -61,6 +63,18 @@ export function App() {
         <SignedIn user={user} route={route} onSignedOut={() => setUser(null)} />
       </InboxProvider>
     </LiveProvider>
+  );
+}
+
+function LoadingShell() {
+  return (
+    <main id="main" className="auth shell" aria-busy="true">
+      <p className="auth-brand">Chipin</p>
+      <p className="tagline">Share bills with friends. Everyone sees who owes what, the moment it happens.</p>
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    </main>
   );
 }
 

@@ -24,3 +24,6 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export const dateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
 export const date = (iso: string) => dateFormat.format(new Date(iso));
+
+/** The reader's decimal separator ('.' or ','), which reads the one ambiguous typed amount, "1,234". */
+export const decimalSeparator: '.' | ',' = new Intl.NumberFormat().formatToParts(1.5).find((p) => p.type === 'decimal')?.value === ',' ? ',' : '.';

@@ -48,7 +48,8 @@ export function parseRoute(path: string): Route {
 export const paths = {
   groups: () => '/',
   group: (groupId: string) => `/groups/${encodeURIComponent(groupId)}`,
-  bill: (billId: string) => `/bills/${encodeURIComponent(billId)}`,
+  /** With its group when known, so a bill deleted meanwhile still leads back to its group. */
+  bill: (billId: string, groupId?: string) => `/bills/${encodeURIComponent(billId)}${groupId ? `?group=${encodeURIComponent(groupId)}` : ''}`,
   join: (token: string) => `/join/${encodeURIComponent(token)}`,
   notificationSettings: () => '/settings/notifications',
 };

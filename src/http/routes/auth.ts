@@ -1,4 +1,5 @@
-import { AuthResponse, LoginBody, PasswordBody, Problem, RegisterBody, UserResponse } from '../../contract/schemas.ts';
+import { AuthResponse, LoginBody, PasswordBody, Problem, RegisterBody, SessionResponse, UserResponse } from '../../contract/schemas.ts';
+import { isAppError } from '../../domain/errors.ts';
 import { changePassword, login, logout, logoutAll, register } from '../../commands/auth.ts';
 import { presentUser } from '../../present/entities.ts';
 import { perform } from '../../commands/unit-of-work.ts';
@@ -54,6 +55,18 @@ export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteC
       return reply.code(204).send();
     },
   );
+
+  // The web app's first question on every load. Signed out is an answer here, not an error: browsers log
+  // every 4xx response in the console, and a signed-out visit is not a fault.
+  app.get('/session', { schema: { tags: ['auth'], response: { 200: SessionResponse, 403: Problem } } }, async (request, reply) => {
+    try {
+      await auth(request, reply);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'unauthenticated') return { user: null };
+      throw e;
+    }
+    return { user: presentUser(request.user!) };
+  });
 
   app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preValidation: auth }, async (request) => ({ user: presentUser(request.user!) }));
 }

@@ -1,5 +1,5 @@
 import { type Bill, BillParams, BillResponse, BillsResponse, CreateBillBody, GroupParams, PageQuery, Problem } from '../../contract/schemas.ts';
-import { createBill, deleteBill, getBill, listBills, payBill } from '../../commands/bills.ts';
+import { createBill, deleteBill, getBill, listBills, payBill, unpayBill } from '../../commands/bills.ts';
 import { perform, performOnce } from '../../commands/unit-of-work.ts';
 import type { App, RouteContext } from '../app.ts';
 import { pageLimit } from '../paging.ts';
@@ -37,6 +37,13 @@ export function billRoutes(app: App, { deps, auth, limits }: RouteContext) {
     const input = { actor: request.user!, billId: request.params.billId };
     const answer = { keyed: keyed(request, null), status: 200, respond: (bill: Bill) => ({ bill }) };
     const result = await performOnce(deps, payBill, input, answer);
+    return reply.code(result.status).send(result.body);
+  });
+
+  app.post('/bills/:billId/unpay', { schema: { tags: ['bills'], params: BillParams, response: { 200: BillResponse, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
+    const input = { actor: request.user!, billId: request.params.billId };
+    const answer = { keyed: keyed(request, null), status: 200, respond: (bill: Bill) => ({ bill }) };
+    const result = await performOnce(deps, unpayBill, input, answer);
     return reply.code(result.status).send(result.body);
   });
 

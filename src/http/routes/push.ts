@@ -4,6 +4,7 @@ import { listPushSubscriptions, subscribePush, unsubscribePush } from '../../com
 import { getPreferences, putPreferences } from '../../commands/preferences.ts';
 import { perform } from '../../commands/unit-of-work.ts';
 import type { App, RouteContext } from '../app.ts';
+import { noBody } from '../no-body.ts';
 
 const errors = { 400: Problem, 401: Problem, 403: Problem };
 
@@ -26,7 +27,7 @@ export function pushRoutes(app: App, { deps, auth, config, channels }: RouteCont
 
   app.delete(
     '/push/subscriptions/:id',
-    { schema: { tags: ['push'], params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: { type: 'null' }, 404: Problem, ...errors } }, preValidation: auth },
+    { schema: { tags: ['push'], params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: { type: 'null' }, 404: Problem, ...errors } }, preValidation: auth, preHandler: noBody },
     async (request, reply) => {
       await perform(deps, unsubscribePush, { actor: request.user!, id: request.params.id });
       return reply.code(204).send();

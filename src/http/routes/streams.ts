@@ -25,16 +25,22 @@ export function lastEventId(request: FastifyRequest): number | undefined {
   return Number(raw);
 }
 
-export function streamRoutes(app: App, { hub, auth, limits }: RouteContext) {
+export function streamRoutes(app: App, { hub, auth, limits, streamCap }: RouteContext) {
   // The app's logger, not the request's: a closure over request.log would keep the request's child logger alive per stream.
   const log = app.log;
   /** Registers the connection with the hub for the caller's session; what it returns ends the subscription. */
   const subscriber = (request: FastifyRequest, resumeFrom: number | undefined) => {
     const { user, tokenHash, expiresAt } = request.caller!;
     return (conn: Connection) => {
-      const { unsubscribe, ready } = hub.subscribe(user.id, conn, resumeFrom, { tokenHash, expiresAt });
+      const { unsubscribe, evict, ready } = hub.subscribe(user.id, conn, resumeFrom, { tokenHash, expiresAt });
       ready.catch((err: unknown) => log.warn({ err }, 'stream replay failed'));
-      return unsubscribe;
+      // With REDIS_URL the cap is counted across instances too (src/notify/stream-cap.ts).
+      const forget = streamCap?.opened(user.id, evict);
+      if (!forget) return unsubscribe;
+      return () => {
+        forget();
+        unsubscribe();
+      };
     };
   };
 

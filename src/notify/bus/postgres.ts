@@ -2,8 +2,9 @@
 //
 // Notification rows are announced inside the transaction that writes them (beforeCommit, through the
 // store's neutral tx.notify), so every instance, the writer included, hears them through its LISTEN
-// connection on commit, in commit order, and never for a rolled-back write. afterCommit therefore carries
-// only group.updated, a refresh hint that is never stored. While the LISTEN connection is down, what was
+// connection on commit, in commit order, and never for a rolled-back write. The group.updated hints of the
+// change ride the same COMMIT (the store sends its NOTIFYs with the COMMIT, one round trip); afterCommit
+// sends hints only for an outbox whose transaction did not (none today). While the LISTEN connection is down, what was
 // announced is gone; once it is back, every local subscriber reads what it missed from the store
 // (hub.resyncAll), so the outage costs latency only.
 import pg from 'pg';
@@ -132,14 +133,21 @@ export function postgresBus(options: PostgresBusOptions): Bus {
 
   void connect();
 
+  /** Outboxes whose group hints were sent inside their transaction (beforeCommit); afterCommit skips them. */
+  const hintsSent = new WeakSet<Outbox>();
   return {
     async beforeCommit(tx, outbox) {
       // NOTIFY inside the transaction: PostgreSQL delivers it on COMMIT and drops it on ROLLBACK, so
       // every listening instance hears exactly the rows that were stored, and only once they are visible.
-      if (outbox.notifications.length > 0) await tx.notify(CHANNEL, notificationPayloads(outbox.notifications));
+      // The group hints (their versions are stamped by now) ride the same COMMIT: no round trip of their own.
+      const payloads = [...notificationPayloads(outbox.notifications), ...groupPayloads(outbox.groupUpdates)];
+      if (payloads.length > 0) await tx.notify(CHANNEL, payloads);
+      if (outbox.groupUpdates.length > 0) hintsSent.add(outbox);
     },
     afterCommit(outbox) {
       // outbox.notifications were announced by their transaction; sending them here would deliver them twice.
+      // So were its hints, when its transaction ran beforeCommit.
+      if (hintsSent.delete(outbox)) return;
       const payloads = groupPayloads(outbox.groupUpdates);
       if (payloads.length === 0) return;
       // A refresh hint that cannot be broadcast still reaches this instance's clients.

@@ -33,6 +33,10 @@ export function describe(n: Notification): Text {
       const { bill, actor, amount } = n.data;
       return { title: `${actor.name} paid ${money(amount, bill.currency)}`, body: `For ${bill.description} in ${n.data.group.name}`, path: billPath(bill.id) };
     }
+    case 'bill.unpaid': {
+      const { bill, actor, amount } = n.data;
+      return { title: `${actor.name} undid paying ${money(amount, bill.currency)}`, body: `For ${bill.description} in ${n.data.group.name}: it is owed again`, path: billPath(bill.id) };
+    }
     case 'bill.cancelled': {
       const { bill, actor, amount } = n.data;
       return { title: `${actor.name} cancelled ${bill.description}`, body: `You no longer owe ${money(amount, bill.currency)} in ${n.data.group.name}`, path: groupPath(bill.groupId) };

@@ -58,6 +58,7 @@ function opsOver(conn: Queryable): Ops {
 
 function dbOver(conn: Queryable): Db {
   return {
+    oneStatementWrites: true,
     all: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows,
     get: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows[0],
     run: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rowCount ?? 0,
@@ -158,13 +159,23 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     async transaction<T>(fn: (tx: Ops) => Promise<T>): Promise<T> {
       const leased = await lease(pool);
       const { client } = leased;
-      const tx = opsOver(client);
+      // NOTIFY waits for COMMIT and rides it: one round trip for both. PostgreSQL queues a NOTIFY until the
+      // transaction commits anyway, so sending it just before COMMIT rather than when asked changes nothing
+      // a listener can see; a NOTIFY that fails (a payload too long) fails the COMMIT, which rolls back.
+      const notices: string[] = [];
+      const tx: Ops = {
+        ...opsOver(client),
+        async notify(channel, payloads) {
+          for (const p of payloads) notices.push(`SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(p)});`);
+        },
+      };
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
       let broken: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn(tx);
-        await client.query('COMMIT');
+        // A simple-protocol query of several statements: run in order, stopping at the first error.
+        await client.query(notices.length === 0 ? 'COMMIT' : `${notices.join('')}COMMIT`);
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {

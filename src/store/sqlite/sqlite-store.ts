@@ -28,7 +28,7 @@ type SqlValue = null | number | bigint | string;
 
 /** Ops that only read: outside a transaction they need no BEGIN/COMMIT. */
 const READ_ONLY = new Set<string>([
-  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
+  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'groupForBill', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
   'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
   'findPasswordHash',
   'listRevisions', 'getPayment', 'listPayments', 'pendingPayments', 'owedParts', 'lastReminders',

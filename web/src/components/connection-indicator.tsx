@@ -11,7 +11,8 @@ const LABELS: Record<ConnectionState, string> = {
 
 export function ConnectionIndicator() {
   const { state, role, transport } = useLive();
-  const title = `Live updates over ${transport === 'ws' ? 'WebSocket' : 'Server-Sent Events'}${role === 'follower' ? ', shared by another tab' : ''}`;
+  // Words for people; the transport itself stays in data-transport for tests and support.
+  const title = `${state === 'live' ? 'Changes by others appear here as they happen' : 'Changes by others will appear once the connection is back'}${role === 'follower' ? ' (through another Chipin tab)' : ''}`;
   return (
     <p className="connection" data-connection={state} data-stream-role={role} data-transport={transport} title={title} role="status">
       <span className="dot" aria-hidden="true" />

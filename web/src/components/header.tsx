@@ -24,18 +24,22 @@ export function Header() {
       <ConnectionIndicator />
       <Bell />
       <div className="account">
-        <button ref={button} type="button" className="account-button" aria-expanded={menu} aria-controls="account-menu" onClick={() => setMenu((m) => !m)}>
+        <button ref={button} type="button" className="account-button" aria-expanded={menu} aria-controls="account-menu" onClick={() => setMenu((m) => !m)} title={user.name}>
           <span className="visually-hidden">Account: </span>
-          {user.name}
+          <span className="account-name">{user.name}</span>
         </button>
         {menu && (
           <div ref={panel} id="account-menu" className="account-menu">
-            <p className="muted">{user.email}</p>
-            <label htmlFor={transportId}>Live updates over</label>
-            <select id={transportId} value={live.transport} onChange={(e) => live.setTransport(e.target.value as Transport)}>
-              <option value="sse">Server-Sent Events</option>
-              <option value="ws">WebSocket</option>
+            <p className="muted account-email">{user.email}</p>
+            {/* The transport in a person's words: most never need this, and those behind a strict network try the other. */}
+            <label htmlFor={transportId}>Live updates</label>
+            <select id={transportId} value={live.transport} onChange={(e) => live.setTransport(e.target.value as Transport)} aria-describedby={`${transportId}-hint`}>
+              <option value="sse">Standard connection</option>
+              <option value="ws">Alternative connection</option>
             </select>
+            <p id={`${transportId}-hint`} className="hint">
+              Try the other one if changes stop appearing by themselves on your network.
+            </p>
             <Link to={paths.notificationSettings()} onClick={() => setMenu(false)}>
               Notification settings
             </Link>

@@ -1,18 +1,32 @@
-// One bill: who paid, each member's part and whether it is paid, "Pay" on the reader's own unpaid part,
-// and "Delete" for its owner while nobody has paid.
-import { useRef, useState } from 'react';
+// One bill: who paid, each member's part and whether it is paid, "Mark as paid" on the reader's own unpaid
+// part (with Undo for a few seconds after), and "Delete" for its owner while nobody has paid.
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Bill, Group } from '../../../src/contract/schemas.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/field.tsx';
 import { date, dateTime, money } from '../format.ts';
-import { formErrorsOf } from '../problem.ts';
+import { problemSentence } from '../problem.ts';
 import { Link, paths } from '../router.tsx';
+
+/** How long Undo is offered after "Mark as paid" (the server allows more: UNPAY_WINDOW_SECONDS, 5 minutes by default). */
+export const UNDO_SHOWN_MS = 8000;
+
+const newKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
 export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill: Bill; group: Group; me: string; onChanged(): void; titleLevel?: 2 | 3 }) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const payKey = useRef(crypto.getRandomValues(new Uint32Array(4)).join('-'));
+  const [undoable, setUndoable] = useState(false);
+  // The reader's own part as the last pay/undo answered, until the reloaded bill says the same.
+  const [myPaidAt, setMyPaidAt] = useState<string | null | undefined>(undefined);
+  useEffect(() => setMyPaidAt(undefined), [bill]);
+  // A fresh key per attempt that changes state: pay, undo and pay again are three different requests.
+  const payKey = useRef(newKey());
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const keepButton = useRef<HTMLButtonElement>(null);
+  const payButton = useRef<HTMLButtonElement>(null);
+  const undoButton = useRef<HTMLButtonElement>(null);
   const nameOf = (id: string) => {
     const name = group.members.find((m) => m.id === id)?.name ?? 'Someone';
     return id === me ? `${name} (you)` : name;
@@ -22,27 +36,87 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
   const anyPaid = bill.shares.some((s) => s.userId !== bill.ownerId && s.paidAt !== null);
   const anyOwing = bill.shares.some((s) => s.userId !== bill.ownerId && s.paidAt === null);
   const [notice, setNotice] = useState<string | undefined>();
+  const mine = bill.shares.find((s) => s.userId === me && s.userId !== bill.ownerId);
   const Title = titleLevel === 2 ? 'h2' : 'h3';
   const titleId = `bill-${bill.id}-title`;
 
-  async function act(action: () => Promise<unknown>) {
+  useEffect(() => {
+    if (!undoable) return;
+    const t = setTimeout(() => setUndoable(false), UNDO_SHOWN_MS);
+    return () => clearTimeout(t);
+  }, [undoable]);
+  // Focus follows the control that replaced the one just used, so a keyboard user never lands on <body>:
+  // asked for here, given after the render that shows it (the control may not exist yet when asked).
+  const focusNext = useRef<{ current: HTMLElement | null } | undefined>(undefined);
+  const focusSoon = (ref: { current: HTMLElement | null }) => {
+    focusNext.current = ref;
+  };
+  useEffect(() => {
+    const target = focusNext.current?.current;
+    if (target) {
+      target.focus();
+      focusNext.current = undefined;
+    }
+  });
+
+  async function act<T>(action: () => Promise<T>, after?: (value: T) => void) {
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
-      await action();
+      const value = await action();
+      after?.(value);
       onChanged();
     } catch (e) {
-      setError(formErrorsOf(e, [])['']);
+      setError(problemSentence(e));
     } finally {
       setBusy(false);
     }
   }
 
+  const pay = () =>
+    act(
+      () => api.payBill(bill.id, payKey.current),
+      (r) => {
+        payKey.current = newKey();
+        setMyPaidAt(r.bill.shares.find((s) => s.userId === me)?.paidAt ?? null);
+        setUndoable(true);
+        focusSoon(undoButton);
+      },
+    );
+  const undo = () =>
+    act(
+      () => api.unpayBill(bill.id, payKey.current),
+      () => {
+        payKey.current = newKey();
+        setMyPaidAt(null);
+        setUndoable(false);
+        focusSoon(payButton);
+      },
+    );
+  const remove = () =>
+    act(
+      () => api.deleteBill(bill.id),
+      // The card goes away: the bills heading (or the page's) takes focus.
+      () => (document.getElementById('bills-title') ?? document.querySelector<HTMLElement>('h1'))?.focus(),
+    );
+  const cancelDelete = () => {
+    setConfirming(false);
+    focusSoon(deleteButton);
+  };
+  const escape = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && confirming) {
+      e.stopPropagation();
+      cancelDelete();
+    }
+  };
+
   return (
     <article className="bill" aria-labelledby={titleId} data-bill-id={bill.id}>
       <div className="bill-head">
         <Title id={titleId} className="bill-title">
-          <Link to={paths.bill(bill.id)}>{bill.description}</Link>
+          {/* On the bill's own page the title is the page's, not a link to itself. */}
+          {titleLevel === 2 ? bill.description : <Link to={paths.bill(bill.id)}>{bill.description}</Link>}
         </Title>
         <p className="bill-amount">{fmt(bill.amount)}</p>
       </div>
@@ -50,37 +124,56 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
         {isOwner ? 'You' : nameOf(bill.ownerId)} paid · <time dateTime={bill.createdAt}>{dateTime(bill.createdAt)}</time>
       </p>
       <ul className="shares">
-        {bill.shares.map((s) => {
-          const own = s.userId === bill.ownerId;
+        {bill.shares.map((share) => {
+          const own = share.userId === bill.ownerId;
+          const s = share === mine && myPaidAt !== undefined ? { ...share, paidAt: myPaidAt } : share;
           return (
             <li key={s.userId} className={own || s.paidAt ? 'share paid' : 'share owed'} data-user-id={s.userId}>
               <span className="share-name">{nameOf(s.userId)}</span>
               <span className="share-amount">{fmt(s.amount)}</span>
               <span className="share-status">{own ? 'own part' : s.paidAt ? `paid ${date(s.paidAt)}` : 'owes'}</span>
-              {s.userId === me && !own && s.paidAt === null && (
-                <button type="button" className="pay" disabled={busy} onClick={() => void act(() => api.payBill(bill.id, payKey.current))}>
-                  Pay {fmt(s.amount)}
-                  <span className="visually-hidden"> for {bill.description}</span>
-                </button>
-              )}
+              <span className="share-action">
+                {share === mine && s.paidAt === null && (
+                  <button ref={payButton} type="button" className="pay" aria-disabled={busy || undefined} onClick={() => void pay()}>
+                    Mark as paid
+                    <span className="visually-hidden">
+                      : {fmt(s.amount)} for {bill.description}
+                    </span>
+                  </button>
+                )}
+                {share === mine && s.paidAt !== null && undoable && (
+                  <button ref={undoButton} type="button" className="secondary undo" aria-disabled={busy || undefined} onClick={() => void undo()}>
+                    Undo
+                    <span className="visually-hidden"> marking {bill.description} paid</span>
+                  </button>
+                )}
+              </span>
             </li>
           );
         })}
       </ul>
       {isOwner && !anyPaid && (
-        <div className="bill-actions">
+        <div className="bill-actions" onKeyDown={escape}>
           {confirming ? (
             <>
               <span>Delete this bill?</span>
-              <button type="button" className="danger" disabled={busy} onClick={() => void act(() => api.deleteBill(bill.id))}>
+              <button type="button" className="danger" aria-disabled={busy || undefined} onClick={() => void remove()}>
                 Yes, delete
               </button>
-              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+              <button ref={keepButton} type="button" className="secondary" onClick={cancelDelete}>
                 Keep
               </button>
             </>
           ) : (
-            <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+            <button
+              ref={deleteButton}
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setConfirming(true);
+                focusSoon(keepButton);
+              }}
+            >
               Delete
               <span className="visually-hidden"> {bill.description}</span>
             </button>

@@ -1,10 +1,12 @@
 // A new bill: description, amount, and one of four splits, with each member's part shown as it is typed.
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Group } from '../../../src/contract/schemas.ts';
+import { MAX_AMOUNT } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
 import { Field, FieldError, FormError } from '../components/field.tsx';
-import { exponentOf, money } from '../format.ts';
-import { formErrorsOf, type FormErrors } from '../problem.ts';
+import { decimalSeparator, exponentOf, money } from '../format.ts';
+import { focusFirstError, formErrorsOf, type FormErrors } from '../problem.ts';
+import { inputRule, rules } from '../rules.ts';
 import { DEFAULT_SHARES, MODES, MODE_KEY, checkDraft, emptyDraft, type Draft, type Mode } from './split-draft.ts';
 import { SubmitRow } from '../components/submit-row.tsx';
 
@@ -28,7 +30,7 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
   const key = useRef(newKey());
   const form = useRef<HTMLFormElement>(null);
 
-  const checked = checkDraft(draft, memberIds, me, exponent, (minor) => money(minor, group.currency));
+  const checked = checkDraft(draft, memberIds, me, exponent, (minor) => money(minor, group.currency), decimalSeparator);
   const shown: Record<string, string> = { ...(submitted ? checked.errors : {}), ...apiErrors };
   const modeKey = MODE_KEY[draft.mode];
 
@@ -42,11 +44,12 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    if (busy) return;
     setSubmitted(true);
     setApiErrors({});
     if (!checked.body) {
       // Focus the first field with something to fix (its message is read with it).
-      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      focusFirstError(form.current);
       return;
     }
     setBusy(true);
@@ -57,9 +60,17 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
       setSubmitted(false);
       key.current = newKey();
       onCreated();
+      // Ready for the next bill: focus would otherwise stay on a button whose form was just emptied.
+      form.current?.querySelector<HTMLElement>('#bill-description')?.focus();
     } catch (err) {
       const fields = ['description', 'amount', 'split', ...MODES.flatMap((m) => [`split.${MODE_KEY[m]}`, ...memberIds.map((id) => `split.${MODE_KEY[m]}.${id}`)])];
-      setApiErrors(formErrorsOf(err, fields));
+      // The draft stays as typed (offline, or refused), so nothing has to be typed again.
+      setApiErrors(
+        formErrorsOf(err, fields, {
+          fields: { description: rules.description.refused, amount: `Enter an amount more than zero, up to ${money(MAX_AMOUNT, group.currency)}.` },
+        }),
+      );
+      focusFirstError(form.current);
     } finally {
       setBusy(false);
     }
@@ -73,12 +84,13 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
       <h2 id="bill-form-title">Add a bill</h2>
       <p className="muted">You paid it; the others owe you their parts.</p>
       <div className="row">
-        <Field id="bill-description" label="Description" className="grow" value={draft.description} maxLength={200} onChange={(e) => edit({ description: e.target.value })} error={shown.description} />
+        <Field id="bill-description" label="Description" className="grow" value={draft.description} {...inputRule(rules.description)} onChange={(e) => edit({ description: e.target.value })} error={shown.description} />
         <Field
           id="bill-amount"
           label={`Amount (${group.currency})`}
           inputMode={exponent === 0 ? 'numeric' : 'decimal'}
           autoComplete="off"
+          required
           value={draft.amount}
           onChange={(e) => edit({ amount: e.target.value })}
           error={shown.amount}
@@ -145,7 +157,7 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
         <FieldError id="bill-split-error" message={splitError} />
       </fieldset>
       <FormError message={shown['']} />
-      <SubmitRow label="Add bill" busy={busy} done={done} />
+      <SubmitRow label="Add bill" pending="Adding bill…" busy={busy} done={done} />
     </form>
   );
 }

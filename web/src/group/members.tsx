@@ -1,11 +1,12 @@
 // The group's members: who is pending (no account yet), adding one by email or by name, sharing an invite
 // link, removing a pending member and leaving the group.
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import type { Group } from '../../../src/contract/schemas.ts';
 import { ApiError } from '../../../src/client/index.ts';
 import { api } from '../api.ts';
 import { Field, FormError } from '../components/field.tsx';
-import { formErrorsOf, type FormErrors } from '../problem.ts';
+import { focusFirstError, formErrorsOf, type FormErrors } from '../problem.ts';
+import { checkText, rules } from '../rules.ts';
 import { SubmitRow } from '../components/submit-row.tsx';
 import { navigate, paths } from '../router.tsx';
 import { InviteLink } from './invite-link.tsx';
@@ -19,15 +20,25 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
   const [refused, setRefused] = useState<string | undefined>(undefined);
+  const form = useRef<HTMLFormElement>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setDone('');
+    if (busy) return;
     const value = who.trim();
     // An address has an @; anything else is the name of someone to add without one.
     const byEmail = value.includes('@');
+    // The contract's rules, before sending: an email's shape, or a name's length.
+    const problem = value === '' ? 'Enter their email address, or a name for someone without an account.' : checkText(who, byEmail ? rules.memberEmail : rules.groupName);
+    if (problem) {
+      setErrors({ who: problem === rules.groupName.empty ? 'Enter a name.' : problem });
+      setDone('');
+      focusFirstError(form.current);
+      return;
+    }
+    setBusy(true);
+    setErrors({});
+    setDone('');
     try {
       const r = await api.addMember(group.id, byEmail ? { email: value } : { name: value });
       const added = byEmail ? r.group.members.find((m) => (m.email ?? '').toLowerCase() === value.toLowerCase()) : r.group.members.at(-1);
@@ -36,9 +47,13 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
       onAdded();
     } catch (err) {
       // 409 "already a member" and 400s belong next to the field.
-      const found = formErrorsOf(err, ['email', 'name'], 'email');
+      const found = formErrorsOf(err, ['email', 'name'], {
+        fallback: 'email',
+        fields: { email: rules.memberEmail.refused, name: `Enter a name on one line, at most 100 characters.` },
+      });
       const message = found.email ?? found.name ?? found[''];
       setErrors(message ? { who: message } : {});
+      focusFirstError(form.current);
     } finally {
       setBusy(false);
     }
@@ -77,17 +92,22 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
         ))}
       </ul>
       <FormError message={refused} />
-      <form onSubmit={submit} noValidate aria-label="Add a member">
+      <form ref={form} onSubmit={submit} noValidate aria-label="Add a member">
         <Field
           id="member-email"
           label="Add a member by email or name"
           autoComplete="off"
+          required
+          maxLength={rules.memberEmail.maxLength}
           value={who}
-          onChange={(e) => setWho(e.target.value)}
+          onChange={(e) => {
+            setWho(e.target.value);
+            setErrors((errs) => (errs.who ? {} : errs));
+          }}
           error={errors.who}
           hint="Someone without an account yet is added as pending: what they owe waits for them."
         />
-        <SubmitRow label="Add member" busy={busy} done={done} />
+        <SubmitRow label="Add member" pending="Adding…" busy={busy} done={done} />
       </form>
       <InviteLink groupId={group.id} />
       <button type="button" className="secondary" onClick={() => void remove(me, '')}>

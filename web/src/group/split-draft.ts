@@ -1,9 +1,10 @@
 // The bill form's text → the API's request, with the same checks the API makes, so the form refuses what
 // the API would refuse and shows each member's part as it is typed. Pure: no React, no I/O.
-// Amounts and percents are read as decimals with parseDecimalAmount (string arithmetic, no floats).
+// Amounts and percents are read as people type them with parseTypedAmount (either decimal separator where
+// unambiguous, grouping too; string arithmetic, no floats).
 import type { CreateBillBody } from '../../../src/contract/schemas.ts';
 import { isAppError } from '../../../src/domain/errors.ts';
-import { MAX_AMOUNT, formatMinor, parseDecimalAmount } from '../../../src/domain/money.ts';
+import { MAX_AMOUNT, parseTypedAmount } from '../../../src/domain/money.ts';
 import { MAX_SHARES, computeSplit, type Part, type SplitInput } from '../../../src/domain/split.ts';
 
 export type Mode = SplitInput['mode'];
@@ -43,17 +44,20 @@ export function emptyDraft(): Draft {
 
 const MAX_DESCRIPTION = 200;
 
-/** `format` shows minor units as money (the form passes its Intl formatter). */
-export function checkDraft(draft: Draft, memberIds: readonly string[], me: string, exponent: number, format: (minor: number) => string): Checked {
+/**
+ * `format` shows minor units as money (the form passes its Intl formatter); `decimal` is the reader's decimal
+ * separator, which decides only the ambiguous "1,234".
+ */
+export function checkDraft(draft: Draft, memberIds: readonly string[], me: string, exponent: number, format: (minor: number) => string, decimal: '.' | ',' = '.'): Checked {
   const errors: Record<string, string> = {};
   const description = draft.description.trim();
   if (description === '') errors.description = 'Say what the bill was for.';
   else if (description.length > MAX_DESCRIPTION) errors.description = `At most ${MAX_DESCRIPTION} characters.`;
 
-  const amount = readAmount(draft.amount, exponent);
+  const amount = readAmount(draft.amount, exponent, decimal, format);
   if (typeof amount === 'string') errors.amount = amount;
 
-  const split = readSplit(draft, memberIds, exponent, errors);
+  const split = readSplit(draft, memberIds, exponent, decimal, errors);
   let parts: Part[] | undefined;
   let unassigned: number | undefined;
   if (split && split.mode === 'exact' && typeof amount === 'number') {
@@ -79,24 +83,24 @@ export function checkDraft(draft: Draft, memberIds: readonly string[], me: strin
 
 const sentence = (m: string) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${m.endsWith('.') ? '' : '.'}`;
 
-function example(exponent: number) {
-  return exponent === 0 ? '12' : `12.${'3456'.slice(0, exponent)}`;
+function example(exponent: number, decimal: string) {
+  return exponent === 0 ? '12' : `12${decimal}${'3456'.slice(0, exponent)}`;
 }
 
 /** Minor units, or the message saying why not. */
-function readAmount(text: string, exponent: number): number | string {
-  const t = text.trim();
-  if (t === '') return 'Enter the amount.';
-  const minor = parseDecimalAmount(t, exponent);
-  if (minor === undefined) {
-    return exponent === 0 ? `Enter a whole number, like ${example(0)}.` : `Enter a number like ${example(exponent)}, with at most ${exponent} decimals.`;
+function readAmount(text: string, exponent: number, decimal: '.' | ',', format: (minor: number) => string): number | string {
+  const r = parseTypedAmount(text, exponent, decimal);
+  if (!r.ok) {
+    if (r.reason === 'empty') return 'Enter the amount.';
+    if (r.reason === 'negative') return 'The amount must be more than zero.';
+    return exponent === 0 ? `Enter a whole number, like ${example(0, decimal)}.` : `Enter a number like ${example(exponent, decimal)}, with at most ${exponent} decimals.`;
   }
-  if (minor < 1) return 'The amount must be more than zero.';
-  if (minor > MAX_AMOUNT) return `The amount must be at most ${formatMinor(MAX_AMOUNT, exponent)}.`;
-  return minor;
+  if (r.minor < 1) return 'The amount must be more than zero.';
+  if (r.minor > MAX_AMOUNT) return `The amount can be at most ${format(MAX_AMOUNT)}.`;
+  return r.minor;
 }
 
-function readSplit(draft: Draft, memberIds: readonly string[], exponent: number, errors: Record<string, string>): SplitInput | undefined {
+function readSplit(draft: Draft, memberIds: readonly string[], exponent: number, decimal: '.' | ',', errors: Record<string, string>): SplitInput | undefined {
   switch (draft.mode) {
     case 'equal': {
       const among = memberIds.filter((id) => !draft.leftOut[id]);
@@ -108,16 +112,16 @@ function readSplit(draft: Draft, memberIds: readonly string[], exponent: number,
     }
     case 'exact': {
       const amounts = readEach(draft.exact, memberIds, 'split.amounts', errors, (t) => {
-        const v = parseDecimalAmount(t, exponent);
-        return v === undefined ? `Enter an amount like ${example(exponent)}.` : v;
+        const v = parseTypedAmount(t, exponent, decimal);
+        return v.ok ? v.minor : v.reason === 'negative' ? 'A part cannot be less than zero.' : `Enter an amount like ${example(exponent, decimal)}.`;
       });
       return amounts && { mode: 'exact', amounts };
     }
     case 'percent': {
       // Percent has at most 2 decimals: read it as exact basis points, send it as the number the API takes.
       const bp = readEach(draft.percent, memberIds, 'split.percents', errors, (t) => {
-        const v = parseDecimalAmount(t, 2);
-        return v === undefined || v > 10_000 ? 'Enter a percent from 0 to 100, at most 2 decimals.' : v;
+        const v = parseTypedAmount(t, 2, decimal);
+        return !v.ok || v.minor > 10_000 ? 'Enter a percent from 0 to 100, at most 2 decimals.' : v.minor;
       });
       return bp && { mode: 'percent', percents: Object.fromEntries(Object.entries(bp).map(([id, v]) => [id, v / 100])) };
     }

@@ -12,7 +12,7 @@ export function describe(n: Notification): Described {
       const d = n.data;
       return {
         text: `${d.actor.name} added ${d.bill.description} — you owe ${money(d.amount, d.bill.currency)}`,
-        link: { to: paths.bill(d.bill.id), label: 'View bill' },
+        link: { to: paths.bill(d.bill.id, d.group.id), label: 'View bill' },
         groupId: d.group.id,
       };
     }
@@ -20,7 +20,15 @@ export function describe(n: Notification): Described {
       const d = n.data;
       return {
         text: `${d.actor.name} paid ${money(d.amount, d.bill.currency)} for ${d.bill.description}${d.via ? ' (with a confirmed payment)' : ''}`,
-        link: { to: paths.bill(d.bill.id), label: 'View bill' },
+        link: { to: paths.bill(d.bill.id, d.group.id), label: 'View bill' },
+        groupId: d.group.id,
+      };
+    }
+    case 'bill.unpaid': {
+      const d = n.data;
+      return {
+        text: `${d.actor.name} undid paying ${money(d.amount, d.bill.currency)} for ${d.bill.description} — it is owed again`,
+        link: { to: paths.bill(d.bill.id, d.group.id), label: 'View bill' },
         groupId: d.group.id,
       };
     }
@@ -102,6 +110,26 @@ export function describe(n: Notification): Described {
     default:
       // Unreachable by type; at run time a server newer than this page could still send a new type.
       return unknown(n);
+  }
+}
+
+/**
+ * Several notifications of one kind from one person in a burst, as one line: "3 new bills from Alice".
+ * The key says which ones collapse together; undefined for kinds that never do.
+ */
+export function burstOf(n: Notification): { key: string; text: (count: number) => string } | undefined {
+  const actor = 'actor' in n.data ? n.data.actor : undefined;
+  if (!actor) return undefined;
+  const key = `${n.type}:${actor.id}`;
+  switch (n.type) {
+    case 'bill.created':
+      return { key, text: (c) => `${c} new bills from ${actor.name}` };
+    case 'bill.paid':
+      return { key, text: (c) => `${actor.name} paid ${c} parts` };
+    case 'bill.cancelled':
+      return { key, text: (c) => `${actor.name} deleted ${c} bills` };
+    default:
+      return { key, text: (c) => `${c} updates from ${actor.name}` };
   }
 }
 

@@ -26,7 +26,8 @@ export function BillPage({ billId }: { billId: string }) {
     const [{ group }, { revisions }] = await Promise.all([api.getGroup(bill.groupId), api.billHistory(billId)]);
     return { bill, group, revisions };
   }, [billId]);
-  const groupId = loaded.data?.group.id;
+  // From a notification's link: the bill's group, for the way back when the bill is gone.
+  const groupId = loaded.data?.group.id ?? (new URLSearchParams(location.search).get('group') || undefined);
   const refetchForHint = useHintWindow(loaded.reload);
   useLiveEvent((e) => {
     if (e.type === 'group.updated') {

@@ -44,7 +44,8 @@ export function GroupPage({ groupId }: { groupId: string }) {
       <p className="muted subtitle">
         {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
       </p>
-      <div className="group-layout">
+      {/* A new group (only you in it) shows adding members first: a bill needs someone to share it with. */}
+      <div className={g.members.length === 1 ? 'group-layout new-group' : 'group-layout'}>
         <div className="area-balances">
           <Balances balances={balances.data} group={g} me={user.id} onChanged={reload} />
           <Payments group={g} me={user.id} payments={payments.data?.payments} onChanged={reload} />
@@ -53,7 +54,7 @@ export function GroupPage({ groupId }: { groupId: string }) {
           <BillForm key={g.id} group={g} me={user.id} onCreated={reload} />
         </div>
         <section className="area-bills" aria-labelledby="bills-title">
-          <h2 id="bills-title" className="visually-hidden">
+          <h2 id="bills-title" className="visually-hidden" tabIndex={-1}>
             {tab === 'bills' ? 'Bills' : 'Activity'}
           </h2>
           <div role="tablist" aria-label="Bills or activity" className="tabs">

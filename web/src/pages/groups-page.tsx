@@ -1,11 +1,14 @@
 // Your groups, and a new one with its currency.
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { CURRENCY_CODES } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
 import { Field, FieldError, FormError } from '../components/field.tsx';
+import { SubmitButton } from '../components/submit-row.tsx';
+import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useLiveEvent } from '../live/live-context.tsx';
 import { useHintWindow } from '../live/hint-window.ts';
-import { formErrorsOf, type FormErrors } from '../problem.ts';
+import { focusFirstError, formErrorsOf } from '../problem.ts';
+import { checkText, inputRule, rules } from '../rules.ts';
 import { Link, navigate, paths } from '../router.tsx';
 import { useLoader } from '../use-loader.ts';
 import { PageTitle } from './page-title.tsx';
@@ -31,7 +34,9 @@ export function GroupsPage() {
             {groups.data.groups.map((g) => (
               <li key={g.id}>
                 <Link to={paths.group(g.id)} className="group-link">
-                  <span className="group-name">{g.name}</span>
+                  <span className="group-name" title={g.name}>
+                    {g.name}
+                  </span>
                   <span className="muted">
                     {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
                   </span>
@@ -54,14 +59,18 @@ const currencyLabel = (code: string) => {
 function NewGroup() {
   const [name, setName] = useState('');
   const [currency, setCurrency] = useState('USD');
-  const [errors, setErrors] = useState<FormErrors>({});
+  const [errors, setErrors, clear] = useFieldErrors();
   const [busy, setBusy] = useState(false);
   const currencyId = useId();
+  const form = useRef<HTMLFormElement>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (name.trim() === '') {
-      setErrors({ name: 'Give the group a name.' });
+    if (busy) return;
+    const problem = checkText(name, rules.groupName);
+    if (problem) {
+      setErrors({ name: problem });
+      focusFirstError(form.current);
       return;
     }
     setBusy(true);
@@ -70,16 +79,17 @@ function NewGroup() {
       const { group } = await api.createGroup(name.trim(), currency);
       navigate(paths.group(group.id));
     } catch (err) {
-      setErrors(formErrorsOf(err, ['name', 'currency'], 'name'));
+      setErrors(formErrorsOf(err, ['name', 'currency'], { fallback: 'name', fields: { name: rules.groupName.refused, currency: 'Choose a currency from the list.' } }));
+      focusFirstError(form.current);
       setBusy(false);
     }
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-group-title">
+    <form ref={form} className="card" onSubmit={submit} noValidate aria-labelledby="new-group-title">
       <h2 id="new-group-title">New group</h2>
       <div className="row">
-        <Field id="group-name" label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} className="grow" />
+        <Field id="group-name" label="Name" {...inputRule(rules.groupName)} value={name} onChange={(e) => (setName(e.target.value), clear('name'))} error={errors.name} className="grow" />
         <div className="field">
           <label htmlFor={currencyId}>Currency</label>
           <select id={currencyId} value={currency} onChange={(e) => setCurrency(e.target.value)} aria-describedby={errors.currency ? `${currencyId}-error` : undefined}>
@@ -93,9 +103,7 @@ function NewGroup() {
         </div>
       </div>
       <FormError message={errors['']} />
-      <button type="submit" disabled={busy}>
-        Create group
-      </button>
+      <SubmitButton label="Create group" pending="Creating group…" busy={busy} />
     </form>
   );
 }

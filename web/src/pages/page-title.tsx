@@ -3,14 +3,19 @@
 // names the browser tab.
 import { useEffect, useRef } from 'react';
 
+/** "Sign in · Chipin": every page names the tab, so history, tabs and screen readers tell pages apart. */
+export function useDocumentTitle(title: string) {
+  useEffect(() => {
+    document.title = `${title} · Chipin`;
+  }, [title]);
+}
+
 export function PageTitle({ children }: { children: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     ref.current?.focus({ preventScroll: true });
   }, []);
-  useEffect(() => {
-    document.title = `${children} · Chipin`;
-  }, [children]);
+  useDocumentTitle(children);
   return (
     <h1 ref={ref} tabIndex={-1}>
       {children}

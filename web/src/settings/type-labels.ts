@@ -3,6 +3,7 @@
 const LABELS: Readonly<Record<string, string>> = {
   'bill.created': 'Someone adds a bill you share',
   'bill.paid': 'Someone pays their share of your bill',
+  'bill.unpaid': 'Someone takes back paying their share of your bill',
   'bill.cancelled': 'A bill you share is deleted',
   'bill.updated': 'Someone changes a bill you share',
   'bill.reminder': 'Someone reminds you to pay your part',
