@@ -141,6 +141,8 @@ type Row = {
 
 /** The last fresh device of Olga's a DELETE row named, and the fresh account an unsubscribe row's link is for. */
 let lastDevice = '';
+/** The fresh bill an unpay row's cell named (Rita paid her part just before). */
+let lastBill = '';
 let linkUser: TestUser | undefined;
 
 const OK_FOR_MEMBERS = (ok: number): Record<Role, number> => ({ anonymous: 401, stranger: 404, member: ok, owner: ok, receiver: ok });
@@ -152,6 +154,16 @@ const ROWS: Row[] = [
     expect: OK_FOR_ALL(200),
     request: async () => ({ method: 'GET', path: '/api/me' }),
     then: (_r, u, res) => assert.deepEqual(res.body.user, { id: u.id, name: u.name, email: u.email }),
+  },
+  {
+    // Who is signed in: never a 401 (the web app's first request); signed out is {user: null}.
+    route: 'GET /api/session',
+    expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
+    request: async () => ({ method: 'GET', path: '/api/session' }),
+    then: (_r, u, res) => assert.deepEqual(res.body, { user: { id: u.id, name: u.name, email: u.email } }),
+    always: (role, res) => {
+      if (role === 'anonymous') assert.deepEqual(res.body, { user: null });
+    },
   },
   {
     route: 'POST /api/auth/logout',
@@ -205,6 +217,23 @@ const ROWS: Row[] = [
     route: 'POST /api/bills/:billId/pay',
     expect: { anonymous: 401, stranger: 404, member: 403, owner: 403, receiver: 200 },
     request: async () => ({ method: 'POST', path: `/api/bills/${await freshBill()}/pay` }),
+  },
+  {
+    route: 'POST /api/bills/:billId/unpay',
+    // Rita has just marked her part paid: only she may take it back; Olga (the owner, no part to pay) and
+    // Max (no part) get 403, Sam 404; and a refusal leaves her payment standing.
+    expect: { anonymous: 401, stranger: 404, member: 403, owner: 403, receiver: 200 },
+    request: async () => {
+      lastBill = await freshBill();
+      await pay(rita, lastBill);
+      return { method: 'POST', path: `/api/bills/${lastBill}/unpay` };
+    },
+    then: (_role, u, res) => assert.equal(res.body.bill.shares.find((s: { userId: string }) => s.userId === u.id).paidAt, null),
+    always: async (role) => {
+      const bill = await call(server.url, 'GET', `/api/bills/${lastBill}`, { token: rita.token });
+      const paidAt = bill.body.bill.shares.find((s: { userId: string }) => s.userId === rita.id).paidAt;
+      assert.equal(paidAt === null, role === 'receiver', `${role}: Rita's part is ${paidAt === null ? 'unpaid' : 'still paid'}`);
+    },
   },
   {
     route: 'DELETE /api/bills/:billId',
@@ -411,6 +440,7 @@ test("a stranger's 404 says no more than a missing id's: existence is not leaked
     ['GET', `/api/groups/${groupId}/balances`, '/api/groups/0000000000zzzzzzzzzz/balances'],
     ['GET', `/api/bills/${bill}`, '/api/bills/0000000000zzzzzzzzzz'],
     ['POST', `/api/bills/${bill}/pay`, '/api/bills/0000000000zzzzzzzzzz/pay'],
+    ['POST', `/api/bills/${bill}/unpay`, '/api/bills/0000000000zzzzzzzzzz/unpay'],
     ['DELETE', `/api/bills/${bill}`, '/api/bills/0000000000zzzzzzzzzz'],
   ];
   // Olga's device, and unsubscribe links that are not Olga's: hers with another signature, Sam's signature

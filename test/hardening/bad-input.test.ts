@@ -65,6 +65,7 @@ let bob: TestUser; // member, owes a part of the bill
 let dave: TestUser; // registered, in no group: addable as a member
 let groupId: string;
 let billId: string;
+let paidBillId: string; // a bill whose part bob has marked paid: the one unpay cases would take back
 let logoutToken: string; // a second session of alice's, the one logout cases would end
 let carolOutside: TestUser; // registered, in no group: the one an invite's accept cases would let in
 let inviteId: string; // an open invite of alice's group
@@ -73,12 +74,17 @@ let aliceDevice: string; // a push subscription of alice's
 let links: UnsubscribeTokens; // signs the email unsubscribe links, as the server does
 
 before(async () => {
-  server = await startTestServer({ PUSH_ALLOWED_ORIGINS: PUSH_ORIGIN });
+  // The undo window is made a day long so that bob's payment below can still be taken back at the end of
+  // a long (loaded, HARDENING_RUNS-raised) run: otherwise unpay's refusals would be the window's 409.
+  server = await startTestServer({ PUSH_ALLOWED_ORIGINS: PUSH_ORIGIN, UNPAY_WINDOW_SECONDS: '86400' });
   alice = await register(server.url, 'Alice');
   bob = await register(server.url, 'Bob');
   dave = await register(server.url, 'Dave');
   groupId = await groupWith(server.url, alice, [bob]);
   billId = (await billFor(server.url, alice, groupId, [bob])).id;
+  paidBillId = (await billFor(server.url, alice, groupId, [bob])).id;
+  const paid = await fetch(`${server.url}/api/bills/${paidBillId}/pay`, { method: 'POST', headers: bearer(bob) });
+  assert.equal(paid.status, 200);
   carolOutside = await register(server.url, 'Carol');
   const invite = await fetch(`${server.url}/api/groups/${groupId}/invites`, { method: 'POST', headers: { ...bearer(alice), 'content-type': 'application/json' }, body: '{}' });
   const { invite: made } = (await invite.json()) as { invite: { id: string; url: string } };
@@ -398,6 +404,15 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
           billKey.map((key): Req => ({ method: 'POST', path: `/api/bills/${billId}/pay`, headers: { ...bearer(bob), 'idempotency-key': key }, what: 'bad Idempotency-Key' })),
         ),
     },
+    {
+      // Taking back bob's payment: no body, and an Idempotency-Key only if well-formed.
+      name: 'POST /api/bills/:billId/unpay',
+      cases: () =>
+        fc.oneof(
+          { weight: 3, arbitrary: badNoBody.map(bodyReq('POST', `/api/bills/${paidBillId}/unpay`, bearer(bob))) },
+          billKey.map((key): Req => ({ method: 'POST', path: `/api/bills/${paidBillId}/unpay`, headers: { ...bearer(bob), 'idempotency-key': key }, what: 'bad Idempotency-Key' })),
+        ),
+    },
     { name: 'DELETE /api/bills/:billId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/bills/${billId}`, bearer(alice))) },
     { name: 'POST /api/notifications/read', cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/read', bearer(bob))) },
     { name: 'POST /api/groups/:groupId/invites', cases: () => badBodies(invite).map(bodyReq('POST', `/api/groups/${groupId}/invites`, bearer(alice))) },
@@ -441,6 +456,8 @@ const ROUTES: Record<string, RouteRef> = {
   'GET /api/bills/:billId': { method: 'GET', path: (_g, b) => `/api/bills/${b}`, user: () => alice, changes: false },
   'POST /api/bills/:billId/pay': { method: 'POST', path: (_g, b) => `/api/bills/${b}/pay`, user: () => bob, changes: true },
   'DELETE /api/bills/:billId': { method: 'DELETE', path: (_g, b) => `/api/bills/${b}`, user: () => alice, changes: true },
+  // The base request names the bill bob has paid (the bill id stands for "the id that works" in the cases above).
+  'POST /api/bills/:billId/unpay': { method: 'POST', path: (_g, b) => `/api/bills/${b === billId ? paidBillId : b}/unpay`, user: () => bob, changes: true },
   'PATCH /api/bills/:billId': { method: 'PATCH', path: (_g, b) => `/api/bills/${b}`, user: () => alice, body: () => ({ notes: 'x' }), changes: true },
   'GET /api/bills/:billId/history': { method: 'GET', path: (_g, b) => `/api/bills/${b}/history`, user: () => alice, changes: false },
   'POST /api/bills/:billId/remind': { method: 'POST', path: (_g, b) => `/api/bills/${b}/remind`, user: () => alice, changes: true },
@@ -607,6 +624,31 @@ test('GET /api/notifications/ws: bad resume ids, no session, foreign origins, an
   assertProblem(plain.status, plain.type, plain.text, 'GET /api/notifications/ws without Upgrade');
 });
 
+test('GET /api/session: credentials that name no session are "signed out" (200, user null), a cross-origin cookie read is 403', { timeout: 120_000 }, async () => {
+  // The web app's first request on every load: never a 401, so any bad credential is the signed-out
+  // answer, in time, with nothing changed; but a cookie sent from another origin is refused, not read.
+  const own = new URL(server.url).origin;
+  const signedOut = fc.oneof(
+    fc.constant({ h: {} as Record<string, string>, what: 'no credentials' }),
+    badAuthorization.map((v) => ({ h: { authorization: v }, what: 'bad Authorization' })),
+    headerValue.map((v) => ({ h: { cookie: `chipin_session=${v}`, origin: own }, what: 'unknown session cookie' })),
+  );
+  await fc.assert(
+    fc.asyncProperty(signedOut, noiseHeaders, async ({ h, what }, noise) => {
+      const req: Req = { method: 'GET', path: '/api/session', headers: { ...noise, ...h }, what };
+      const res = await send(req);
+      assert.equal(res.status, 200, `${describe(req)}\n→ ${res.status} ${res.text.slice(0, 300)}`);
+      assert.deepEqual(JSON.parse(res.text), { user: null }, describe(req));
+      assertUnchanged(describe(req));
+    }),
+    { numRuns: Math.ceil(RUNS / 2), endOnFailure: true },
+  );
+  const foreign = fc.constantFrom('http://evil.example', 'null', own.replace('127.0.0.1', 'localhost'), 'http://127.0.0.1:1');
+  await check(foreign.map((o): Req => ({ method: 'GET', path: '/api/session', headers: { cookie: `chipin_session=${bob.token}`, origin: o }, what: `cookie from ${o}` })), Math.ceil(RUNS / 4));
+  const res = await send({ method: 'GET', path: '/api/session', headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' }, what: 'cookie from another origin' });
+  assert.equal(res.status, 403);
+});
+
 test('email unsubscribe links that are not a valid signature of a user are refused, and change nothing', { timeout: 120_000 }, async () => {
   // The link's token is the only credential (no session): a forged, borrowed, cut or padded one is a 404
   // (400 past the length limit), GET and POST alike, and nobody's email is turned off.
@@ -629,8 +671,8 @@ test('email unsubscribe links that are not a valid signature of a user are refus
 });
 
 test('methods a route does not have, and unknown /api paths', { timeout: 120_000 }, async () => {
-  const paths = ['/healthz', '/metrics', '/api/openapi.json', '/api/push/public-key', '/api/push/subscriptions', '/api/me/notification-preferences', '/api/notifications/seen', '/api/me', '/api/groups', `/api/groups/${groupId}`, `/api/groups/${groupId}/bills`, `/api/bills/${billId}`, `/api/bills/${billId}/pay`, '/api/notifications', '/api/notifications/read', '/api/auth/login'];
-  const known = new Set(['GET /healthz', 'GET /metrics', 'GET /api/openapi.json', 'GET /api/push/public-key', 'GET /api/push/subscriptions', 'POST /api/push/subscriptions', 'GET /api/me/notification-preferences', 'PUT /api/me/notification-preferences', 'POST /api/notifications/seen', 'GET /api/me', 'GET /api/groups', 'POST /api/groups', `GET /api/groups/${groupId}`, `GET /api/groups/${groupId}/bills`, `POST /api/groups/${groupId}/bills`, `GET /api/bills/${billId}`, `DELETE /api/bills/${billId}`, `POST /api/bills/${billId}/pay`, 'GET /api/notifications', 'POST /api/notifications/read', 'POST /api/auth/login']);
+  const paths = ['/healthz', '/metrics', '/api/openapi.json', '/api/push/public-key', '/api/push/subscriptions', '/api/me/notification-preferences', '/api/notifications/seen', '/api/me', '/api/groups', `/api/groups/${groupId}`, `/api/groups/${groupId}/bills`, `/api/bills/${billId}`, `/api/bills/${billId}/pay`, `/api/bills/${paidBillId}/unpay`, '/api/session', '/api/notifications', '/api/notifications/read', '/api/auth/login'];
+  const known = new Set(['GET /healthz', 'GET /metrics', 'GET /api/openapi.json', 'GET /api/push/public-key', 'GET /api/push/subscriptions', 'POST /api/push/subscriptions', 'GET /api/me/notification-preferences', 'PUT /api/me/notification-preferences', 'POST /api/notifications/seen', 'GET /api/me', 'GET /api/groups', 'POST /api/groups', `GET /api/groups/${groupId}`, `GET /api/groups/${groupId}/bills`, `POST /api/groups/${groupId}/bills`, `GET /api/bills/${billId}`, `DELETE /api/bills/${billId}`, `POST /api/bills/${billId}/pay`, `POST /api/bills/${paidBillId}/unpay`, 'GET /api/session', 'GET /api/notifications', 'POST /api/notifications/read', 'POST /api/auth/login']);
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'), async (path, method) => {
       fc.pre(!known.has(`${method} ${path}`));
@@ -662,6 +704,7 @@ test('a body over 64 KiB is 413 on every route that reads one, with or without a
     ['POST', `/api/groups/${groupId}/members`, bearer(alice), (f) => ({ email: dave.email, f })],
     ['POST', `/api/groups/${groupId}/bills`, bearer(alice), (f) => ({ description: f, amount: 3000, split: { mode: 'equal', among: [alice.id, bob.id] } })],
     ['POST', `/api/bills/${billId}/pay`, bearer(bob), (f) => ({ f })],
+    ['POST', `/api/bills/${paidBillId}/unpay`, bearer(bob), (f) => ({ f })],
     ['DELETE', `/api/bills/${billId}`, bearer(alice), (f) => ({ f })],
     ['POST', '/api/notifications/read', bearer(bob), (f) => ({ all: true, f })],
   ];
@@ -825,6 +868,8 @@ test('every declared route is covered by the cases above', { timeout: 10_000 }, 
     // The email's unsubscribe link: its own test above (the token is the only input).
     'GET /unsubscribe/:token',
     'POST /unsubscribe/:token',
+    // Its only input is the credential: its own test above (never a 401; a cross-origin cookie read is 403).
+    'GET /api/session',
   ]);
   assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes without hostile-input cases: add them here');
 });
@@ -854,6 +899,8 @@ test('the fixtures are live: each base request, as built here, would succeed', {
   await ok(request(ROUTES['POST /api/groups/:groupId/members'], bearer(alice), 'add dave'), 201);
   await ok(request(ROUTES['POST /api/groups/:groupId/bills'], bearer(alice), 'create a bill'), 201);
   await ok(request(ROUTES['POST /api/bills/:billId/pay'], bearer(bob), 'bob pays'), 200);
+  await ok(request(ROUTES['POST /api/bills/:billId/unpay'], bearer(bob), 'bob takes his payment back'), 200);
+  await ok({ method: 'GET', path: '/api/session', headers: bearer(bob), what: 'who is signed in' }, 200);
   const other = await billFor(server.url, alice, groupId, [bob]);
   await ok(request(ROUTES['DELETE /api/bills/:billId'], bearer(alice), 'alice deletes', groupId, other.id), 204);
   await ok(request(ROUTES['POST /api/groups'], bearer(alice), 'create a group'), 201);

@@ -56,6 +56,8 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['GET /api/bills/:billId/history', 'GET', `/api/bills/${toPay}/history`],
     ['POST /api/bills/:billId/remind', 'POST', `/api/bills/${toPay}/remind`],
     ['POST /api/bills/:billId/pay', 'POST', `/api/bills/${toPay}/pay`],
+    // Bob takes back the payment he has just marked (within the undo window).
+    ['POST /api/bills/:billId/unpay', 'POST', `/api/bills/${toPay}/unpay`],
     ['GET /api/notifications', 'GET', '/api/notifications'],
     ['POST /api/notifications/read', 'POST', '/api/notifications/read', { all: true }],
     ['DELETE /api/bills/:billId', 'DELETE', `/api/bills/${toDelete}`],
@@ -91,7 +93,7 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
     const token =
       route === 'POST /api/auth/logout' ? session.body.token
-      : route === 'POST /api/bills/:billId/pay' ? bob.token
+      : route === 'POST /api/bills/:billId/pay' || route === 'POST /api/bills/:billId/unpay' ? bob.token
       : route === 'POST /api/invites/:token/accept' ? joiner.token
       : route.startsWith('POST /api/auth/') ? signUp.body.token
       : ann.token;
@@ -108,6 +110,14 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const preview = await call(s.url, 'GET', `/api/invites/${toAccept.url.split('/join/')[1]}`);
   assert.equal(preview.status, 200);
   noStore(preview, 'GET /api/invites/:token');
+  // Who is signed in: 200 whether or not anyone is (never a 401), and neither answer is stored, the
+  // signed-out {user: null} included (a cached one would hide a sign-in from the next load).
+  for (const token of [ann.token, undefined]) {
+    const who = await call(s.url, 'GET', '/api/session', { token });
+    assert.equal(who.status, 200);
+    assert.deepEqual(who.body, { user: token ? { id: ann.id, name: ann.name, email: ann.email } : null });
+    noStore(who, `GET /api/session ${token ? 'signed in' : 'anonymously'}`);
+  }
   // The VAPID public key is public too: the same answer signed in or not, and not stored.
   for (const token of [ann.token, undefined]) {
     const key = await call(s.url, 'GET', '/api/push/public-key', { token });
@@ -122,7 +132,7 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     assert.equal(res.status, 200, `${method} /unsubscribe/:token`);
     noStore(res, `${method} /unsubscribe/:token ${token ? 'signed in' : 'anonymously'}`);
   }
-  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'GET /api/push/public-key', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
+  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'GET /api/session', 'GET /api/push/public-key', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
   assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from this table');
 
   // Errors raised at every stage of a signed-in request: the Origin check (onRequest), the body parser,
@@ -134,6 +144,7 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['unsupported media type', await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: 'name=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415],
     ['invalid body', await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 12 } }), 400],
     ["a stranger's group", await call(s.url, 'GET', `/api/groups/${groupId}`, { token: stranger.token }), 404],
+    ['a cross-origin cookie read of the session', await call(s.url, 'GET', '/api/session', { headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' } }), 403],
     ['a bad bearer token', await call(s.url, 'GET', '/api/me', { token: 'nobody' }), 401],
     ['a wrong password', await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: 'wrong password' } }), 401],
     ['an unknown API route', await call(s.url, 'GET', '/api/nothing-here', { token: ann.token }), 404],
