@@ -78,7 +78,7 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
           let buf = '';
           res.on('data', (chunk: string) => {
             buf += chunk;
-            let end;
+            let end: number;
             while ((end = buf.indexOf('\n\n')) >= 0) {
               const frame = buf.slice(0, end);
               buf = buf.slice(end + 2);

@@ -691,7 +691,7 @@ async function main() {
   if (values['results-dir']) {
     mkdirSync(String(values['results-dir']), { recursive: true });
     const file = join(String(values['results-dir']), `pg-scale-${date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
-    writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
+    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
     log(`JSON: ${file}`);
   }
   log(`total ${Math.round((performance.now() - started) / 1000)} s`);

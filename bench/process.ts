@@ -78,7 +78,7 @@ export function describeMachine(): Machine {
   }
   let fileLimit = 'unknown';
   try {
-    fileLimit = /^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.slice(1).join(' soft / ') + ' hard';
+    fileLimit = `${/^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.slice(1).join(' soft / ')} hard`;
   } catch {
     // not Linux
   }

@@ -126,7 +126,7 @@ export function markdown(run: Run): string {
 export function writeJson(run: Run, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${run.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
-  writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
   return file;
 }
 

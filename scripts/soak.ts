@@ -88,7 +88,10 @@ try {
               const { billId, payer } = owed.splice(random(owed.length), 1)[0];
               const r = await call(base, 'POST', `/api/bills/${billId}/pay`, { token: payer.token });
               if (r.status === 200) counts.payments++;
-              else (counts.failed++, problem(`pay: ${r.status} ${JSON.stringify(r.body)}`));
+              else {
+                counts.failed++;
+                problem(`pay: ${r.status} ${JSON.stringify(r.body)}`);
+              }
             } else {
               const g = groups[random(groups.length)];
               const owner = g.members[random(g.members.length)];
@@ -98,7 +101,10 @@ try {
                 token: owner.token,
                 body: { description: `soak ${counts.bills}`, amount: 100 + random(100_000), split: { mode: 'equal', among: [owner.id, ...others.map((o) => o.id)] } },
               });
-              if (r.status !== 201) (counts.failed++, problem(`bill: ${r.status} ${JSON.stringify(r.body)}`));
+              if (r.status !== 201) {
+                counts.failed++;
+                problem(`bill: ${r.status} ${JSON.stringify(r.body)}`);
+              }
               else {
                 counts.bills++;
                 for (const o of others) if (Math.random() < 0.5 && owed.length < 10_000) owed.push({ billId: r.body.bill.id, payer: o });

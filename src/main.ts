@@ -1,9 +1,9 @@
 // Start-up: config → store → hub → http; graceful shutdown on SIGTERM/SIGINT.
-import { ConfigError, parseConfig } from './config.ts';
-import { startServer } from './server.ts';
+import { type Config, ConfigError, parseConfig } from './config.ts';
+import { type Server, startServer } from './server.ts';
 import { DatabaseInUseError } from './store/sqlite/owner-lock.ts';
 
-let config;
+let config: Config;
 try {
   config = parseConfig(process.env);
 } catch (e) {
@@ -14,7 +14,7 @@ try {
   throw e;
 }
 
-let server;
+let server: Server;
 try {
   server = await startServer(config);
 } catch (e) {

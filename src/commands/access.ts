@@ -21,7 +21,7 @@ export async function visibleGroupWithMembers(ops: Ops, groupId: string, userId:
 /** A group the user belongs to, its members and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
 export async function visibleGroupForBill(ops: Ops, groupId: string, userId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number }> {
   const found = await ops.groupForBill(groupId);
-  if (!found || !found.members.some((m) => m.id === userId)) throw groupNotFound();
+  if (!found?.members.some((m) => m.id === userId)) throw groupNotFound();
   return found;
 }
 

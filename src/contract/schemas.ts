@@ -4,7 +4,6 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Notification, NOTIFICATION_ID_PATTERN, PaymentSummary } from './events.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
-const Timestamp = Type.String({ format: 'date-time' });
 /** A positive integer in the currency's minor unit, at most 10^12. */
 export const Amount = Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 });
 // Single-line text has no control characters (C0, DEL, C1: they break lines, logs and terminals) and no

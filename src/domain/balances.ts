@@ -58,6 +58,7 @@ export function settle(balances: Balance[]): Settlement[] {
     const debtor = largest(open, -1n);
     const creditor = largest(open, 1n);
     if (debtor === undefined || creditor === undefined) break;
+    // biome-ignore lint/complexity/useMathMinMax: BigInt, which Math.min does not take
     const amount = -debtor.net < creditor.net ? -debtor.net : creditor.net;
     out.push({ from: debtor.userId, to: creditor.userId, amount: Number(amount) });
     debtor.net += amount;

@@ -13,7 +13,7 @@ function random56(): bigint {
   }
   const hex = pool.toString('hex', poolOffset, poolOffset + 7);
   poolOffset += 7;
-  return BigInt('0x' + hex);
+  return BigInt(`0x${hex}`);
 }
 
 const TIME_LEN = 9; // base36 of ms since epoch fits 9 chars until the year 5188

@@ -130,7 +130,7 @@ export function acceptSse(req: IncomingMessage, res: ServerResponse, headers: Re
 }
 
 const OPENING = sseOpening();
-const SSE_LINES = Object.entries(SSE_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('') + 'connection: keep-alive\r\n';
+const SSE_LINES = `${Object.entries(SSE_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('')}connection: keep-alive\r\n`;
 const OWN = new Set([...Object.keys(SSE_HEADERS), 'connection']);
 
 /**

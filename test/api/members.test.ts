@@ -48,7 +48,7 @@ test('an unknown email adds a pending member {id, name: local part, email, pendi
   // The same address again is the same member: 409, whatever its case.
   expectProblem(await add(ann, groupId, { email }), 409, 'already_member');
   // A pending member cannot sign in: the same answer as an unknown address.
-  const login = await call(api.url, 'POST', '/api/auth/login', { body: { email, password: '' + 'x'.repeat(10) } });
+  const login = await call(api.url, 'POST', '/api/auth/login', { body: { email, password: `${'x'.repeat(10)}` } });
   expectProblem(login, 401, 'bad_credentials');
   assert.deepEqual((await getGroup(bob, groupId)).body.group.members, members);
 });

@@ -116,7 +116,7 @@ test('balances equal unpaid parts and confirmed payments, whatever the sequence 
           for (const b of [...bills].sort((x, y) => x.order - y.order)) {
             if (b.owner !== p.to) continue;
             const part = b.parts.get(p.from);
-            if (!part || part.paid !== 'no') continue;
+            if (part?.paid !== 'no') continue;
             if (part.amount > left) break;
             part.paid = 'payment';
             left -= part.amount;

@@ -48,6 +48,7 @@ export async function runScenario(engine: Engine, server: TestServer, result: En
   const streams = () => streamConnections(url);
   const subscribers = () => server.hub.stats().subscribers;
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: a check returns a note or nothing, and a plain async () => {} must fit
   async function check(name: CheckName, body: () => Promise<string | void>) {
     run.step = name;
     try {

@@ -60,7 +60,10 @@ test('the SDK notices a gap in ids, resumes from what it has and drops duplicate
     else if (last === '1') res.write(event(2) + event(3) + event(3));
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  t.after(() => (http.closeAllConnections(), http.close()));
+  t.after(() => {
+    http.closeAllConnections();
+    http.close();
+  });
   const { port } = http.address() as { port: number };
   const got: string[] = [];
   const sub = subscribe((n) => got.push(n.id), { baseUrl: `http://127.0.0.1:${port}`, lastEventId: '0', minDelayMs: 20, ...nodeTransports('t') });
@@ -81,7 +84,10 @@ test('reset calls onReset and moves the position; eviction stops the SDK for goo
   assert.equal(reset, '0');
   assert.equal(first.lastEventId, '0');
   const second = subscribe(() => undefined, { baseUrl: server.url, transport: 'ws', ...nodeTransports(bob.token) });
-  t.after(() => (first.close(), second.close()));
+  t.after(() => {
+    first.close();
+    second.close();
+  });
   await waitUntil(() => first.state === 'offline', 'the evicted SDK to stop');
   await waitUntil(() => second.state === 'live', 'the newer one live');
   await new Promise((r) => setTimeout(r, 300));

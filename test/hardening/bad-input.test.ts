@@ -106,7 +106,7 @@ after(async () => {
 
 const bearer = (u: TestUser | string) => ({ authorization: `Bearer ${typeof u === 'string' ? u : u.token}` });
 const short = (s: string | undefined) => (s === undefined ? '' : s.length > 300 ? `${JSON.stringify(s.slice(0, 300))}… (${s.length} chars)` : JSON.stringify(s));
-const describe = (r: Req) => `${r.what}: ${r.method} ${r.path.length > 200 ? r.path.slice(0, 200) + '…' : r.path} ${JSON.stringify(r.headers).slice(0, 300)} ${short(r.body)}`;
+const describe = (r: Req) => `${r.what}: ${r.method} ${r.path.length > 200 ? `${r.path.slice(0, 200)}…` : r.path} ${JSON.stringify(r.headers).slice(0, 300)} ${short(r.body)}`;
 
 /** Sends one request with a deadline; a stream that opens is cancelled at once (and fails the check). */
 async function send(req: Req): Promise<{ status: number; type: string; text: string }> {
@@ -252,7 +252,7 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     fields: {
       name: { required: true, bad: badText(100) },
       email: { required: true, bad: badEmail },
-      password: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(s + 'padding!'))) },
+      password: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(`${s}padding!`))) },
     },
   };
   const login: BodySpec = {
@@ -268,7 +268,7 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     template: [['current', text(PASSWORD)], ['next', text('a brand new secret')]],
     fields: {
       current: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(1024).map(text), fc.string({ minLength: 1, maxLength: 30 }).filter((p) => p !== PASSWORD).map(text)) },
-      next: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(s + 'padding!'))) },
+      next: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(`${s}padding!`))) },
     },
   };
   const group: BodySpec = {
@@ -810,7 +810,7 @@ test('requests Node refuses before any route (not HTTP, huge or broken headers) 
 test('pathological strings cost no more than ordinary ones (no regular-expression backtracking)', { timeout: 120_000 }, async () => {
   // Each is a long run of characters the text patterns accept, ended by one they refuse: a pattern
   // like ^A*[B]A*$ would try every split of the run (seconds at 60 KB).
-  const runs = ['x'.repeat(60_000) + '\u0001', 'é'.repeat(30_000) + '\ud800', ' '.repeat(60_000) + '\u0085', 'a@'.repeat(30_000) + '\u0000'];
+  const runs = [`${'x'.repeat(60_000)}\u0001`, `${'é'.repeat(30_000)}\ud800`, `${' '.repeat(60_000)}\u0085`, `${'a@'.repeat(30_000)}\u0000`];
   for (const filler of runs) {
     for (const [path, body, who] of [
       ['/api/groups', { name: filler }, alice],

@@ -29,8 +29,8 @@ test('look-alike spellings of an address are the same account or refused, on reg
   // The same address written another way: one account.
   const same: [string, string, string][] = [
     ['upper case', carolEmail.toUpperCase(), carol.body.user.id],
-    ['fullwidth letters', fullwidth(`carol.${tag}`) + '@example.test', carol.body.user.id],
-    ['fullwidth letters, digits and dots', fullwidth(`carol.${tag}`) + '@' + fullwidth('example.test'), carol.body.user.id],
+    ['fullwidth letters', `${fullwidth(`carol.${tag}`)}@example.test`, carol.body.user.id],
+    ['fullwidth letters, digits and dots', `${fullwidth(`carol.${tag}`)}@${fullwidth('example.test')}`, carol.body.user.id],
     ['NFD of an NFC address', joseEmail.normalize('NFD'), jose.body.user.id],
   ];
   // Refused outright, with the reason on the email field.
@@ -75,7 +75,7 @@ test('look-alike spellings of an address are the same account or refused, on reg
     expectInvalid(res, 'email');
     assert.ok(what);
   }
-  const added = await add(fullwidth(`carol.${tag}`) + '@example.test');
+  const added = await add(`${fullwidth(`carol.${tag}`)}@example.test`);
   assert.equal(added.status, 201, JSON.stringify(added.body));
   const addedJose = await add(joseEmail.normalize('NFD'));
   assert.equal(addedJose.status, 201, JSON.stringify(addedJose.body));
@@ -84,13 +84,13 @@ test('look-alike spellings of an address are the same account or refused, on reg
     [owner.id, carol.body.user.id, jose.body.user.id].sort(),
     'the real accounts, nobody else',
   );
-  for (const [what, email] of same) expectProblem(await add(email), 409, 'already_member'), assert.ok(what);
+  for (const [, email] of same) expectProblem(await add(email), 409, 'already_member');
 });
 
 test('a new address is stored in its one form: NFKC, as typed otherwise', { timeout: 60_000 }, async (t) => {
   const s = await startTestServer();
   t.after(() => s.close());
-  const typed = fullwidth(`Dana.${tag}`) + '@Example.test';
+  const typed = `${fullwidth(`Dana.${tag}`)}@Example.test`;
   const res = await call(s.url, 'POST', '/api/auth/register', { body: { name: 'Dana', email: typed, password: PASSWORD } });
   assert.equal(res.status, 201);
   assert.equal(res.body.user.email, `Dana.${tag}@Example.test`);

@@ -87,7 +87,7 @@ test('a chunked registration body trickling in is cut with 408 within the reques
 test('request headers trickling in are cut with 408 within the headers timeout', { timeout: 30_000 }, async (t) => {
   const s = await started(t, { HEADERS_TIMEOUT_MS: '500' });
   const head = `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n`;
-  const r = await trickle(s, head, 'X-Slow: ' + 'a'.repeat(100), 10_000);
+  const r = await trickle(s, head, `X-Slow: ${'a'.repeat(100)}`, 10_000);
   assertCut(t, r, 'slow headers');
 });
 

@@ -18,7 +18,10 @@ test('a heartbeat round reaches every stream once per period, at most 64 writes 
     heartbeat() {
       beats.set(i, (beats.get(i) ?? 0) + 1);
       const now = Math.round(performance.now());
-      if (now !== tickStart) ticks.push(0), (tickStart = now);
+      if (now !== tickStart) {
+        ticks.push(0);
+        tickStart = now;
+      }
       ticks[ticks.length - 1]++;
       return true;
     },

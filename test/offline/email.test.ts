@@ -105,7 +105,7 @@ test('preferences: defaults, per-type email off, and one-click unsubscribe (POST
   assert.match(await page.text(), /<form method="post"/);
   // GET changes nothing (link scanners follow links).
   assert.equal((await call(server.url, 'GET', '/api/me/notification-preferences', { token: bob.token })).body.preferences['bill.cancelled'].email, true);
-  assert.equal((await fetch(server.url + path.slice(0, -3) + 'AAA', { method: 'POST' })).status, 404);
+  assert.equal((await fetch(`${server.url + path.slice(0, -3)}AAA`, { method: 'POST' })).status, 404);
   const one = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
   assert.equal(one.status, 200);
   const after = await call(server.url, 'GET', '/api/me/notification-preferences', { token: bob.token });

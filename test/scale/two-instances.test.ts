@@ -41,7 +41,10 @@ for (const bus of buses) test(`two instances on one PostgreSQL over ${bus.name}:
   for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
   for (const s of started) if (s.status === 'rejected') throw s.reason;
   const [A, B] = instances;
-  const stream = <T extends StreamClient>(s: T) => (streams.push(s), s);
+  const stream = <T extends StreamClient>(s: T) => {
+    streams.push(s);
+    return s;
+  };
 
   const alice = await register(A.url, 'Alice');
   const bob = await register(B.url, 'Bob');

@@ -102,7 +102,12 @@ test('a caller changing the list it got does not change the cache', async (t) =>
 test('the cache holds at most its limit per kind, dropping the oldest entry', async () => {
   const rows = new Map(['a', 'b', 'c'].map((id) => [id, group(id)]));
   let queries = 0;
-  const ops = { getGroup: async (id: string) => (queries++, rows.get(id)) } as unknown as Ops;
+  const ops = {
+    getGroup: async (id: string) => {
+      queries++;
+      return rows.get(id);
+    },
+  } as unknown as Ops;
   const cache = new ReadCache(2);
   const cached = cache.wrap(ops);
   for (const id of ['a', 'b']) await cached.getGroup(id);

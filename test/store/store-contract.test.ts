@@ -285,7 +285,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.getBill(plain.id), plain, 'no debts: the bill and its shares alone');
 
       // A share naming no user breaks a foreign key: nothing of the bill, its shares or its debts is left.
-      const broken = aBill(g.id, a.id, ['nobody-' + newId()]);
+      const broken = aBill(g.id, a.id, [`nobody-${newId()}`]);
       await assert.rejects(store.transaction((tx) => tx.insertBill(broken, [{ debtorId: c.id, creditorId: a.id, delta: 5 }])));
       assert.equal(await store.read.getBill(broken.id), undefined);
       assert.deepEqual(await store.read.listDebts(g.id), expected);

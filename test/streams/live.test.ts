@@ -1,9 +1,9 @@
 // Live delivery over both transports, with third-party clients (eventsource, ws) on real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, } from '../support/server.ts';
 import { billFor, call, groupWith, register, type TestUser } from '../support/api.ts';
-import { openSse, openWs, waitUntil } from '../support/streams.ts';
+import { openSse, openWs, } from '../support/streams.ts';
 
 async function setup(t: import('node:test').TestContext, env: Record<string, string> = {}) {
   const server = await startTestServer(env);
@@ -23,7 +23,10 @@ for (const transport of ['sse', 'ws'] as const) {
     const { base, alice, bob, groupId } = await setup(t);
     const bobStream = open(base, bob);
     const aliceStream = open(base, alice);
-    t.after(() => (bobStream.close(), aliceStream.close()));
+    t.after(() => {
+      bobStream.close();
+      aliceStream.close();
+    });
     await Promise.all([bobStream.opened, aliceStream.opened]);
 
     const bill = await billFor(base, alice, groupId, [bob], 3000, 'Dinner');
@@ -187,7 +190,10 @@ test('server metrics count open streams by transport and deliveries', async (t) 
   const { base, alice, bob, groupId, server } = await setup(t);
   const a = openSse(base, bob.token);
   const b = openWs(base, bob.token);
-  t.after(() => (a.close(), b.close()));
+  t.after(() => {
+    a.close();
+    b.close();
+  });
   await Promise.all([a.opened, b.opened]);
   await billFor(base, alice, groupId, [bob]);
   await Promise.all([a.waitFor(1), b.waitFor(1)]);

@@ -22,7 +22,7 @@ self.addEventListener('push', (event) => {
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  event.waitUntil(openTarget(event.notification.data && event.notification.data.url));
+  event.waitUntil(openTarget(event.notification.data?.url));
 });
 
 /** @param {PushMessageData | null} data */

@@ -96,6 +96,7 @@ function SignedIn({ user, route, onSignedOut }: { user: User; route: Route; onSi
     [user, live.tell, onSignedOut],
   );
   // A device already on is bound to whoever is signed in now, with the current VAPID key.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per signed-in user, not per render
   useEffect(() => void resync().catch(() => undefined), [user.id]);
   return (
     <SessionContext.Provider value={session}>

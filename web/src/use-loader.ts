@@ -52,7 +52,7 @@ export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[]): 
     setData(undefined);
     setError(undefined);
     start();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's inputs are the dependencies (a hook over a generic loader)
   }, deps);
 
   return { data, error, reload: start };

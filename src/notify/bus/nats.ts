@@ -13,7 +13,6 @@
 // publishes are dropped or buffered by the client, /healthz stays 200, the state is in /metrics and the log.
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NotificationRow, Ops } from '../../store/store.ts';
-import type { Outbox } from '../outbox.ts';
 import type { Bus, BusHub } from './bus.ts';
 import { startCounterCheck } from './counter-check.ts';
 

@@ -9,7 +9,7 @@ export function useDismiss(open: boolean, close: () => void, button: RefObject<H
       const target = e.target as Node;
       if (!panel.current?.contains(target) && !button.current?.contains(target)) close();
     };
-    const escape = (e: KeyboardEvent) => {
+    const onEscape = (e: KeyboardEvent) => {
       if (e.key !== 'Escape') return;
       close();
       button.current?.focus();
@@ -19,11 +19,11 @@ export function useDismiss(open: boolean, close: () => void, button: RefObject<H
       if (!panel.current?.contains(target) && !button.current?.contains(target)) close();
     };
     document.addEventListener('mousedown', away);
-    document.addEventListener('keydown', escape);
+    document.addEventListener('keydown', onEscape);
     document.addEventListener('focusin', focusAway);
     return () => {
       document.removeEventListener('mousedown', away);
-      document.removeEventListener('keydown', escape);
+      document.removeEventListener('keydown', onEscape);
       document.removeEventListener('focusin', focusAway);
     };
   }, [open, close, button, panel]);

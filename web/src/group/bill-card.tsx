@@ -20,6 +20,7 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
   const [undoable, setUndoable] = useState(false);
   // The reader's own part as the last pay/undo answered, until the reloaded bill says the same.
   const [myPaidAt, setMyPaidAt] = useState<string | null | undefined>(undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new bill object (a reload) is what ends the optimistic state
   useEffect(() => setMyPaidAt(undefined), [bill]);
   // A fresh key per attempt that changes state: pay, undo and pay again are three different requests.
   const payKey = useRef(newKey());
@@ -104,7 +105,7 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
     setConfirming(false);
     focusSoon(deleteButton);
   };
-  const escape = (e: KeyboardEvent) => {
+  const onEscape = (e: KeyboardEvent) => {
     if (e.key === 'Escape' && confirming) {
       e.stopPropagation();
       cancelDelete();
@@ -153,7 +154,8 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
         })}
       </ul>
       {isOwner && !anyPaid && (
-        <div className="bill-actions" onKeyDown={escape}>
+        // biome-ignore lint/a11y/noStaticElementInteractions: Escape from either button inside cancels the confirmation; the div itself takes no focus
+        <div className="bill-actions" onKeyDown={onEscape}>
           {confirming ? (
             <>
               <span>Delete this bill?</span>

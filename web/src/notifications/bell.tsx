@@ -19,12 +19,11 @@ export function Bell() {
   useDismiss(open, useCallback(() => setOpen(false), []), button, panel);
   // The open list counts as seen (newest first, so its first id is the highest).
   useSeenWhileVisible(useSession().user.id, open && inbox.items.length > 0 ? [inbox.items[0].id] : []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the list opens; notifications arriving while it is open are marked on the next opening
   useEffect(() => {
     if (!open) return;
     setFresh(new Set(inbox.items.filter((n) => n.readAt === null).map((n) => n.id)));
     void inbox.markAllRead().catch(() => undefined);
-    // Only when the list opens; notifications arriving while it is open are marked on the next opening.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
   const label = inbox.unread === 0 ? 'Notifications' : `Notifications, ${inbox.unread} unread`;

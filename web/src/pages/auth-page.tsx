@@ -67,9 +67,15 @@ export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProp
       <form ref={form} className="card" onSubmit={submit} noValidate aria-labelledby="auth-title">
         <h1 id="auth-title">{signup ? 'Create your account' : 'Sign in'}</h1>
         {signup && (
-          <Field id="auth-name" label="Name" autoComplete="name" {...inputRule(rules.personName)} value={name} onChange={(e) => (setName(e.target.value), clear('name'))} error={errors.name} />
+          <Field id="auth-name" label="Name" autoComplete="name" {...inputRule(rules.personName)} value={name} onChange={(e) => {
+              setName(e.target.value);
+              clear('name');
+            }} error={errors.name} />
         )}
-        <Field id="auth-email" label="Email" type="email" autoComplete="email" {...inputRule(rules.email)} value={email} onChange={(e) => (setEmail(e.target.value), clear('email'))} error={errors.email} />
+        <Field id="auth-email" label="Email" type="email" autoComplete="email" {...inputRule(rules.email)} value={email} onChange={(e) => {
+              setEmail(e.target.value);
+              clear('email');
+            }} error={errors.email} />
         <Field
           id="auth-password"
           label="Password"
@@ -77,7 +83,10 @@ export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProp
           autoComplete={signup ? 'new-password' : 'current-password'}
           {...inputRule(signup ? rules.newPassword : rules.password)}
           value={password}
-          onChange={(e) => (setPassword(e.target.value), clear('password'))}
+          onChange={(e) => {
+            setPassword(e.target.value);
+            clear('password');
+          }}
           error={errors.password}
           hint={signup ? 'At least 8 characters.' : undefined}
         />

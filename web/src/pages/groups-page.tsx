@@ -89,7 +89,10 @@ function NewGroup() {
     <form ref={form} className="card" onSubmit={submit} noValidate aria-labelledby="new-group-title">
       <h2 id="new-group-title">New group</h2>
       <div className="row">
-        <Field id="group-name" label="Name" {...inputRule(rules.groupName)} value={name} onChange={(e) => (setName(e.target.value), clear('name'))} error={errors.name} className="grow" />
+        <Field id="group-name" label="Name" {...inputRule(rules.groupName)} value={name} onChange={(e) => {
+          setName(e.target.value);
+          clear('name');
+        }} error={errors.name} className="grow" />
         <div className="field">
           <label htmlFor={currencyId}>Currency</label>
           <select id={currencyId} value={currency} onChange={(e) => setCurrency(e.target.value)} aria-describedby={errors.currency ? `${currencyId}-error` : undefined}>
