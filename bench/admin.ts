@@ -168,7 +168,11 @@ export async function timedChunks(count: number, chunk: number, handler: (i: num
 
 /** The orchestrator's side: POST /<name> to a server's admin port. */
 export async function callAdmin<T>(port: number, name: string, body: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`admin ${name}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }

@@ -105,9 +105,12 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     for (const bills of opts.balancesBills) await seedGroup(tx, balanceGroup(bills), `Balances ${bills}`, members);
   });
   const payBills = await seedBills(store, payGroup, members, opts.payBills, (i) => benchId(`bp${tag}`, i));
-  for (const bills of opts.balancesBills) await seedBills(store, balanceGroup(bills), members, bills, (i) => benchId(`b${bills.toString(36)}${tag}`, i));
+  for (const bills of opts.balancesBills)
+    await seedBills(store, balanceGroup(bills), members, bills, (i) => benchId(`b${bills.toString(36)}${tag}`, i));
   await store.close();
-  log(`${database}: seeded ${opts.payBills + opts.balancesBills.reduce((a, b) => a + b, 0)} bills in ${round((performance.now() - t0) / 1000, 1)} s`);
+  log(
+    `${database}: seeded ${opts.payBills + opts.balancesBills.reduce((a, b) => a + b, 0)} bills in ${round((performance.now() - t0) / 1000, 1)} s`,
+  );
 
   let chipin: ChildProcess | undefined;
   let bare: ChildProcess | undefined;
@@ -119,7 +122,12 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
       RATE_LIMIT: 'off',
       LOG_LEVEL: opts.logLevel,
     });
-    const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(chipin, (m) => m.type === 'ready', 60_000, 'chipin server');
+    const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(
+      chipin,
+      (m) => m.type === 'ready',
+      60_000,
+      'chipin server',
+    );
     const profileDir = opts.profile ? join(opts.resultsDir, 'profiles') : undefined;
     if (profileDir) mkdirSync(profileDir, { recursive: true });
     const base = `http://127.0.0.1:${port}`;
@@ -127,7 +135,11 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     const billBody = JSON.stringify({ description: 'Dinner', amount: 3000, split: { mode: 'equal', among: members.slice(0, 3) } });
 
     // One real response: the bare route answers with exactly these bytes' worth of JSON.
-    const sample = await fetch(`${base}/api/groups/${writeGroup}/bills`, { method: 'POST', headers: { ...auth(0), 'content-type': 'application/json' }, body: billBody });
+    const sample = await fetch(`${base}/api/groups/${writeGroup}/bills`, {
+      method: 'POST',
+      headers: { ...auth(0), 'content-type': 'application/json' },
+      body: billBody,
+    });
     const responseJson = await sample.text();
     if (sample.status !== 201) throw new Error(`POST /bills: HTTP ${sample.status} ${responseJson}`);
     bare = spawnNode(join(BENCH_DIR, 'reference', 'fastify-server.ts'), [], { RESPONSE_JSON: responseJson });
@@ -137,11 +149,19 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     const run = async (name: string, options: Parameters<typeof autocannon>[0], server: ChildProcess, profile = true) => {
       // Warm-up, not recorded: the route's first requests run cold code (interpreted, then compiled).
       if (opts.warmupS > 0) {
-        const warm = await autocannon({ ...common, ...options, duration: opts.warmupS, maxOverallRequests: options.maxOverallRequests && Math.floor(options.maxOverallRequests / 10) });
+        const warm = await autocannon({
+          ...common,
+          ...options,
+          duration: opts.warmupS,
+          maxOverallRequests: options.maxOverallRequests && Math.floor(options.maxOverallRequests / 10),
+        });
         if (warm.non2xx + warm.errors > 0) throw new Error(`${name}: ${warm.non2xx} non-2xx and ${warm.errors} errors during warm-up`);
       }
       // With --profile, the Chipin server records a CPU profile of this endpoint's run alone.
-      const slug = `${database}-${name.replace(/[^a-z]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`;
+      const slug = `${database}-${name
+        .replace(/[^a-z]+/gi, '-')
+        .replace(/^-|-$/g, '')
+        .toLowerCase()}`;
       if (profileDir && profile) await callAdmin(adminPort, 'profileStart');
       const cpu0 = processCpuMs(server.pid);
       const wait0 = schedstat(server.pid).waitMs;
@@ -150,14 +170,27 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
       const waitMs = schedstat(server.pid).waitMs - wait0;
       if (profileDir && profile) await callAdmin(adminPort, 'profileStop', { path: join(profileDir, `api-${slug}.cpuprofile`) });
       const e = endpoint(name, result, cpuMs, waitMs);
-      log(`${database} ${name}: ${e.rps} req/s, p99 ${e.p99Ms} ms, non-2xx ${e.non2xx}, errors ${e.errors}; server CPU ${e.serverCpuUsPerRequest} µs/request, waited ${e.serverRunQueueWaitMs} ms for a CPU`);
+      log(
+        `${database} ${name}: ${e.rps} req/s, p99 ${e.p99Ms} ms, non-2xx ${e.non2xx}, errors ${e.errors}; server CPU ${e.serverCpuUsPerRequest} µs/request, waited ${e.serverRunQueueWaitMs} ms for a CPU`,
+      );
       return e;
     };
     const json = { 'content-type': 'application/json' };
 
-    const bareResult = await run('bare Fastify POST (same body size)', { url: `http://127.0.0.1:${barePort}/bills`, method: 'POST', headers: json, body: billBody }, bare, false);
+    const bareResult = await run(
+      'bare Fastify POST (same body size)',
+      { url: `http://127.0.0.1:${barePort}/bills`, method: 'POST', headers: json, body: billBody },
+      bare,
+      false,
+    );
     const endpoints: Endpoint[] = [];
-    endpoints.push(await run('POST /bills', { url: `${base}/api/groups/${writeGroup}/bills`, method: 'POST', headers: { ...json, ...auth(0) }, body: billBody }, chipin));
+    endpoints.push(
+      await run(
+        'POST /bills',
+        { url: `${base}/api/groups/${writeGroup}/bills`, method: 'POST', headers: { ...json, ...auth(0) }, body: billBody },
+        chipin,
+      ),
+    );
 
     // Each payment needs an unpaid share: walk (bill, payer) pairs of the seeded bills, each used once.
     const pays: { path: string; headers: Record<string, string> }[] = [];
@@ -166,12 +199,16 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
     });
     let next = 0;
     endpoints.push(
-      await run('POST /bills/:id/pay', {
-        url: base,
-        // A tenth goes to the warm-up; the rest bounds the measured run, so no share is ever paid twice.
-        maxOverallRequests: Math.floor((pays.length * 9) / 10),
-        requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...pays[next++ % pays.length] }) }],
-      }, chipin),
+      await run(
+        'POST /bills/:id/pay',
+        {
+          url: base,
+          // A tenth goes to the warm-up; the rest bounds the measured run, so no share is ever paid twice.
+          maxOverallRequests: Math.floor((pays.length * 9) / 10),
+          requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, ...pays[next++ % pays.length] }) }],
+        },
+        chipin,
+      ),
     );
     endpoints.push(await run('GET /groups/:id/balances', { url: `${base}/api/groups/${writeGroup}/balances`, headers: auth(0) }, chipin));
     endpoints.push(await run('GET /notifications', { url: `${base}/api/notifications`, headers: auth(1) }, chipin));
@@ -182,7 +219,15 @@ async function runSuite(opts: Options, databaseUrl: string, database: 'sqlite' |
       balances.push({ bills, p50Ms: s.p50, p99Ms: s.p99, maxMs: s.max, samples: s.samples });
       log(`${database} GET /balances at ${bills} bills: p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
     }
-    return { database, connections: opts.apiConnections, durationS: opts.apiDurationS, responseBytes: Buffer.byteLength(responseJson), endpoints, bare: bareResult, balances };
+    return {
+      database,
+      connections: opts.apiConnections,
+      durationS: opts.apiDurationS,
+      responseBytes: Buffer.byteLength(responseJson),
+      endpoints,
+      bare: bareResult,
+      balances,
+    };
   } finally {
     if (bare) await stopChild(bare);
     if (chipin) await stopChild(chipin);
@@ -201,4 +246,3 @@ export async function runApi(opts: Options): Promise<ApiResult> {
   if (pg && /^postgres(ql)?:\/\//.test(pg)) suites.push(await runSuite(opts, pg, 'postgres'));
   return { suites };
 }
-

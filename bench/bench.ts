@@ -18,7 +18,16 @@ export async function main(argv: string[]): Promise<Run> {
   if (largeGroup) console.error(`large group: ${JSON.stringify(largeGroup)}`);
   const api = opts.api ? await runApi(opts) : undefined;
   const { resultsDir, docs, ...settings } = opts;
-  const run: Run = { date: new Date().toISOString(), code, machine: describeMachine(), settings, realtime, largeGroup, api, targets: checkTargets(realtime, api) };
+  const run: Run = {
+    date: new Date().toISOString(),
+    code,
+    machine: describeMachine(),
+    settings,
+    realtime,
+    largeGroup,
+    api,
+    targets: checkTargets(realtime, api),
+  };
   console.log(markdown(run));
   const jsonFile = writeJson(run, resultsDir);
   console.error(`\nJSON: ${jsonFile}`);

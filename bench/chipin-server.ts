@@ -32,7 +32,9 @@ const adminPort = await startAdmin({
       const out: NotificationRow[] = [];
       for (let k = 0; k < count; k++) {
         const user = k % users;
-        out.push(await tx.appendNotification(receiverId(user), 'bill.created', createdAt, JSON.stringify(billNotificationData('burst', k, user))));
+        out.push(
+          await tx.appendNotification(receiverId(user), 'bill.created', createdAt, JSON.stringify(billNotificationData('burst', k, user))),
+        );
       }
       return out;
     });

@@ -38,7 +38,11 @@ export const MARKER = /"description":"(bench|fan|all|burst):(\d+)"/;
 
 /** Chipin's POST /bills body for the targeted phase: an equal split between the owner and one receiver. */
 export function targetedBill(seq: number, receiver: number) {
-  return { description: `bench:${seq}`, amount: 1000, split: { mode: 'equal' as const, among: [ownerId(receiver % OWNERS), receiverId(receiver)] } };
+  return {
+    description: `bench:${seq}`,
+    amount: 1000,
+    split: { mode: 'equal' as const, among: [ownerId(receiver % OWNERS), receiverId(receiver)] },
+  };
 }
 
 export function fanBill(seq: number, size: number) {
@@ -74,9 +78,16 @@ export function billNotificationData(phase: Phase, seq: number, receiver: number
 }
 
 /** The notification as it goes on the wire (the inbox JSON), built by Chipin's own function from the data text. */
-export const notificationJson = (nid: number, data: string) => inboxJson({ userId: '', id: nid, type: 'bill.created', createdAt: CREATED_AT, readAt: null, data });
+export const notificationJson = (nid: number, data: string) =>
+  inboxJson({ userId: '', id: nid, type: 'bill.created', createdAt: CREATED_AT, readAt: null, data });
 
-export const notificationObject = (nid: number, data: object) => ({ id: String(nid), type: 'bill.created', createdAt: CREATED_AT, readAt: null, data });
+export const notificationObject = (nid: number, data: object) => ({
+  id: String(nid),
+  type: 'bill.created',
+  createdAt: CREATED_AT,
+  readAt: null,
+  data,
+});
 
 /**
  * The security headers Chipin sends on every response (its own table, at its default settings), sent by

@@ -16,7 +16,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { per: { type: 'string' }, top: { type: 'string' }, retainers: { type: 'string' }, depth: { type: 'string' } },
 });
-if (positionals.length !== 1) throw new Error('usage: node bench/heap-summary.ts <file.heapsnapshot> [--per N] [--top 40] [--retainers Name]');
+if (positionals.length !== 1)
+  throw new Error('usage: node bench/heap-summary.ts <file.heapsnapshot> [--per N] [--top 40] [--retainers Name]');
 
 const snap = JSON.parse(readFileSync(positionals[0], 'utf8')) as Snapshot;
 const { node_fields, edge_fields, node_types, edge_types } = snap.snapshot.meta;
@@ -45,10 +46,14 @@ for (let i = 0; i < count; i++) {
   byLabel.set(key, v);
 }
 const per = values.per ? Number(values.per) : undefined;
-console.log(`${count} nodes, ${(total / 2 ** 20).toFixed(1)} MiB self size in total${per ? `, ${(total / per).toFixed(0)} B per stream if all were streams'` : ''}`);
+console.log(
+  `${count} nodes, ${(total / 2 ** 20).toFixed(1)} MiB self size in total${per ? `, ${(total / per).toFixed(0)} B per stream if all were streams'` : ''}`,
+);
 console.log(`${'count'.padStart(9)} ${'bytes'.padStart(11)}${per ? ` ${'B/stream'.padStart(9)}` : ''}  constructor`);
 for (const [key, v] of [...byLabel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(values.top ?? 40))) {
-  console.log(`${String(v.count).padStart(9)} ${String(v.bytes).padStart(11)}${per ? ` ${(v.bytes / per).toFixed(1).padStart(9)}` : ''}  ${key}`);
+  console.log(
+    `${String(v.count).padStart(9)} ${String(v.bytes).padStart(11)}${per ? ` ${(v.bytes / per).toFixed(1).padStart(9)}` : ''}  ${key}`,
+  );
 }
 
 if (values.retainers) {

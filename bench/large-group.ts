@@ -52,12 +52,23 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
   const store = await openStore(parseConfig({ DATABASE_URL: databaseUrl }));
   await store.transaction(async (tx) => {
     for (let i = 0; i < o.members; i++) await seedUser(tx, memberId(i), `Member ${i}`, token(i));
-    await seedGroup(tx, GROUP_ID, 'Large group', Array.from({ length: o.members }, (_, i) => memberId(i)));
+    await seedGroup(
+      tx,
+      GROUP_ID,
+      'Large group',
+      Array.from({ length: o.members }, (_, i) => memberId(i)),
+    );
   });
   await store.close();
   const server = spawnNode(join(BENCH_DIR, 'chipin-server.ts'), startNodeFlags(), {
-    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, RATE_LIMIT: 'off', LOG_LEVEL: 'warn', METRICS_PUBLIC: 'off',
-    MAX_STREAMS_PER_USER: String(Math.max(16, o.streams)), STREAM_OPEN_LIMIT_PER_USER: '1000000',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'warn',
+    METRICS_PUBLIC: 'off',
+    MAX_STREAMS_PER_USER: String(Math.max(16, o.streams)),
+    STREAM_OPEN_LIMIT_PER_USER: '1000000',
   });
   const requests: ClientRequest[] = [];
   try {
@@ -70,30 +81,39 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     const open = (member: number, k: number) =>
       new Promise<void>((resolve, reject) => {
         const slot = hints.push(0) - 1;
-        const req = request({ host: '127.0.0.1', port, path: '/api/notifications/stream', agent: false, headers: { authorization: `Bearer ${token(member)}`, accept: 'text/event-stream' } }, (res) => {
-          if (res.statusCode !== 200) return reject(new Error(`stream ${member}/${k}: ${res.statusCode}`));
-          opened++;
-          resolve();
-          res.setEncoding('utf8');
-          let buf = '';
-          res.on('data', (chunk: string) => {
-            buf += chunk;
-            let end: number;
-            while ((end = buf.indexOf('\n\n')) >= 0) {
-              const frame = buf.slice(0, end);
-              buf = buf.slice(end + 2);
-              if (frame.includes('event: group.updated')) hints[slot]++;
-              else if (k === 0 && frame.includes('event: bill.created')) {
-                const seq = Number(MARK.exec(frame)?.[1]);
-                const p = pending.get(seq);
-                if (p && p.receiver === member) {
-                  latencies.push(performance.now() - p.start);
-                  pending.delete(seq);
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/notifications/stream',
+            agent: false,
+            headers: { authorization: `Bearer ${token(member)}`, accept: 'text/event-stream' },
+          },
+          (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`stream ${member}/${k}: ${res.statusCode}`));
+            opened++;
+            resolve();
+            res.setEncoding('utf8');
+            let buf = '';
+            res.on('data', (chunk: string) => {
+              buf += chunk;
+              let end: number;
+              while ((end = buf.indexOf('\n\n')) >= 0) {
+                const frame = buf.slice(0, end);
+                buf = buf.slice(end + 2);
+                if (frame.includes('event: group.updated')) hints[slot]++;
+                else if (k === 0 && frame.includes('event: bill.created')) {
+                  const seq = Number(MARK.exec(frame)?.[1]);
+                  const p = pending.get(seq);
+                  if (p && p.receiver === member) {
+                    latencies.push(performance.now() - p.start);
+                    pending.delete(seq);
+                  }
                 }
               }
-            }
-          });
-        });
+            });
+          },
+        );
         req.on('error', reject);
         req.end();
         requests.push(req);
@@ -111,12 +131,25 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     const post = (seq: number) => {
       const payer = seq % o.members;
       const receiver = (payer + 1) % o.members;
-      const body = JSON.stringify({ description: `lg:${seq}`, amount: 200, split: { mode: 'exact', amounts: { [memberId(payer)]: 100, [memberId(receiver)]: 100 } } });
-      pending.set(seq, { receiver, start: performance.now() });
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/api/groups/${GROUP_ID}/bills`, headers: { authorization: `Bearer ${token(payer)}`, 'content-type': 'application/json' } }, (res) => {
-        if (res.statusCode !== 201) postErrors++;
-        res.resume();
+      const body = JSON.stringify({
+        description: `lg:${seq}`,
+        amount: 200,
+        split: { mode: 'exact', amounts: { [memberId(payer)]: 100, [memberId(receiver)]: 100 } },
       });
+      pending.set(seq, { receiver, start: performance.now() });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/api/groups/${GROUP_ID}/bills`,
+          headers: { authorization: `Bearer ${token(payer)}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          if (res.statusCode !== 201) postErrors++;
+          res.resume();
+        },
+      );
       req.on('error', () => postErrors++);
       req.end(body);
     };
@@ -144,7 +177,10 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
       lost: pending.size,
       postErrors,
       latencyMs: { p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2), max: round(sorted.at(-1) ?? 0, 2) },
-      hintsPerStreamPerS: { mean: round(perStream.reduce((a, b) => a + b, 0) / Math.max(1, perStream.length), 2), max: round(Math.max(0, ...perStream), 2) },
+      hintsPerStreamPerS: {
+        mean: round(perStream.reduce((a, b) => a + b, 0) / Math.max(1, perStream.length), 2),
+        max: round(Math.max(0, ...perStream), 2),
+      },
       rssMB: round(rss / 2 ** 20, 1),
     };
   } finally {
@@ -155,7 +191,9 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { members: { type: 'string' }, streams: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { members: { type: 'string' }, streams: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' } },
+  });
   const result = await runLargeGroup({
     members: Number(values.members ?? 500),
     streams: Number(values.streams ?? 10),

@@ -118,7 +118,9 @@ function openStream(idx: number, timeoutMs: number): Promise<void> {
     const hostHeader = `${host}:${port}`;
     socket.on('connect', () => {
       socket.setNoDelay(true);
-      socket.write(kind === 'sse' ? sseRequest(hostHeader, path, authorization(idx)) : wsUpgradeRequest(hostHeader, path, authorization(idx)));
+      socket.write(
+        kind === 'sse' ? sseRequest(hostHeader, path, authorization(idx)) : wsUpgradeRequest(hostHeader, path, authorization(idx)),
+      );
     });
 
     // After the head: one body handler per kind.
@@ -235,7 +237,13 @@ async function until(condition: () => boolean, timeoutMs: number) {
 }
 
 /** Open loop at a fixed rate: requests start on schedule whether or not earlier ones have answered. */
-async function runTargeted(rate: number, durationMs: number, receivers: number, drainMs: number, maxInFlight: number): Promise<TargetedResult> {
+async function runTargeted(
+  rate: number,
+  durationMs: number,
+  receivers: number,
+  drainMs: number,
+  maxInFlight: number,
+): Promise<TargetedResult> {
   targeted.clear();
   targetedSeen.clear();
   latencies = [];
@@ -334,7 +342,13 @@ async function awaitBurst(timeoutMs: number): Promise<AwaitResult> {
     await Promise.race([new Promise<void>((resolve) => (burstDone = resolve)), sleep(timeoutMs)]);
   }
   burstDone = undefined;
-  return { expected: burstExpected, received: burstReceived, lost: Math.max(0, burstExpected - burstReceived), misdelivered: burstMisdelivered, ms: Math.round(performance.now() - t0) };
+  return {
+    expected: burstExpected,
+    received: burstReceived,
+    lost: Math.max(0, burstExpected - burstReceived),
+    misdelivered: burstMisdelivered,
+    ms: Math.round(performance.now() - t0),
+  };
 }
 
 function status(): StatusResult {

@@ -100,8 +100,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   const bool = (flag: keyof typeof FLAGS) => values[flag] === true || ['1', 'true', 'on'].includes(env[envName(flag)] ?? '');
 
   const n = Math.round(num('n', 10_000, 2));
-  const targets = (raw('targets') ?? ALL_TARGETS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
-  for (const t of targets) if (!(ALL_TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; known: ${ALL_TARGETS.join(', ')}`);
+  const targets = (raw('targets') ?? ALL_TARGETS.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const t of targets)
+    if (!(ALL_TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"; known: ${ALL_TARGETS.join(', ')}`);
   return {
     n,
     baseline: Math.round(num('baseline', Math.min(1000, Math.floor(n / 2)), 1)),
@@ -127,13 +131,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     realtime: !bool('skip-realtime'),
     api: !bool('skip-api'),
     // Issue 13's targets: 500 members, 10 streams each, 100 bills/s.
-    largeGroup: bool('skip-large-group') || bool('skip-realtime')
-      ? undefined
-      : {
-          members: Math.round(num('large-group-members', 500, 2)),
-          streams: Math.round(num('large-group-streams', 10, 1)),
-          rate: num('large-group-rate', 100, 1),
-          durationS: num('large-group-duration', 10, 0.1),
-        },
+    largeGroup:
+      bool('skip-large-group') || bool('skip-realtime')
+        ? undefined
+        : {
+            members: Math.round(num('large-group-members', 500, 2)),
+            streams: Math.round(num('large-group-streams', 10, 1)),
+            rate: num('large-group-rate', 100, 1),
+            durationS: num('large-group-duration', 10, 0.1),
+          },
   };
 }

@@ -95,7 +95,8 @@ const PGBENCH_S = Math.round(num('pgbench-duration', 1, 120));
 const FREEZE_S = num('freeze', 0, 60);
 const PGBENCH_CLIENTS = list('pgbench-clients', 1, 64).map(Math.round);
 const SKIP = new Set(String(values.skip).split(',').filter(Boolean));
-for (const s of SKIP) if (!['throughput', 'delivery', 'pgbench'].includes(s)) throw new Error(`--skip takes throughput, delivery, pgbench; got "${s}"`);
+for (const s of SKIP)
+  if (!['throughput', 'delivery', 'pgbench'].includes(s)) throw new Error(`--skip takes throughput, delivery, pgbench; got "${s}"`);
 const MAX_MS = num('max-minutes', 1, 120) * 60_000;
 type BusName = 'listen' | 'nats';
 const BUSES = String(values.buses).split(',').filter(Boolean) as BusName[];
@@ -156,7 +157,12 @@ type Window = {
   instanceCpuWaitPct: Record<string, number>;
 };
 
-async function measured<T>(instances: Instance[], db: pg.Client, dbName: string, work: () => Promise<T>): Promise<{ result: T; window: Window }> {
+async function measured<T>(
+  instances: Instance[],
+  db: pg.Client,
+  dbName: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; window: Window }> {
   const cpu = () => Promise.all(instances.map((i) => callAdmin<CpuReport>(i.adminPort, 'cpu')));
   const load0 = loadavg()[0];
   const m0 = machineJiffies();
@@ -200,12 +206,16 @@ async function measured<T>(instances: Instance[], db: pg.Client, dbName: string,
       loadAverage: { start: round(load0), end: round(loadavg()[0]) },
       machineBusyPct: round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100, 0),
       postgresCores: round(jiffiesBetween(p0, p1) / HZ / seconds),
-      instanceCores: Object.fromEntries(instances.map((inst, i) => [inst.name, round((c1[i].userUs + c1[i].systemUs - c0[i].userUs - c0[i].systemUs) / 1e6 / seconds)])),
+      instanceCores: Object.fromEntries(
+        instances.map((inst, i) => [inst.name, round((c1[i].userUs + c1[i].systemUs - c0[i].userUs - c0[i].systemUs) / 1e6 / seconds)]),
+      ),
       waits: [...waits]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 6)
         .map(([wait, n]) => ({ wait, share: round(n / Math.max(1, samples), 2) })),
-      instanceCpuWaitPct: Object.fromEntries(instances.map((inst, i) => [inst.name, round(((s1[i].waitMs - s0[i].waitMs) / 1000 / seconds) * 100, 0)])),
+      instanceCpuWaitPct: Object.fromEntries(
+        instances.map((inst, i) => [inst.name, round(((s1[i].waitMs - s0[i].waitMs) / 1000 / seconds) * 100, 0)]),
+      ),
     },
   };
 }
@@ -263,7 +273,12 @@ async function startInstance(name: string, bus: BusName): Promise<Instance> {
     LOG_LEVEL: String(values['log-level']),
     METRICS_PUBLIC: 'off',
   });
-  const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(child, (m) => m.type === 'ready', 60_000, `instance ${name}`);
+  const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(
+    child,
+    (m) => m.type === 'ready',
+    60_000,
+    `instance ${name}`,
+  );
   log(`instance ${name} on port ${port} (pid ${child.pid})`);
   return { name, child, port, adminPort, url: `http://127.0.0.1:${port}`, bus };
 }
@@ -289,18 +304,29 @@ type ThroughputRow = {
   cpuMsPerBill: number;
 };
 
-type Tracker = Promise<Result> & { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): unknown };
+type Tracker = Promise<Result> & {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): unknown;
+};
 
 function billRequests(shape: Shape, salt: string) {
   let seq = 0;
   const json = 'application/json';
-  const hot = JSON.stringify({ description: 'hot', amount: 3000, split: { mode: 'equal', among: [ownerId(0), receiverId(0), receiverId(1)] } });
+  const hot = JSON.stringify({
+    description: 'hot',
+    amount: 3000,
+    split: { mode: 'equal', among: [ownerId(0), receiverId(0), receiverId(1)] },
+  });
   return [
     {
       method: 'POST',
       setupRequest: (req: Record<string, unknown>) => {
         if (shape === 'hot') {
-          return { ...req, path: `/api/groups/${FAN_GROUP_ID}/bills`, headers: { 'content-type': json, authorization: `Bearer ${ownerToken(salt, 0)}` }, body: hot };
+          return {
+            ...req,
+            path: `/api/groups/${FAN_GROUP_ID}/bills`,
+            headers: { 'content-type': json, authorization: `Bearer ${ownerToken(salt, 0)}` },
+            body: hot,
+          };
         }
         const r = randomInt(RECEIVERS);
         return {
@@ -315,9 +341,17 @@ function billRequests(shape: Shape, salt: string) {
 }
 
 /** Closed loop: CONNECTIONS connections, split evenly over the instances' URLs (autocannon round-robins them). */
-async function throughput(shape: Shape, targets: Instance[], salt: string, durationS: number, db: pg.Client, all: Instance[]): Promise<ThroughputRow> {
+async function throughput(
+  shape: Shape,
+  targets: Instance[],
+  salt: string,
+  durationS: number,
+  db: pg.Client,
+  all: Instance[],
+): Promise<ThroughputRow> {
   const latencies: number[] = [];
-  const queries = async () => (await Promise.all(targets.map((t) => callAdmin<{ queries: number }>(t.adminPort, 'stats')))).reduce((a, r) => a + r.queries, 0);
+  const queries = async () =>
+    (await Promise.all(targets.map((t) => callAdmin<{ queries: number }>(t.adminPort, 'stats')))).reduce((a, r) => a + r.queries, 0);
   const q0 = await queries();
   const { result, window } = await measured(all, db, dbName, async () => {
     const options = {
@@ -345,7 +379,10 @@ async function throughput(shape: Shape, targets: Instance[], salt: string, durat
     window,
     bus: targets[0].bus,
     roundTripsPerBill: round(((await queries()) - q0) / Math.max(1, result['2xx']), 1),
-    cpuMsPerBill: round((targets.reduce((sum, t) => sum + window.instanceCores[t.name], 0) * durationS * 1000) / Math.max(1, result['2xx']), 3),
+    cpuMsPerBill: round(
+      (targets.reduce((sum, t) => sum + window.instanceCores[t.name], 0) * durationS * 1000) / Math.max(1, result['2xx']),
+      3,
+    ),
   };
   log(
     `throughput ${row.bus} ${shape}, ${targets.length} instance(s): ${row.rps} bills/s, ${row.roundTripsPerBill} round trips/bill, ${row.cpuMsPerBill} ms CPU/bill, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, max ${row.latencyMs.max} ms, ` +
@@ -356,7 +393,6 @@ async function throughput(shape: Shape, targets: Instance[], salt: string, durat
 }
 
 // ------------------------------------------------------------------------------------- 2. delivery
-
 
 type DeliveryRow = {
   bus: BusName;
@@ -387,13 +423,21 @@ async function delivery(
     const gen = new GeneratorClient(120_000, child);
     await gen.call({
       type: 'init',
-      target: { kind: 'sse', host: '127.0.0.1', port: holder.port, path: '/api/notifications/stream', salt, localAddresses: ['127.0.0.2', '127.0.0.3'] },
+      target: {
+        kind: 'sse',
+        host: '127.0.0.1',
+        port: holder.port,
+        path: '/api/notifications/stream',
+        salt,
+        localAddresses: ['127.0.0.2', '127.0.0.3'],
+      },
       post: { kind: 'chipin', host: '127.0.0.1', port: poster.port, salt },
     });
     const opened = await gen.call<ConnectResult>({ type: 'connect', from: 0, to: RECEIVERS, concurrency: 50, timeoutMs: 30_000 });
     if (opened.failed > 0) throw new Error(`streams on ${holder.name}: ${opened.failed} failed (${opened.firstError})`);
     const end = performance.now() + 15_000;
-    while ((await callAdmin<{ connections: number }>(holder.adminPort, 'stats')).connections < RECEIVERS && performance.now() < end) await sleep(100);
+    while ((await callAdmin<{ connections: number }>(holder.adminPort, 'stats')).connections < RECEIVERS && performance.now() < end)
+      await sleep(100);
     await sleep(500);
 
     // The stalled listener: LISTEN, then a transaction left open, so its backend reads nothing and the
@@ -433,7 +477,14 @@ async function delivery(
     const { result, window } = await measured(all, db, dbName, async () => {
       try {
         return await gen.call<TargetedResult>(
-          { type: 'targeted', rate, durationMs: DELIVERY_S * 1000, receivers: RECEIVERS, drainMs: 10_000 + FREEZE_S * 1000, maxInFlight: 2000 },
+          {
+            type: 'targeted',
+            rate,
+            durationMs: DELIVERY_S * 1000,
+            receivers: RECEIVERS,
+            drainMs: 10_000 + FREEZE_S * 1000,
+            maxInFlight: 2000,
+          },
           DELIVERY_S * 1000 + FREEZE_S * 1000 + 60_000,
         );
       } finally {
@@ -462,8 +513,12 @@ async function delivery(
         `p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms, lost ${result.lost}, misdelivered ${result.misdelivered}, errors ${result.postErrors}` +
         `${result.firstPostError ? ` (${result.firstPostError})` : ''}, duplicates ${generator.duplicates}; load ${window.loadAverage.start} → ${window.loadAverage.end}, ` +
         `machine ${window.machineBusyPct}% busy; cores ${JSON.stringify(window.instanceCores)}, PostgreSQL ${window.postgresCores}` +
-        (queue ? `; queue usage ${queue.usageBefore} → ${queue.usageAfter} (≈${queue.bytesPerBill} bytes/bill), after release ${queue.usageAfterRelease}` : '') +
-        (freeze ? `; B frozen ${freeze.seconds} s: queue usage at its end ${freeze.usageAtEnd}, LISTEN backends: ${freeze.listenBackends.join(', ')}` : ''),
+        (queue
+          ? `; queue usage ${queue.usageBefore} → ${queue.usageAfter} (≈${queue.bytesPerBill} bytes/bill), after release ${queue.usageAfterRelease}`
+          : '') +
+        (freeze
+          ? `; B frozen ${freeze.seconds} s: queue usage at its end ${freeze.usageAtEnd}, LISTEN backends: ${freeze.listenBackends.join(', ')}`
+          : ''),
     );
     return row;
   } finally {
@@ -490,7 +545,11 @@ type PgbenchRow = {
 const PGBENCH_VARIANTS: { variant: string; script: string; notify: boolean }[] = [
   { variant: 'NOTIFY only', script: `BEGIN;\nSELECT pg_notify('x', repeat('a', 500));\nCOMMIT;\n`, notify: true },
   { variant: 'no NOTIFY, read-only (no commit record)', script: `BEGIN;\nSELECT repeat('a', 500);\nCOMMIT;\n`, notify: false },
-  { variant: 'one-row UPDATE, no NOTIFY', script: `\\set id random(1, 1000)\nBEGIN;\nUPDATE pgscale_counter SET n = n + 1 WHERE id = :id;\nCOMMIT;\n`, notify: false },
+  {
+    variant: 'one-row UPDATE, no NOTIFY',
+    script: `\\set id random(1, 1000)\nBEGIN;\nUPDATE pgscale_counter SET n = n + 1 WHERE id = :id;\nCOMMIT;\n`,
+    notify: false,
+  },
   {
     variant: 'one-row UPDATE + NOTIFY',
     script: `\\set id random(1, 1000)\nBEGIN;\nUPDATE pgscale_counter SET n = n + 1 WHERE id = :id;\nSELECT pg_notify('x', repeat('a', 500));\nCOMMIT;\n`,
@@ -500,7 +559,24 @@ const PGBENCH_VARIANTS: { variant: string; script: string; notify: boolean }[] =
 
 function runPgbench(file: string, clients: number, seconds: number): Promise<string> {
   const u = new URL(dbUrl);
-  const args = ['-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres'), dbName];
+  const args = [
+    '-n',
+    '-f',
+    file,
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(seconds),
+    '-h',
+    u.hostname,
+    '-p',
+    u.port || '5432',
+    '-U',
+    decodeURIComponent(u.username || 'postgres'),
+    dbName,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -561,7 +637,9 @@ async function pgbench(): Promise<PgbenchRow[]> {
           machineBusyPct: round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100, 0),
         };
         rows.push(row);
-        log(`pgbench ${v.variant}, ${clients} client(s): ${row.tps} tps, latency avg ${latencyAvgMs} ms${v.notify ? `, listener heard ${heard} of ${transactions}` : ''}; load ${row.loadAverage.start} → ${row.loadAverage.end}, machine ${row.machineBusyPct}% busy`);
+        log(
+          `pgbench ${v.variant}, ${clients} client(s): ${row.tps} tps, latency avg ${latencyAvgMs} ms${v.notify ? `, listener heard ${heard} of ${transactions}` : ''}; load ${row.loadAverage.start} → ${row.loadAverage.end}, machine ${row.machineBusyPct}% busy`,
+        );
       }
     }
   } finally {
@@ -574,15 +652,30 @@ async function pgbench(): Promise<PgbenchRow[]> {
 
 // ----------------------------------------------------------------------------------------- the run
 
-function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: DeliveryRow[]; pgbench: PgbenchRow[]; fsync: string; idle: Partial<Record<BusName, Window & { seconds: number }>> }): string {
+function markdown(run: {
+  date: string;
+  throughput: ThroughputRow[];
+  delivery: DeliveryRow[];
+  pgbench: PgbenchRow[];
+  fsync: string;
+  idle: Partial<Record<BusName, Window & { seconds: number }>>;
+}): string {
   const out: string[] = [];
   const m = describeMachine();
-  out.push(`Run of ${run.date}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; ${run.fsync}.`, '');
+  out.push(
+    `Run of ${run.date}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}; Node ${m.node}; ${run.fsync}.`,
+    '',
+  );
   const waits = (w: Window) => w.waits.map((x) => `${x.wait} ${Math.round(x.share * 100)}%`).join(', ');
-  const cores = (w: Window) => Object.entries(w.instanceCores).map(([k, v]) => `${k} ${v} (${w.instanceCpuWaitPct[k]}%)`).join(', ');
+  const cores = (w: Window) =>
+    Object.entries(w.instanceCores)
+      .map(([k, v]) => `${k} ${v} (${w.instanceCpuWaitPct[k]}%)`)
+      .join(', ');
   if (run.throughput.length) {
     out.push(`POST /bills, autocannon, ${CONNECTIONS} connections in all, ${DURATION_S} s per row:`, '');
-    out.push('| Bus | Load | Instances | bills/s | Round trips / bill | Chipin CPU / bill, ms | p50 / p99 / max ms | non-2xx / errors | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Active backends were in | Load avg |');
+    out.push(
+      '| Bus | Load | Instances | bills/s | Round trips / bill | Chipin CPU / bill, ms | p50 / p99 / max ms | non-2xx / errors | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Active backends were in | Load avg |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of run.throughput) {
       out.push(
@@ -592,20 +685,44 @@ function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: De
     out.push('');
   }
   if (run.delivery.length) {
-    out.push(`Delivery: bills POSTed on A at a fixed rate (open loop) for ${DELIVERY_S} s, each to a random one of ${RECEIVERS} SSE streams; latency from the request's start to the event's receipt:`, '');
-    out.push('| Bus | Streams on | Rate (achieved) | p50 / p99 / max ms | Delivered / sent | Lost / errors / doubled | Idle instance C, cores | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Load avg |');
+    out.push(
+      `Delivery: bills POSTed on A at a fixed rate (open loop) for ${DELIVERY_S} s, each to a random one of ${RECEIVERS} SSE streams; latency from the request's start to the event's receipt:`,
+      '',
+    );
+    out.push(
+      '| Bus | Streams on | Rate (achieved) | p50 / p99 / max ms | Delivered / sent | Lost / errors / doubled | Idle instance C, cores | Chipin CPU, cores (waiting for a CPU) | PostgreSQL CPU, cores | Machine busy | Load avg |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of run.delivery) {
-      const where = { same: 'A (same instance)', cross: 'B (cross-instance)', 'cross, listener stalled': 'B, another listener stalled', 'cross, B frozen': `B, frozen ${FREEZE_S} s mid-run` }[r.mode];
+      const where = {
+        same: 'A (same instance)',
+        cross: 'B (cross-instance)',
+        'cross, listener stalled': 'B, another listener stalled',
+        'cross, B frozen': `B, frozen ${FREEZE_S} s mid-run`,
+      }[r.mode];
       out.push(
         `| ${r.bus} | ${where} | ${r.rate}/s (${r.result.achievedRate}/s) | ${r.result.latencyMs.p50} / ${r.result.latencyMs.p99} / ${r.result.latencyMs.max} | ${r.result.received} / ${r.result.sent} | ${r.result.lost} / ${r.result.postErrors} / ${r.generator.duplicates} | ${r.window.instanceCores.C ?? '–'} | ${cores(r.window)} | ${r.window.postgresCores} | ${r.window.machineBusyPct}% | ${r.window.loadAverage.start} → ${r.window.loadAverage.end} |`,
       );
     }
     const q = run.delivery.find((r) => r.queue)?.queue;
-    if (q) out.push('', `Stalled listener: pg_notification_queue_usage() ${q.usageBefore} → ${q.usageAfter} (≈${q.bytesPerBill} bytes of queue per bill), ${q.usageAfterRelease} once it committed.`);
+    if (q)
+      out.push(
+        '',
+        `Stalled listener: pg_notification_queue_usage() ${q.usageBefore} → ${q.usageAfter} (≈${q.bytesPerBill} bytes of queue per bill), ${q.usageAfterRelease} once it committed.`,
+      );
     const f = run.delivery.find((r) => r.freeze)?.freeze;
-    if (f) out.push('', `B frozen (SIGSTOP) for ${f.seconds} s: pg_notification_queue_usage() ${f.usageAtEnd} at the end of the freeze; LISTEN backends then: ${f.listenBackends.join(', ')}.`);
-    for (const [bus, w] of Object.entries(run.idle)) out.push('', `Idle on ${bus} (no requests, no streams, ${w.seconds} s): ${Object.entries(w.instanceCores).map(([k, v]) => `${k} ${v}`).join(', ')} cores.`);
+    if (f)
+      out.push(
+        '',
+        `B frozen (SIGSTOP) for ${f.seconds} s: pg_notification_queue_usage() ${f.usageAtEnd} at the end of the freeze; LISTEN backends then: ${f.listenBackends.join(', ')}.`,
+      );
+    for (const [bus, w] of Object.entries(run.idle))
+      out.push(
+        '',
+        `Idle on ${bus} (no requests, no streams, ${w.seconds} s): ${Object.entries(w.instanceCores)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} cores.`,
+      );
     out.push('');
   }
   if (run.pgbench.length) {
@@ -613,7 +730,9 @@ function markdown(run: { date: string; throughput: ThroughputRow[]; delivery: De
     out.push('| Transaction | Clients | tps | latency avg ms | listener heard / committed | Machine busy | Load avg |');
     out.push('|---|---|---|---|---|---|---|');
     for (const r of run.pgbench) {
-      out.push(`| ${r.variant} | ${r.clients} | ${r.tps} | ${r.latencyAvgMs} | ${r.heard === undefined ? '–' : `${r.heard} / ${r.transactions}`} | ${r.machineBusyPct}% | ${r.loadAverage.start} → ${r.loadAverage.end} |`);
+      out.push(
+        `| ${r.variant} | ${r.clients} | ${r.tps} | ${r.latencyAvgMs} | ${r.heard === undefined ? '–' : `${r.heard} / ${r.transactions}`} | ${r.machineBusyPct}% | ${r.loadAverage.start} → ${r.loadAverage.end} |`,
+      );
     }
     out.push('');
   }
@@ -661,7 +780,8 @@ async function main() {
       instances.push(B);
       if (!SKIP.has('throughput')) {
         await throughput('spread', [B], salt, 2, db, instances);
-        for (const shape of ['spread', 'hot'] as const) throughputRows.push(await throughput(shape, [A, B], salt, DURATION_S, db, instances));
+        for (const shape of ['spread', 'hot'] as const)
+          throughputRows.push(await throughput(shape, [A, B], salt, DURATION_S, db, instances));
       }
       if (!SKIP.has('delivery')) {
         const C = await startInstance('C', bus);
@@ -686,7 +806,16 @@ async function main() {
     await db.end().catch(() => undefined);
     await dropDatabase();
   }
-  const run = { date, machine: describeMachine(), settings: { CONNECTIONS, DURATION_S, RECEIVERS, RATES, DELIVERY_S, FREEZE_S, PGBENCH_S, PGBENCH_CLIENTS }, fsync, idle, throughput: throughputRows, delivery: deliveryRows, pgbench: pgbenchRows };
+  const run = {
+    date,
+    machine: describeMachine(),
+    settings: { CONNECTIONS, DURATION_S, RECEIVERS, RATES, DELIVERY_S, FREEZE_S, PGBENCH_S, PGBENCH_CLIENTS },
+    fsync,
+    idle,
+    throughput: throughputRows,
+    delivery: deliveryRows,
+    pgbench: pgbenchRows,
+  };
   console.log(markdown(run));
   if (values['results-dir']) {
     mkdirSync(String(values['results-dir']), { recursive: true });

@@ -25,7 +25,12 @@ export function spawnNode(script: string, nodeArgs: string[], env: Record<string
   return child;
 }
 
-export function waitForMessage<T>(child: ChildProcess, accept: (m: Record<string, unknown>) => boolean, timeoutMs: number, what: string): Promise<T> {
+export function waitForMessage<T>(
+  child: ChildProcess,
+  accept: (m: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (m: Record<string, unknown>) => {
@@ -59,7 +64,10 @@ export async function stopChild(child: ChildProcess, graceMs = 8000): Promise<vo
 /** TCP lines of /proc/net/sockstat (system-wide; `mem` is in pages). */
 export function sockstat(): { inuse: number; orphan: number; tw: number; alloc: number; memPages: number } {
   try {
-    const line = readFileSync('/proc/net/sockstat', 'utf8').split('\n').find((l) => l.startsWith('TCP:')) ?? '';
+    const line =
+      readFileSync('/proc/net/sockstat', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('TCP:')) ?? '';
     const get = (k: string) => Number(new RegExp(`\\b${k} (\\d+)`).exec(line)?.[1] ?? Number.NaN);
     return { inuse: get('inuse'), orphan: get('orphan'), tw: get('tw'), alloc: get('alloc'), memPages: get('mem') };
   } catch {

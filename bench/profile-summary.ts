@@ -11,7 +11,10 @@ import { parseArgs } from 'node:util';
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, match: { type: 'string' }, 'long-tasks': { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string' }, match: { type: 'string' }, 'long-tasks': { type: 'string' } },
+});
 if (positionals.length !== 1) throw new Error('usage: node bench/profile-summary.ts <file.cpuprofile> [--top 30] [--match text]');
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
 const top = Number(values.top ?? 30);
@@ -31,7 +34,9 @@ profile.samples.forEach((id, i) => {
   selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
 });
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-const idleUs = [...selfUs].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName)).reduce((a, [, us]) => a + us, 0);
+const idleUs = [...selfUs]
+  .filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName))
+  .reduce((a, [, us]) => a + us, 0);
 
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
@@ -52,7 +57,10 @@ const pct = (us: number) => `${((us / totalUs) * 100).toFixed(1).padStart(5)}%`;
 console.log(`${positionals[0]}: ${ms(totalUs).trim()} ms sampled, ${ms(totalUs - idleUs).trim()} ms busy`);
 const print = (title: string, m: Map<string, number>) => {
   console.log(`\n${title}`);
-  const rows = [...m].filter(([k]) => !values.match || k.includes(values.match)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...m]
+    .filter(([k]) => !values.match || k.includes(values.match))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   for (const [k, us] of rows) console.log(`${ms(us)} ms ${pct(us)}  ${k}`);
 };
 print('self time', self);
@@ -81,7 +89,10 @@ if (values['long-tasks']) {
   });
   console.log(`\nbusy stretches ≥ ${values['long-tasks']} ms: ${tasks.length}`);
   for (const task of tasks.sort((a, b) => b.us - a.us).slice(0, top)) {
-    const parts = [...task.self].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, us]) => `${k} ${(us / 1000).toFixed(1)}`);
+    const parts = [...task.self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([k, us]) => `${k} ${(us / 1000).toFixed(1)}`);
     console.log(`${ms(task.us)} ms at ${(task.startUs / 1e6).toFixed(2).padStart(7)} s: ${parts.join('; ')}`);
   }
 }

@@ -14,9 +14,7 @@ export type StreamTarget = {
 };
 
 /** Where the generator sends the requests that cause deliveries. */
-export type PostTarget =
-  | { kind: 'chipin'; host: string; port: number; salt: string }
-  | { kind: 'reference'; host: string; port: number };
+export type PostTarget = { kind: 'chipin'; host: string; port: number; salt: string } | { kind: 'reference'; host: string; port: number };
 
 export type GeneratorCommand =
   | { type: 'init'; target: StreamTarget; post: PostTarget }

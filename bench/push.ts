@@ -9,25 +9,41 @@ import { startChildServer } from '../test/support/child-server.ts';
 import { call, groupWith, register } from '../test/support/api.ts';
 import { startPushService, until } from '../test/offline/push-service.ts';
 
-const { values } = parseArgs({ options: { receivers: { type: 'string', default: '20' }, bills: { type: 'string', default: '10' }, delay: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    receivers: { type: 'string', default: '20' },
+    bills: { type: 'string', default: '10' },
+    delay: { type: 'string', default: '0' },
+  },
+});
 const receivers = Number(values.receivers);
 const bills = Number(values.bills);
 const delaySeconds = Number(values.delay);
 
 const push = await startPushService();
-const server = await startChildServer({ NODE_EXTRA_CA_CERTS: push.caFile, PUSH_ALLOWED_ORIGINS: push.origin, VAPID_SUBJECT: 'mailto:bench@chipin.test', PUSH_DELAY_SECONDS: String(delaySeconds) });
+const server = await startChildServer({
+  NODE_EXTRA_CA_CERTS: push.caFile,
+  PUSH_ALLOWED_ORIGINS: push.origin,
+  VAPID_SUBJECT: 'mailto:bench@chipin.test',
+  PUSH_DELAY_SECONDS: String(delaySeconds),
+});
 try {
   push.expectKey((await call(server.url, 'GET', '/api/push/public-key')).body.publicKey);
   const owner = await register(server.url, 'Owner');
   const users = [];
   for (let i = 0; i < receivers; i++) users.push(await register(server.url, `R${i}`));
   const groupId = await groupWith(server.url, owner, users);
-  for (const [i, u] of users.entries()) await call(server.url, 'POST', '/api/push/subscriptions', { token: u.token, body: push.device(`r${i}`).json });
+  for (const [i, u] of users.entries())
+    await call(server.url, 'POST', '/api/push/subscriptions', { token: u.token, body: push.device(`r${i}`).json });
   const committed = new Map<string, number>(); // bill id → when its 201 arrived
   for (let b = 0; b < bills; b++) {
     const r = await call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
       token: owner.token,
-      body: { description: `Bench ${b}`, amount: 100 * (receivers + 1), split: { mode: 'equal', among: [owner.id, ...users.map((u) => u.id)] } },
+      body: {
+        description: `Bench ${b}`,
+        amount: 100 * (receivers + 1),
+        split: { mode: 'equal', among: [owner.id, ...users.map((u) => u.id)] },
+      },
     });
     committed.set(r.body.bill.id, Date.now());
   }
@@ -41,7 +57,9 @@ try {
   const rate = span > 0 ? Math.round(expected / span) : expected;
   console.log('| scenario | deliveries | deliveries/s | commit → push request beyond delay, median | p95 |');
   console.log('|---|---:|---:|---:|---:|');
-  console.log(`| push worker, ${receivers} devices × ${bills} bills, PUSH_DELAY_SECONDS=${delaySeconds} | ${expected} | ${rate} | ${pct(50)} ms | ${pct(95)} ms |`);
+  console.log(
+    `| push worker, ${receivers} devices × ${bills} bills, PUSH_DELAY_SECONDS=${delaySeconds} | ${expected} | ${rate} | ${pct(50)} ms | ${pct(95)} ms |`,
+  );
 } finally {
   await server.close();
   await push.close();

@@ -13,15 +13,7 @@ import { callAdmin, type BurstCpu, type CpuReport, type LoopDelay, type MemoryRe
 import { FAN_SIZE } from './fixtures.ts';
 import { BENCH_DIR, type Options, type TargetKey } from './options.ts';
 import { GeneratorClient, schedstat, sockstat, spawnNode, stopChild, waitForMessage } from './process.ts';
-import type {
-  AwaitResult,
-  ConnectResult,
-  FanoutResult,
-  PostTarget,
-  StatusResult,
-  StreamKind,
-  TargetedResult,
-} from './protocol.ts';
+import type { AwaitResult, ConnectResult, FanoutResult, PostTarget, StatusResult, StreamKind, TargetedResult } from './protocol.ts';
 import { seedRealtime } from './seed.ts';
 import { startNodeFlags } from '../scripts/start-flags.ts';
 import { vmRss } from './large-group.ts';
@@ -30,9 +22,32 @@ import { percentile, round } from './stats.ts';
 type Spec = { key: TargetKey; label: string; kind: StreamKind; script: string; path: string; chipin: boolean; floor?: TargetKey };
 
 export const SPECS: Record<TargetKey, Spec> = {
-  'chipin-sse': { key: 'chipin-sse', label: 'Chipin SSE', kind: 'sse', script: 'chipin-server.ts', path: '/api/notifications/stream', chipin: true, floor: 'node-sse' },
-  'chipin-ws': { key: 'chipin-ws', label: 'Chipin WebSocket', kind: 'ws', script: 'chipin-server.ts', path: '/api/notifications/ws', chipin: true, floor: 'ws' },
-  'node-sse': { key: 'node-sse', label: 'node:http SSE (bare)', kind: 'sse', script: 'reference/sse-server.ts', path: '/api/notifications/stream', chipin: false },
+  'chipin-sse': {
+    key: 'chipin-sse',
+    label: 'Chipin SSE',
+    kind: 'sse',
+    script: 'chipin-server.ts',
+    path: '/api/notifications/stream',
+    chipin: true,
+    floor: 'node-sse',
+  },
+  'chipin-ws': {
+    key: 'chipin-ws',
+    label: 'Chipin WebSocket',
+    kind: 'ws',
+    script: 'chipin-server.ts',
+    path: '/api/notifications/ws',
+    chipin: true,
+    floor: 'ws',
+  },
+  'node-sse': {
+    key: 'node-sse',
+    label: 'node:http SSE (bare)',
+    kind: 'sse',
+    script: 'reference/sse-server.ts',
+    path: '/api/notifications/stream',
+    chipin: false,
+  },
   'node-sse-detached': {
     key: 'node-sse-detached',
     label: 'node:http SSE, socket detached (probe)',
@@ -42,7 +57,14 @@ export const SPECS: Record<TargetKey, Spec> = {
     chipin: false,
   },
   ws: { key: 'ws', label: 'ws (bare)', kind: 'ws', script: 'reference/ws-server.ts', path: '/api/notifications/ws', chipin: false },
-  socketio: { key: 'socketio', label: 'Socket.IO (websocket only)', kind: 'socketio', script: 'reference/socketio-server.ts', path: '/socket.io/?EIO=4&transport=websocket', chipin: false },
+  socketio: {
+    key: 'socketio',
+    label: 'Socket.IO (websocket only)',
+    kind: 'socketio',
+    script: 'reference/socketio-server.ts',
+    path: '/socket.io/?EIO=4&transport=websocket',
+    chipin: false,
+  },
 };
 
 export type TargetResult = {
@@ -108,13 +130,13 @@ export type TargetResult = {
 export type RealtimeResult = { targets: TargetResult[] };
 
 const started = performance.now();
-const log = (key: string, message: string) => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s [${key}] ${message}`);
+const log = (key: string, message: string) =>
+  console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s [${key}] ${message}`);
 
 /** Source addresses for the index-th server of a run: distinct per server, all in 127.0.0.x. */
 function sourceAddresses(index: number): string[] {
   return Array.from({ length: 8 }, (_, j) => `127.0.0.${10 + index * 8 + j}`);
 }
-
 
 async function waitConnections(adminPort: number, expected: number, timeoutMs: number): Promise<number> {
   const end = performance.now() + timeoutMs;
@@ -148,7 +170,10 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
   const connect = async (from: number, to: number) => {
     const r = await gen.call<ConnectResult>({ type: 'connect', from, to, concurrency: 100, timeoutMs: 30_000 });
     const seen = await waitConnections(adminPort, to, 15_000);
-    log(key, `streams ${from}..${to}: opened ${r.opened}, failed ${r.failed} in ${r.ms} ms; server counts ${seen}${r.firstError ? `; first error: ${r.firstError}` : ''}`);
+    log(
+      key,
+      `streams ${from}..${to}: opened ${r.opened}, failed ${r.failed} in ${r.ms} ms; server counts ${seen}${r.firstError ? `; first error: ${r.firstError}` : ''}`,
+    );
     await sleep(opts.settleMs);
     return r;
   };
@@ -174,7 +199,11 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
   const memory: TargetResult['memory'] = {
     baseline: opts.baseline,
     n: opts.n,
-    plain: { mid, rssPerConnKBAtMid: perConnKB(plainBaseline, plainMid, mid - opts.baseline), rssPerConnKBAtN: perConnKB(plainBaseline, plainN, added) },
+    plain: {
+      mid,
+      rssPerConnKBAtMid: perConnKB(plainBaseline, plainMid, mid - opts.baseline),
+      rssPerConnKBAtN: perConnKB(plainBaseline, plainN, added),
+    },
     rssPerConnKB: perConnKB(atBaseline.afterGc.rss, atN.afterGc.rss, added),
     heapTotalPerConnKB: perConnKB(atBaseline.afterGc.heapTotal, atN.afterGc.heapTotal, added),
     heapPerConnKB: perConnKB(atBaseline.afterGc.heapUsed, atN.afterGc.heapUsed, added),
@@ -186,10 +215,15 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
     atBaseline,
     atN,
   };
-  log(key, `memory per stream: plain RSS (no GC) ${memory.plain.rssPerConnKBAtMid} KB at ${mid}, ${memory.plain.rssPerConnKBAtN} KB at ${opts.n}; RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`);
+  log(
+    key,
+    `memory per stream: plain RSS (no GC) ${memory.plain.rssPerConnKBAtMid} KB at ${mid}, ${memory.plain.rssPerConnKBAtN} KB at ${opts.n}; RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`,
+  );
   let heapSnapshot: string | undefined;
   if (profileDir) {
-    heapSnapshot = (await callAdmin<{ path: string }>(adminPort, 'heapSnapshot', { path: join(profileDir, `${key}-${opts.n}.heapsnapshot`) })).path;
+    heapSnapshot = (
+      await callAdmin<{ path: string }>(adminPort, 'heapSnapshot', { path: join(profileDir, `${key}-${opts.n}.heapsnapshot`) })
+    ).path;
     log(key, `heap snapshot: ${heapSnapshot}`);
   }
   return { connect: { baseline, rest }, memory, heapSnapshot };
@@ -205,11 +239,19 @@ async function measureIdle({ key, opts, adminPort }: Phase) {
   const loopDelayMs = await callAdmin<LoopDelay>(adminPort, 'loopStop');
   const idleUs = cpu1.userUs + cpu1.systemUs - cpu0.userUs - cpu0.systemUs;
   const windowMs = cpu1.wallMs - cpu0.wallMs;
-  log(key, `idle: ${round(idleUs / 1000)} ms CPU in ${round(windowMs)} ms; event-loop delay p99 ${loopDelayMs.p99} ms, max ${loopDelayMs.max} ms`);
+  log(
+    key,
+    `idle: ${round(idleUs / 1000)} ms CPU in ${round(windowMs)} ms; event-loop delay p99 ${loopDelayMs.p99} ms, max ${loopDelayMs.max} ms`,
+  );
   return {
     usPerS: idleUs / (windowMs / 1000),
     mainThreadUsPerS: (cpu1.mainThreadUs - cpu0.mainThreadUs) / (windowMs / 1000),
-    result: { windowMs: round(windowMs), cpuMs: round(idleUs / 1000), usPerConnPerS: round(idleUs / (windowMs / 1000) / opts.n, 3), loopDelayMs },
+    result: {
+      windowMs: round(windowMs),
+      cpuMs: round(idleUs / 1000),
+      usPerConnPerS: round(idleUs / (windowMs / 1000) / opts.n, 3),
+      loopDelayMs,
+    },
   };
 }
 
@@ -220,14 +262,31 @@ async function measureTargeted({ key, opts, adminPort, gen, server, generatorPro
   // Its deliveries are still checked: a loss here counts like any other.
   let warmup: TargetedResult | undefined;
   if (opts.warmupS > 0) {
-    warmup = await gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.warmupS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 });
-    log(key, `warm-up: ${warmup.received}/${warmup.sent}, p99 ${warmup.latencyMs.p99} ms, max ${warmup.latencyMs.max} ms, lost ${warmup.lost}, errors ${warmup.postErrors}`);
+    warmup = await gen.call<TargetedResult>({
+      type: 'targeted',
+      rate: opts.rate,
+      durationMs: opts.warmupS * 1000,
+      receivers: opts.n,
+      drainMs: 10_000,
+      maxInFlight: 5000,
+    });
+    log(
+      key,
+      `warm-up: ${warmup.received}/${warmup.sent}, p99 ${warmup.latencyMs.p99} ms, max ${warmup.latencyMs.max} ms, lost ${warmup.lost}, errors ${warmup.postErrors}`,
+    );
   }
   const sched0 = { server: schedstat(server.pid), generator: schedstat(generatorProcess.pid) };
   await callAdmin(adminPort, 'loopStart');
   const cpu0 = await callAdmin<CpuReport>(adminPort, 'cpu');
   const targeted = await profiled('targeted', () =>
-    gen.call<TargetedResult>({ type: 'targeted', rate: opts.rate, durationMs: opts.durationS * 1000, receivers: opts.n, drainMs: 10_000, maxInFlight: 5000 }),
+    gen.call<TargetedResult>({
+      type: 'targeted',
+      rate: opts.rate,
+      durationMs: opts.durationS * 1000,
+      receivers: opts.n,
+      drainMs: 10_000,
+      maxInFlight: 5000,
+    }),
   );
   const cpu1 = await callAdmin<CpuReport>(adminPort, 'cpu');
   const serverLoop = await callAdmin<LoopDelay>(adminPort, 'loopStop');
@@ -254,11 +313,31 @@ async function measureTargeted({ key, opts, adminPort, gen, server, generatorPro
 }
 
 async function measureFanout({ key, opts, gen }: Phase, broadcastToo: boolean) {
-  const fanout50 = await gen.call<FanoutResult>({ type: 'fanout', phase: 'fan', reps: opts.fanReps, size: Math.min(FAN_SIZE, opts.n), gapMs: 100, timeoutMs: 10_000 });
-  log(key, `fan-out ${fanout50.size}: last receipt p50 ${fanout50.lastReceiptMs.p50} ms, max ${fanout50.lastReceiptMs.max} ms, lost ${fanout50.lost}`);
+  const fanout50 = await gen.call<FanoutResult>({
+    type: 'fanout',
+    phase: 'fan',
+    reps: opts.fanReps,
+    size: Math.min(FAN_SIZE, opts.n),
+    gapMs: 100,
+    timeoutMs: 10_000,
+  });
+  log(
+    key,
+    `fan-out ${fanout50.size}: last receipt p50 ${fanout50.lastReceiptMs.p50} ms, max ${fanout50.lastReceiptMs.max} ms, lost ${fanout50.lost}`,
+  );
   if (!broadcastToo) return { fanout50, broadcast: undefined };
-  const broadcast = await gen.call<FanoutResult>({ type: 'fanout', phase: 'all', reps: opts.broadcastReps, size: opts.n, gapMs: opts.settleMs, timeoutMs: 30_000 });
-  log(key, `broadcast ${broadcast.size}: last receipt p50 ${broadcast.lastReceiptMs.p50} ms, max ${broadcast.lastReceiptMs.max} ms, lost ${broadcast.lost}`);
+  const broadcast = await gen.call<FanoutResult>({
+    type: 'fanout',
+    phase: 'all',
+    reps: opts.broadcastReps,
+    size: opts.n,
+    gapMs: opts.settleMs,
+    timeoutMs: 30_000,
+  });
+  log(
+    key,
+    `broadcast ${broadcast.size}: last receipt p50 ${broadcast.lastReceiptMs.p50} ms, max ${broadcast.lastReceiptMs.max} ms, lost ${broadcast.lost}`,
+  );
   return { fanout50, broadcast };
 }
 
@@ -268,14 +347,19 @@ async function measureFanout({ key, opts, gen }: Phase, broadcastToo: boolean) {
  * e.g. Chipin's checkpointer copying the rows the burst was prepared with, which is store work.)
  * Several rounds, the median kept: one round's figure moves with whatever else the machine does.
  */
-async function measureBurst({ key, opts, adminPort, gen, profiled }: Phase, idle: { usPerS: number; mainThreadUsPerS: number }): Promise<TargetResult['burst']> {
+async function measureBurst(
+  { key, opts, adminPort, gen, profiled }: Phase,
+  idle: { usPerS: number; mainThreadUsPerS: number },
+): Promise<TargetResult['burst']> {
   const rounds: TargetResult['burst']['rounds'] = [];
   let lost = 0;
   let misdelivered = 0;
   const perMessage = (us: number, idleUsPerS: number, wallMs: number) => round((us - (idleUsPerS * wallMs) / 1000) / opts.burst, 2);
   for (let r = 0; r < opts.burstRounds; r++) {
     await gen.call({ type: 'expect', phase: 'burst', count: opts.burst, users: opts.n });
-    const cpu = await profiled(`burst-${r}`, () => callAdmin<BurstCpu>(adminPort, 'burst', { count: opts.burst, users: opts.n, chunk: 500 }));
+    const cpu = await profiled(`burst-${r}`, () =>
+      callAdmin<BurstCpu>(adminPort, 'burst', { count: opts.burst, users: opts.n, chunk: 500 }),
+    );
     const recv = await gen.call<AwaitResult>({ type: 'await', phase: 'burst', timeoutMs: 30_000 });
     lost += recv.lost;
     misdelivered += recv.misdelivered;
@@ -287,7 +371,11 @@ async function measureBurst({ key, opts, adminPort, gen, profiled }: Phase, idle
       processUsPerMessage: perMessage(cpu.cpuUs, idle.usPerS, cpu.wallMs),
     });
   }
-  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const usPerMessage = median(rounds.map((r) => r.usPerMessage));
   const processUsPerMessage = median(rounds.map((r) => r.processUsPerMessage));
   log(
@@ -313,7 +401,14 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
       const store = await openStore(parseConfig({ DATABASE_URL: databaseUrl }));
       await seedRealtime(store, opts.n, salt);
       await store.close();
-      Object.assign(env, { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, RATE_LIMIT: 'off', LOG_LEVEL: opts.logLevel, METRICS_PUBLIC: 'off' });
+      Object.assign(env, {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        RATE_LIMIT: 'off',
+        LOG_LEVEL: opts.logLevel,
+        METRICS_PUBLIC: 'off',
+      });
     }
     // Chipin runs with the flags of `npm start` (a bounded young generation): the memory it reports is production's.
     const nodeArgs = ['--expose-gc', ...(spec.chipin ? startNodeFlags() : [])];
@@ -322,14 +417,25 @@ export async function runTarget(key: TargetKey, index: number, opts: Options): P
       if (spec.chipin) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     }
     server = spawnNode(join(BENCH_DIR, spec.script), nodeArgs, env);
-    const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(server, (m) => m.type === 'ready', 30_000, `${key} server`);
+    const { port, adminPort } = await waitForMessage<{ port: number; adminPort: number }>(
+      server,
+      (m) => m.type === 'ready',
+      30_000,
+      `${key} server`,
+    );
 
     // A larger young generation: fewer scavenges in the generator while it times deliveries.
     generatorProcess = spawnNode(join(BENCH_DIR, 'load-generator.ts'), ['--max-semi-space-size=64'], {});
     await waitForMessage(generatorProcess, (m) => m.type === 'ready', 30_000, 'generator');
     const gen = new GeneratorClient(600_000, generatorProcess);
-    const post: PostTarget = spec.chipin ? { kind: 'chipin', host: '127.0.0.1', port, salt } : { kind: 'reference', host: '127.0.0.1', port: adminPort };
-    await gen.call({ type: 'init', target: { kind: spec.kind, host: '127.0.0.1', port, path: spec.path, salt, localAddresses: sourceAddresses(index) }, post });
+    const post: PostTarget = spec.chipin
+      ? { kind: 'chipin', host: '127.0.0.1', port, salt }
+      : { kind: 'reference', host: '127.0.0.1', port: adminPort };
+    await gen.call({
+      type: 'init',
+      target: { kind: spec.kind, host: '127.0.0.1', port, path: spec.path, salt, localAddresses: sourceAddresses(index) },
+      post,
+    });
 
     const phase: Phase = {
       key,
@@ -395,4 +501,3 @@ export async function runRealtime(opts: Options): Promise<RealtimeResult> {
   }
   return { targets };
 }
-

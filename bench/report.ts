@@ -35,7 +35,9 @@ const ms = (...xs: number[]) => xs.map((x) => (Number.isFinite(x) ? String(x) : 
 export function markdown(run: Run): string {
   const { machine: m, settings: s } = run;
   const out: string[] = [];
-  out.push(`Run of ${run.date} on commit ${run.code.commit}${run.code.srcDirty ? ' with uncommitted changes in src/' : ''}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}; Node ${m.node}; open-file limit ${m.fileLimit}.`);
+  out.push(
+    `Run of ${run.date} on commit ${run.code.commit}${run.code.srcDirty ? ' with uncommitted changes in src/' : ''}. Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}; Node ${m.node}; open-file limit ${m.fileLimit}.`,
+  );
   if (run.realtime) {
     out.push(
       `\nSettings: N = ${s.n} idle streams per server (memory marginal between ${s.baseline} and N), targeted delivery at ${s.rate}/s for ${s.durationS} s after ${s.warmupS} s of warm-up, ` +
@@ -46,11 +48,29 @@ export function markdown(run: Run): string {
     const byKey = new Map(run.realtime.targets.map((t) => [t.key, t]));
     out.push(
       table(
-        ['Server', 'Plain RSS/conn KB (no GC) at mid / N', 'RSS/conn KB after GC', 'RSS/conn KB compacted', 'Heap used/conn KB', 'Kernel/conn KB (both ends)', 'Idle CPU µs/conn/s', 'Targeted p50 / p99 / max ms', 'Lost', 'Fan-out 50: last p50 / max ms', 'Broadcast N: last p50 / max ms', 'CPU µs/msg (main thread / process)', 'vs floor (main thread)', 'Server CPU µs per targeted delivery (all)', 'Load avg', 'Waited for CPU ms (server / generator)'],
+        [
+          'Server',
+          'Plain RSS/conn KB (no GC) at mid / N',
+          'RSS/conn KB after GC',
+          'RSS/conn KB compacted',
+          'Heap used/conn KB',
+          'Kernel/conn KB (both ends)',
+          'Idle CPU µs/conn/s',
+          'Targeted p50 / p99 / max ms',
+          'Lost',
+          'Fan-out 50: last p50 / max ms',
+          'Broadcast N: last p50 / max ms',
+          'CPU µs/msg (main thread / process)',
+          'vs floor (main thread)',
+          'Server CPU µs per targeted delivery (all)',
+          'Load avg',
+          'Waited for CPU ms (server / generator)',
+        ],
         run.realtime.targets.map((t) => {
           const floorKey = SPECS[t.key].floor;
           const floor = floorKey ? byKey.get(floorKey) : undefined;
-          const lost = t.targeted.lost + (t.warmup?.lost ?? 0) + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
+          const lost =
+            t.targeted.lost + (t.warmup?.lost ?? 0) + t.fanout50.lost + (t.broadcast?.lost ?? 0) + t.burst.lost + t.burst.misdelivered;
           return [
             t.label,
             `${t.memory.plain.rssPerConnKBAtMid} / ${t.memory.plain.rssPerConnKBAtN}`,
@@ -84,20 +104,53 @@ export function markdown(run: Run): string {
   }
   if (run.largeGroup) {
     const g = run.largeGroup;
-    out.push(`\n### Large group (${g.members} members in one group, ${g.streams} SSE streams each, ${g.rate} bills/s by members for ${g.durationS} s, each owed by one other member)\n`);
+    out.push(
+      `\n### Large group (${g.members} members in one group, ${g.streams} SSE streams each, ${g.rate} bills/s by members for ${g.durationS} s, each owed by one other member)\n`,
+    );
     out.push(
       table(
-        ['Streams open', 'Bills sent', 'Targeted p50 / p99 / max ms', 'Lost', 'POST errors', 'Hint writes/stream/s (mean / max)', 'Server RSS MB'],
-        [[g.opened, g.sent, `${g.latencyMs.p50} / ${g.latencyMs.p99} / ${g.latencyMs.max}`, g.lost, g.postErrors, `${g.hintsPerStreamPerS.mean} / ${g.hintsPerStreamPerS.max}`, g.rssMB]],
+        [
+          'Streams open',
+          'Bills sent',
+          'Targeted p50 / p99 / max ms',
+          'Lost',
+          'POST errors',
+          'Hint writes/stream/s (mean / max)',
+          'Server RSS MB',
+        ],
+        [
+          [
+            g.opened,
+            g.sent,
+            `${g.latencyMs.p50} / ${g.latencyMs.p99} / ${g.latencyMs.max}`,
+            g.lost,
+            g.postErrors,
+            `${g.hintsPerStreamPerS.mean} / ${g.hintsPerStreamPerS.max}`,
+            g.rssMB,
+          ],
+        ],
       ),
     );
   }
   if (run.api) {
     for (const suite of run.api.suites) {
-      out.push(`\n### API on ${suite.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (autocannon, ${suite.connections} connections, ${suite.durationS} s each)\n`);
+      out.push(
+        `\n### API on ${suite.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (autocannon, ${suite.connections} connections, ${suite.durationS} s each)\n`,
+      );
       out.push(
         table(
-          ['Endpoint', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server CPU µs/request', 'one core at 100% → req/s', 'server waited for CPU ms'],
+          [
+            'Endpoint',
+            'req/s',
+            'p50 ms',
+            'p99 ms',
+            'max ms',
+            'non-2xx',
+            'errors',
+            'server CPU µs/request',
+            'one core at 100% → req/s',
+            'server waited for CPU ms',
+          ],
           [...suite.endpoints, suite.bare].map((e) => [
             e.name,
             e.rps,
@@ -113,13 +166,26 @@ export function markdown(run: Run): string {
         ),
       );
       const post = suite.endpoints.find((e) => e.name === 'POST /bills');
-      if (post) out.push(`\nPOST /bills reaches ${round((post.rps / suite.bare.rps) * 100, 1)}% of the bare Fastify route (response body ${suite.responseBytes} bytes for both).`);
+      if (post)
+        out.push(
+          `\nPOST /bills reaches ${round((post.rps / suite.bare.rps) * 100, 1)}% of the bare Fastify route (response body ${suite.responseBytes} bytes for both).`,
+        );
       out.push('\nGET /balances of a 10-member group as its bills grow (1,000 serial requests each):\n');
-      out.push(table(['Bills', 'p50 ms', 'p99 ms', 'max ms'], suite.balances.map((b) => [b.bills.toLocaleString('en'), b.p50Ms, b.p99Ms, b.maxMs])));
+      out.push(
+        table(
+          ['Bills', 'p50 ms', 'p99 ms', 'max ms'],
+          suite.balances.map((b) => [b.bills.toLocaleString('en'), b.p50Ms, b.p99Ms, b.maxMs]),
+        ),
+      );
     }
   }
   out.push('\n### Targets (issue 6)\n');
-  out.push(table(['Target', 'Measured', 'Met'], run.targets.map((c) => [c.target, c.measured, c.met === undefined ? 'not measured' : c.met ? 'yes' : '**no**'])));
+  out.push(
+    table(
+      ['Target', 'Measured', 'Met'],
+      run.targets.map((c) => [c.target, c.measured, c.met === undefined ? 'not measured' : c.met ? 'yes' : '**no**']),
+    ),
+  );
   return out.join('\n');
 }
 

@@ -39,7 +39,13 @@ export async function seedRealtime(store: Store, n: number, salt: string) {
  * `count` bills in `groupId`, each paid by a member for an equal split with two others, with the per-pair
  * debt totals kept as the bill command keeps them. Returns the bill ids.
  */
-export async function seedBills(store: Store, groupId: string, memberIds: string[], count: number, idOf: (i: number) => string): Promise<string[]> {
+export async function seedBills(
+  store: Store,
+  groupId: string,
+  memberIds: string[],
+  count: number,
+  idOf: (i: number) => string,
+): Promise<string[]> {
   const ids: string[] = [];
   const BATCH = 5000;
   for (let start = 0; start < count; start += BATCH) {

@@ -57,7 +57,9 @@ const { seedGroup, seedUser } = await import('./seed.ts');
 const { benchId } = await import('./fixtures.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'chipin-sqlite-calls-'));
-const server = await startServer(parseConfig({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT: 'off' }));
+const server = await startServer(
+  parseConfig({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT: 'off' }),
+);
 const members = Array.from({ length: 10 }, (_, i) => benchId('m', i));
 const groupId = benchId('g', 1);
 await server.store.transaction(async (tx) => {
@@ -71,7 +73,14 @@ const body = JSON.stringify({ description: 'Dinner', amount: 3000, split: { mode
 const post = () =>
   new Promise<void>((resolve, reject) => {
     const req = http.request(
-      { agent, host: '127.0.0.1', port, method: 'POST', path: `/api/groups/${groupId}/bills`, headers: { 'content-type': 'application/json', authorization: 'Bearer bench_calls_m0' } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/api/groups/${groupId}/bills`,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench_calls_m0' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
@@ -101,7 +110,9 @@ for (const [key, v] of [...tally].sort((a, b) => b[1].us - a[1].us)) {
   total += v.us;
   console.log(`${(v.us / requests).toFixed(1).padStart(8)} µs ${String(v.calls).padStart(7)} calls  ${key}`);
 }
-console.log(`${(total / requests).toFixed(1).padStart(8)} µs in SQLite per request; ${wallUs.toFixed(1)} µs of wall time per request (client in this process too)`);
+console.log(
+  `${(total / requests).toFixed(1).padStart(8)} µs in SQLite per request; ${wallUs.toFixed(1)} µs of wall time per request (client in this process too)`,
+);
 await server.close();
 agent.destroy();
 rmSync(dir, { recursive: true, force: true });

@@ -47,7 +47,10 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
     });
   }
 
-  for (const [key, floorKey] of [['chipin-sse', 'node-sse'], ['chipin-ws', 'ws']] as const) {
+  for (const [key, floorKey] of [
+    ['chipin-sse', 'node-sse'],
+    ['chipin-ws', 'ws'],
+  ] as const) {
     const r = t(key);
     const floor = t(floorKey);
     const name = `${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} CPU/notification (publish to socket, main thread) ≤ 1.2× ${floorKey}`;
@@ -72,9 +75,17 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
     const share = post.rps / suite.bare.rps;
     checks.push({ target: 'POST /bills on SQLite ≥ 5,000/s', measured: `${post.rps}/s`, met: post.rps >= 5000 && post.non2xx === 0 });
     checks.push({ target: 'POST /bills p99 ≤ 20 ms', measured: `${post.p99Ms} ms`, met: post.p99Ms <= 20 });
-    checks.push({ target: 'POST /bills ≥ 30% of bare Fastify', measured: `${round(share * 100, 1)}% (${post.rps} vs ${suite.bare.rps}/s)`, met: share >= 0.3 });
+    checks.push({
+      target: 'POST /bills ≥ 30% of bare Fastify',
+      measured: `${round(share * 100, 1)}% (${post.rps} vs ${suite.bare.rps}/s)`,
+      met: share >= 0.3,
+    });
   } else {
-    checks.push({ target: 'POST /bills on SQLite ≥ 5,000/s, p99 ≤ 20 ms, ≥ 30% of bare Fastify', measured: 'not measured', met: undefined });
+    checks.push({
+      target: 'POST /bills on SQLite ≥ 5,000/s, p99 ≤ 20 ms, ≥ 30% of bare Fastify',
+      measured: 'not measured',
+      met: undefined,
+    });
   }
   const largest = suite?.balances.find((b) => b.bills >= 100_000);
   checks.push({

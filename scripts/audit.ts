@@ -21,13 +21,19 @@ type Advisory = { id: string; source: number | undefined; pkg: string; severity:
 export type Exception = { id: string; package: string; reason: string; reviewed: string; reviewAgain: string };
 
 const { values: args } = parseArgs({
-  options: { strict: { type: 'boolean', default: false }, report: { type: 'string' }, exceptions: { type: 'string', default: 'audit-exceptions.json' } },
+  options: {
+    strict: { type: 'boolean', default: false },
+    report: { type: 'string' },
+    exceptions: { type: 'string', default: 'audit-exceptions.json' },
+  },
 });
 
 function npmAudit(): Promise<string> {
   return new Promise((resolve) => {
     // npm exits 1 when it finds something; the JSON on stdout is what counts either way.
-    execFile('npm', ['audit', '--omit=dev', '--json'], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (_err, stdout) => resolve(String(stdout)));
+    execFile('npm', ['audit', '--omit=dev', '--json'], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (_err, stdout) =>
+      resolve(String(stdout)),
+    );
   });
 }
 
@@ -79,7 +85,9 @@ async function main(): Promise<number> {
   }
   if (!report.vulnerabilities) {
     const why = report.message || report.error?.summary || report.error?.code || 'no audit report';
-    console.error(`audit: the registry did not answer the audit request (${why}); nothing was checked${args.strict ? '' : ' (not a failure without --strict)'}`);
+    console.error(
+      `audit: the registry did not answer the audit request (${why}); nothing was checked${args.strict ? '' : ' (not a failure without --strict)'}`,
+    );
     return args.strict ? 2 : 0;
   }
 
@@ -100,7 +108,9 @@ async function main(): Promise<number> {
   }
   const below = all.length - serious.length;
   if (open.length > 0) {
-    console.error(`audit: ${open.length} ${FAIL_AT}+ advisor${open.length === 1 ? 'y' : 'ies'} to decide on (upgrade, or add a reviewed exception to ${args.exceptions}):`);
+    console.error(
+      `audit: ${open.length} ${FAIL_AT}+ advisor${open.length === 1 ? 'y' : 'ies'} to decide on (upgrade, or add a reviewed exception to ${args.exceptions}):`,
+    );
     for (const line of open) console.error(`  ${line}`);
     return 1;
   }

@@ -41,12 +41,25 @@ for (const [k, v] of Object.entries({ MINUTES, USERS, CLIENTS_PER_USER, REQUESTS
  * what a leak grows; RSS also follows V8 resizing its heap (it grows for minutes under steady allocation,
  * then shrinks), so it is judged with a wider margin.
  */
-const LIMITS = { heap: { ratio: 0.2, bytes: 10 * 2 ** 20 }, external: { ratio: 0.2, bytes: 10 * 2 ** 20 }, rss: { ratio: 0.5, bytes: 64 * 2 ** 20 } };
+const LIMITS = {
+  heap: { ratio: 0.2, bytes: 10 * 2 ** 20 },
+  external: { ratio: 0.2, bytes: 10 * 2 ** 20 },
+  rss: { ratio: 0.5, bytes: 64 * 2 ** 20 },
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const random = (n: number) => Math.floor(Math.random() * n);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
-type Sample = { t: number; rss: number; heap: number; heapTotal: number; external: number; streams: number; bills: number; connects: number };
+type Sample = {
+  t: number;
+  rss: number;
+  heap: number;
+  heapTotal: number;
+  external: number;
+  streams: number;
+  bills: number;
+  connects: number;
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'chipin-soak-'));
 const server = await startChildServer({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}` });
@@ -57,7 +70,9 @@ const problem = (p: string) => {
 };
 
 try {
-  console.log(`soak: ${MINUTES} min, ${USERS} users × ${CLIENTS_PER_USER} churning clients, ${REQUESTS_PER_SECOND} requests/s, warm-up ${WARMUP_MS / 60_000} min, server ${base} (pid ${server.process.pid})`);
+  console.log(
+    `soak: ${MINUTES} min, ${USERS} users × ${CLIENTS_PER_USER} churning clients, ${REQUESTS_PER_SECOND} requests/s, warm-up ${WARMUP_MS / 60_000} min, server ${base} (pid ${server.process.pid})`,
+  );
   const users: TestUser[] = [];
   for (let i = 0; i < USERS; i++) users.push(await register(base, `Soak${i}`));
   const groups: { id: string; members: TestUser[] }[] = [];
@@ -65,7 +80,8 @@ try {
     const members = users.slice(i, i + GROUP_SIZE);
     if (members.length < 2) break;
     const g = await call(base, 'POST', '/api/groups', { token: members[0].token, body: { name: `Soak ${i / GROUP_SIZE}` } });
-    for (const m of members.slice(1)) await call(base, 'POST', `/api/groups/${g.body.group.id}/members`, { token: members[0].token, body: { email: m.email } });
+    for (const m of members.slice(1))
+      await call(base, 'POST', `/api/groups/${g.body.group.id}/members`, { token: members[0].token, body: { email: m.email } });
     groups.push({ id: g.body.group.id, members });
   }
 
@@ -99,13 +115,16 @@ try {
               if (others.length === 0) others.push(g.members.find((m) => m !== owner)!);
               const r = await call(base, 'POST', `/api/groups/${g.id}/bills`, {
                 token: owner.token,
-                body: { description: `soak ${counts.bills}`, amount: 100 + random(100_000), split: { mode: 'equal', among: [owner.id, ...others.map((o) => o.id)] } },
+                body: {
+                  description: `soak ${counts.bills}`,
+                  amount: 100 + random(100_000),
+                  split: { mode: 'equal', among: [owner.id, ...others.map((o) => o.id)] },
+                },
               });
               if (r.status !== 201) {
                 counts.failed++;
                 problem(`bill: ${r.status} ${JSON.stringify(r.body)}`);
-              }
-              else {
+              } else {
                 counts.bills++;
                 for (const o of others) if (Math.random() < 0.5 && owed.length < 10_000) owed.push({ billId: r.body.bill.id, payer: o });
               }
@@ -124,7 +143,9 @@ try {
 
   // Clients: connect, receive for a while, disconnect, come back from the last id; ids must run 1, 2, 3 … exactly.
   type Client = { user: TestUser; lastId: number; name: string };
-  const clients: Client[] = users.flatMap((user, u) => Array.from({ length: CLIENTS_PER_USER }, (_, c) => ({ user, lastId: 0, name: `${u}.${c}` })));
+  const clients: Client[] = users.flatMap((user, u) =>
+    Array.from({ length: CLIENTS_PER_USER }, (_, c) => ({ user, lastId: 0, name: `${u}.${c}` })),
+  );
   function take(client: Client, stream: StreamClient) {
     for (const r of stream.received) {
       if (r.event === 'reset' || r.event === 'evicted') {
@@ -133,7 +154,8 @@ try {
       }
       if (r.id === undefined) continue; // group.updated
       const id = Number(r.id);
-      if (id !== client.lastId + 1) problem(`client ${client.name}: got ${id} after ${client.lastId} (${id <= client.lastId ? 'a repeat' : 'a gap'})`);
+      if (id !== client.lastId + 1)
+        problem(`client ${client.name}: got ${id} after ${client.lastId} (${id <= client.lastId ? 'a repeat' : 'a gap'})`);
       client.lastId = Math.max(client.lastId, id);
       counts.received++;
     }
@@ -166,10 +188,22 @@ try {
   const samples: Sample[] = [];
   async function sample() {
     const text = await (await fetch(`${base}/metrics`)).text();
-    const gauge = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
-    const s: Sample = { t: Date.now() - start, rss: gauge('process_resident_memory_bytes'), heap: gauge('nodejs_heap_size_used_bytes'), heapTotal: gauge('nodejs_heap_size_total_bytes'), external: gauge('nodejs_external_memory_bytes'), streams: gauge('chipin_stream_connections'), bills: counts.bills, connects: counts.connects };
+    const gauge = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
+    const s: Sample = {
+      t: Date.now() - start,
+      rss: gauge('process_resident_memory_bytes'),
+      heap: gauge('nodejs_heap_size_used_bytes'),
+      heapTotal: gauge('nodejs_heap_size_total_bytes'),
+      external: gauge('nodejs_external_memory_bytes'),
+      streams: gauge('chipin_stream_connections'),
+      bills: counts.bills,
+      connects: counts.connects,
+    };
     samples.push(s);
-    console.log(`soak: ${(s.t / 1000).toFixed(0).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${mb(s.heap).padStart(6)} / ${mb(s.heapTotal).padStart(6)} MB  external ${mb(s.external).padStart(5)} MB  streams ${String(s.streams).padStart(3)}  bills ${s.bills}  connects ${s.connects}${s.t < WARMUP_MS ? '  (warm-up)' : ''}`);
+    console.log(
+      `soak: ${(s.t / 1000).toFixed(0).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${mb(s.heap).padStart(6)} / ${mb(s.heapTotal).padStart(6)} MB  external ${mb(s.external).padStart(5)} MB  streams ${String(s.streams).padStart(3)}  bills ${s.bills}  connects ${s.connects}${s.t < WARMUP_MS ? '  (warm-up)' : ''}`,
+    );
   }
   const sampler = (async () => {
     await sample();
@@ -197,7 +231,8 @@ try {
         stream.close();
       }
       take(client, stream);
-      if (client.lastId !== newest) problem(`client ${client.name}: ended at ${client.lastId}, the user's newest is ${newest}: ${newest - client.lastId} lost`);
+      if (client.lastId !== newest)
+        problem(`client ${client.name}: ended at ${client.lastId}, the user's newest is ${newest}: ${newest - client.lastId} lost`);
     }),
   );
   // Every disconnect frees its subscriber.
@@ -212,7 +247,8 @@ try {
   // Growth after the warm-up: the floor of each third of the samples against the one before.
   const steady = samples.filter((s) => s.t >= WARMUP_MS);
   const third = Math.max(1, Math.floor(steady.length / 3));
-  const floors = (pick: (s: Sample) => number) => [steady.slice(0, third), steady.slice(third, steady.length - third), steady.slice(-third)].map((part) => Math.min(...part.map(pick)));
+  const floors = (pick: (s: Sample) => number) =>
+    [steady.slice(0, third), steady.slice(third, steady.length - third), steady.slice(-third)].map((part) => Math.min(...part.map(pick)));
   const slope = (pick: (s: Sample) => number) => {
     const n = steady.length;
     const mx = steady.reduce((s, x) => s + x.t, 0) / n;
@@ -223,13 +259,18 @@ try {
   };
   if (steady.length < 6) problem(`only ${steady.length} samples after the warm-up: run longer (--minutes) to judge memory`);
   const judged = { heap: (s: Sample) => s.heap, external: (s: Sample) => s.external, rss: (s: Sample) => s.rss };
-  const floorsOf = Object.fromEntries(Object.entries(judged).map(([k, pick]) => [k, floors(pick)])) as Record<keyof typeof judged, number[]>;
+  const floorsOf = Object.fromEntries(Object.entries(judged).map(([k, pick]) => [k, floors(pick)])) as Record<
+    keyof typeof judged,
+    number[]
+  >;
   for (const [k, [a, b, c]] of Object.entries(floorsOf) as [keyof typeof judged, number[]][]) {
     const limit = LIMITS[k];
-    if (a < b && b < c && c - a > Math.max(limit.bytes, a * limit.ratio)) problem(`${k} keeps growing after the warm-up: floors ${mb(a)} → ${mb(b)} → ${mb(c)} MB`);
+    if (a < b && b < c && c - a > Math.max(limit.bytes, a * limit.ratio))
+      problem(`${k} keeps growing after the warm-up: floors ${mb(a)} → ${mb(b)} → ${mb(c)} MB`);
   }
   const range = (pick: (s: Sample) => number) => `${mb(Math.min(...steady.map(pick)))}–${mb(Math.max(...steady.map(pick)))} MB`;
-  const describe = (k: keyof typeof judged) => `${range(judged[k])}; floors by third ${floorsOf[k].map(mb).join(' → ')} MB; trend ${(slope(judged[k]) / 2 ** 20).toFixed(2)} MB/min`;
+  const describe = (k: keyof typeof judged) =>
+    `${range(judged[k])}; floors by third ${floorsOf[k].map(mb).join(' → ')} MB; trend ${(slope(judged[k]) / 2 ** 20).toFixed(2)} MB/min`;
   const seconds = (Date.now() - start) / 1000;
   const summary = [
     `| Duration | ${(seconds / 60).toFixed(1)} min (warm-up ${WARMUP_MS / 60_000} min), ${steady.length} samples after it |`,

@@ -8,7 +8,11 @@ export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`package.json scripts.start must begin with "node": ${pkg.scripts.start}`);
-  const flags = words.slice(1, words.findIndex((w, i) => i > 0 && !w.startsWith('--')));
-  if (flags.length !== words.length - 2) throw new Error(`package.json scripts.start must be "node [--flag…] <script>": ${pkg.scripts.start}`);
+  const flags = words.slice(
+    1,
+    words.findIndex((w, i) => i > 0 && !w.startsWith('--')),
+  );
+  if (flags.length !== words.length - 2)
+    throw new Error(`package.json scripts.start must be "node [--flag…] <script>": ${pkg.scripts.start}`);
   return flags;
 }

@@ -131,7 +131,8 @@ function serviceUrl(env: Env, name: string, schemes: readonly string[], example:
   } catch {
     throw new ConfigError(`${name} must be a URL such as ${example}, got "${raw}"`);
   }
-  if (!schemes.includes(url.protocol)) throw new ConfigError(`${name} must use ${schemes.map((p) => p.slice(0, -1)).join(' or ')}, such as ${example}, got "${raw}"`);
+  if (!schemes.includes(url.protocol))
+    throw new ConfigError(`${name} must use ${schemes.map((p) => p.slice(0, -1)).join(' or ')}, such as ${example}, got "${raw}"`);
   return raw;
 }
 
@@ -150,7 +151,10 @@ export const DEFAULT_PUSH_ORIGINS = Object.freeze([
 function pushOrigins(env: Env): readonly string[] {
   const raw = env.PUSH_ALLOWED_ORIGINS;
   if (raw === undefined || raw.trim() === '') return DEFAULT_PUSH_ORIGINS;
-  const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const entry of list) {
     // A push endpoint receives the payload and the VAPID token: only TLS, and only an origin (no path).
     if (!/^https:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(entry) && !/^https:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(entry)) {
@@ -166,10 +170,13 @@ const base64urlBytes = (s: string) => (BASE64URL.test(s) ? Buffer.from(s, 'base6
 function channels(env: Env, publicUrl: string | undefined): Config['channels'] {
   const vapidPublicKey = env.VAPID_PUBLIC_KEY || undefined;
   const vapidPrivateKey = env.VAPID_PRIVATE_KEY || undefined;
-  if ((vapidPublicKey === undefined) !== (vapidPrivateKey === undefined)) throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  if ((vapidPublicKey === undefined) !== (vapidPrivateKey === undefined))
+    throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
   // RFC 8292 §3.2: the public key is an uncompressed P-256 point (65 bytes), the private key its 32-byte scalar.
-  if (vapidPublicKey !== undefined && base64urlBytes(vapidPublicKey) !== 65) throw new ConfigError('VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)');
-  if (vapidPrivateKey !== undefined && base64urlBytes(vapidPrivateKey) !== 32) throw new ConfigError('VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)');
+  if (vapidPublicKey !== undefined && base64urlBytes(vapidPublicKey) !== 65)
+    throw new ConfigError('VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)');
+  if (vapidPrivateKey !== undefined && base64urlBytes(vapidPrivateKey) !== 32)
+    throw new ConfigError('VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)');
   const smtpUrl = env.SMTP_URL || undefined;
   const mailFrom = env.MAIL_FROM || undefined;
   if (smtpUrl !== undefined) {
@@ -184,11 +191,16 @@ function channels(env: Env, publicUrl: string | undefined): Config['channels'] {
     // Every link in an email (the bill, the unsubscribe link) is absolute: there is no request to take it from.
     if (publicUrl === undefined) throw new ConfigError('PUBLIC_URL is required when SMTP_URL is set (links in emails are built on it)');
   }
-  const address = mailFrom === undefined ? undefined : (/<([^<>\s]+@[^<>\s]+)>/.exec(mailFrom)?.[1] ?? (/^[^\s<>]+@[^\s<>]+$/.test(mailFrom) ? mailFrom : undefined));
-  if (mailFrom !== undefined && address === undefined) throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
+  const address =
+    mailFrom === undefined
+      ? undefined
+      : (/<([^<>\s]+@[^<>\s]+)>/.exec(mailFrom)?.[1] ?? (/^[^\s<>]+@[^\s<>]+$/.test(mailFrom) ? mailFrom : undefined));
+  if (mailFrom !== undefined && address === undefined)
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
   let vapidSubject = env.VAPID_SUBJECT || undefined;
   if (vapidSubject !== undefined) {
-    if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URI (RFC 8292 §2.1), got "${vapidSubject}"`);
+    if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(vapidSubject))
+      throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URI (RFC 8292 §2.1), got "${vapidSubject}"`);
   } else if (address !== undefined) {
     vapidSubject = `mailto:${address}`;
   } else if (publicUrl?.startsWith('https:')) {
@@ -221,7 +233,8 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(`DATABASE_LISTEN_URL must be postgres://…, got "${databaseListenUrl}"`);
   }
   const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? 'chipin:';
-  if (!/^[\x21-\x7e]{0,64}$/.test(redisKeyPrefix)) throw new ConfigError(`REDIS_KEY_PREFIX must be at most 64 visible ASCII characters, got "${redisKeyPrefix}"`);
+  if (!/^[\x21-\x7e]{0,64}$/.test(redisKeyPrefix))
+    throw new ConfigError(`REDIS_KEY_PREFIX must be at most 64 visible ASCII characters, got "${redisKeyPrefix}"`);
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   const host = env.HOST || '127.0.0.1';
   const tlsCert = env.TLS_CERT || undefined;

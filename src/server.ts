@@ -31,7 +31,14 @@ async function openBus(config: Config, store: Store, hub: BusHub, metrics: Metri
   if (config.busUrl) {
     const { natsBus } = await import('./notify/bus/nats.ts');
     const gauge = metrics.busConnected.labels({ bus: 'nats' });
-    return natsBus({ url: config.busUrl, hub, store: store.read, heartbeatMs: config.heartbeatMs, log, onState: (up) => gauge.set(up ? 1 : 0) });
+    return natsBus({
+      url: config.busUrl,
+      hub,
+      store: store.read,
+      heartbeatMs: config.heartbeatMs,
+      log,
+      onState: (up) => gauge.set(up ? 1 : 0),
+    });
   }
   if (store.dialect === 'sqlite') return memoryBus(hub);
   const { postgresBus } = await import('./notify/bus/postgres.ts');
@@ -88,7 +95,13 @@ export async function startServer(config: Config): Promise<Server> {
     idempotencyLeaseMs: config.idempotencyLeaseMs,
     unpayWindowMs: config.unpayWindowMs,
     deliveries: planner(
-      { push: pushOn, email: emailOn, pushDelayMs: channels.pushDelaySeconds * 1000, pushTtlMs: channels.pushTtlSeconds * 1000, emailDelayMs: channels.emailDelaySeconds * 1000 },
+      {
+        push: pushOn,
+        email: emailOn,
+        pushDelayMs: channels.pushDelaySeconds * 1000,
+        pushTtlMs: channels.pushTtlSeconds * 1000,
+        emailDelayMs: channels.emailDelaySeconds * 1000,
+      },
       (atMs) => worker?.wake(atMs),
     ),
   };
@@ -121,7 +134,9 @@ export async function startServer(config: Config): Promise<Server> {
   });
 
   const purge = setInterval(() => {
-    store.read.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString()).catch((err: unknown) => started.log.warn({ err }, 'idempotency purge failed'));
+    store.read
+      .purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS).toISOString())
+      .catch((err: unknown) => started.log.warn({ err }, 'idempotency purge failed'));
     // Expired sessions no longer authenticate (the expiry is checked on every use); this only reclaims the rows.
     store.read.purgeSessions(new Date().toISOString()).catch((err: unknown) => started.log.warn({ err }, 'session purge failed'));
   }, 3600_000);

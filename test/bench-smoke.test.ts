@@ -15,13 +15,34 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   const results = tempDir(t, 'chipin-bench-smoke-');
   const args = [
     'bench/bench.ts',
-    ...['--n', '40', '--baseline', '20', '--rate', '20', '--duration', '0.5', '--warmup', '0.3', '--heartbeat-ms', '300', '--settle-ms', '50', '--plain-settle-ms', '100'],
+    ...[
+      '--n',
+      '40',
+      '--baseline',
+      '20',
+      '--rate',
+      '20',
+      '--duration',
+      '0.5',
+      '--warmup',
+      '0.3',
+      '--heartbeat-ms',
+      '300',
+      '--settle-ms',
+      '50',
+      '--plain-settle-ms',
+      '100',
+    ],
     ...['--large-group-members', '10', '--large-group-streams', '2', '--large-group-rate', '10', '--large-group-duration', '0.5'],
     ...['--fan-reps', '2', '--broadcast-reps', '1', '--burst', '200', '--burst-rounds', '2'],
     ...['--api-duration', '0.5', '--api-connections', '2', '--balances-bills', '30', '--pay-bills', '100'],
     ...['--no-docs', '--results-dir', results],
   ];
-  const { stdout } = await run(process.execPath, args, { cwd: join(import.meta.dirname, '..'), timeout: 170_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, args, {
+    cwd: join(import.meta.dirname, '..'),
+    timeout: 170_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   assert.match(stdout, /### Realtime/);
   assert.match(stdout, /### Targets/);
 
@@ -36,7 +57,11 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   for (const r of report.realtime!.targets) assert.equal(typeof r.memory.plain.rssPerConnKBAtN, 'number', `${r.label}: plain RSS`);
   for (const r of report.realtime!.targets) {
     const where = r.label;
-    assert.equal(r.connect.baseline.failed + r.connect.rest.failed, 0, `${where}: streams failed to open (${r.connect.baseline.firstError ?? r.connect.rest.firstError})`);
+    assert.equal(
+      r.connect.baseline.failed + r.connect.rest.failed,
+      0,
+      `${where}: streams failed to open (${r.connect.baseline.firstError ?? r.connect.rest.firstError})`,
+    );
     assert.equal(r.targeted.postErrors, 0, `${where}: ${r.targeted.firstPostError}`);
     assert.equal(r.targeted.received, r.targeted.sent, `${where}: targeted deliveries`);
     assert.equal(r.targeted.lost, 0, `${where}: targeted lost`);

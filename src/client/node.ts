@@ -8,7 +8,8 @@ export function nodeTransports(token: string) {
   return {
     eventSource: (url: string) =>
       new EventSource(url, {
-        fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
+        fetch: (input, init) =>
+          fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
       }) as unknown as EventSourceLike,
     webSocket: (url: string) => new WebSocket(url, { headers: { authorization: `Bearer ${token}` } }) as unknown as WebSocketLike,
   };

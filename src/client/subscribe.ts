@@ -2,7 +2,14 @@
 // Reconnects with jittered exponential backoff, resumes from the last id it has, drops duplicates by id,
 // notices a gap (ids are per-user and gapless) and resumes to fill it, and handles `reset`, eviction and
 // the end of the session (`logged_out`): after those two it stops for good and says why (onEnded).
-import { CONTROL_TYPES, NOTIFICATION_TYPES, WS_CLOSE, type GroupUpdated, type Notification, type StreamMessage } from '../contract/events.ts';
+import {
+  CONTROL_TYPES,
+  NOTIFICATION_TYPES,
+  WS_CLOSE,
+  type GroupUpdated,
+  type Notification,
+  type StreamMessage,
+} from '../contract/events.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 export type EndReason = 'evicted' | 'logged_out';

@@ -12,14 +12,22 @@ export async function visibleGroup(ops: Ops, groupId: string, userId: string): P
 }
 
 /** The same rule, for a command that needs the member list anyway: one read serves both. */
-export async function visibleGroupWithMembers(ops: Ops, groupId: string, userId: string): Promise<{ group: GroupRow; members: MemberRow[] }> {
+export async function visibleGroupWithMembers(
+  ops: Ops,
+  groupId: string,
+  userId: string,
+): Promise<{ group: GroupRow; members: MemberRow[] }> {
   const [group, members] = await Promise.all([ops.getGroup(groupId), ops.listMembers(groupId)]);
   if (!group || !members.some((m) => m.id === userId)) throw groupNotFound();
   return { group, members };
 }
 
 /** A group the user belongs to, its members and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
-export async function visibleGroupForBill(ops: Ops, groupId: string, userId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number }> {
+export async function visibleGroupForBill(
+  ops: Ops,
+  groupId: string,
+  userId: string,
+): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number }> {
   const found = await ops.groupForBill(groupId);
   if (!found?.members.some((m) => m.id === userId)) throw groupNotFound();
   return found;

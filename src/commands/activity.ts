@@ -26,9 +26,21 @@ export async function appendActivity(tx: Ops, groupId: string, actor: Pick<UserR
 }
 
 const presentActivity = (r: ActivityRow): ActivityEvent =>
-  ({ id: String(r.id), type: r.type, at: r.createdAt, actor: { id: r.actorId, name: r.actorName }, data: JSON.parse(r.data) }) as ActivityEvent;
+  ({
+    id: String(r.id),
+    type: r.type,
+    at: r.createdAt,
+    actor: { id: r.actorId, name: r.actorName },
+    data: JSON.parse(r.data),
+  }) as ActivityEvent;
 
-export async function listActivity(deps: Deps, actor: UserRow, groupId: string, limit: number, before: number | undefined): Promise<ActivityResponse> {
+export async function listActivity(
+  deps: Deps,
+  actor: UserRow,
+  groupId: string,
+  limit: number,
+  before: number | undefined,
+): Promise<ActivityResponse> {
   const ops = deps.store.read;
   await visibleGroup(ops, groupId, actor.id);
   const rows = await ops.listActivity(groupId, limit + 1, before);

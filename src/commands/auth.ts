@@ -36,7 +36,8 @@ export const register: TwoPhase<RegisterBody, Registration, { user: User; token:
     const row = { id: newId(), name, email, passwordHash, createdAt: now().toISOString() };
     // The address may be a pending member's (issue 16): that row becomes this account (./members.ts).
     const user = (await tx.insertUser(row)) ? row : await activatePending(cx, row);
-    if (!user) throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'is already registered' }]);
+    if (!user)
+      throw new AppError('email_taken', 'An account with this email already exists', [{ path: 'email', message: 'is already registered' }]);
     return { user: presentUser(user), token: await startSession(tx, now(), sessionTtlMs, user.id) };
   },
 };

@@ -28,7 +28,8 @@ export async function lockedBill(tx: Ops, billId: string, actorId: string): Prom
 }
 const billRef = (b: BillRow) => ({ id: b.id, description: b.description, amount: b.amount });
 
-const byUserId = <T extends { userId: string }>(parts: T[]) => [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+const byUserId = <T extends { userId: string }>(parts: T[]) =>
+  [...parts].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
 async function refreshGroup(tx: Ops, outbox: Outbox, groupId: string) {
   const members = await tx.listMembers(groupId);
@@ -55,7 +56,10 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     throw new AppError(
       'validation',
       'Every user in the split must be a member of the group',
-      strangers.map((id) => ({ path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`, message: 'is not a member of this group' })),
+      strangers.map((id) => ({
+        path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`,
+        message: 'is not a member of this group',
+      })),
     );
   }
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
@@ -91,8 +95,13 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
   // people in another order cannot deadlock.
   const sorted = byUserId(receivers);
-  await tx.insertBill(row, sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })));
-  outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))));
+  await tx.insertBill(
+    row,
+    sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })),
+  );
+  outbox.notifications.push(
+    ...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))),
+  );
   outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
   return bill;
 }
@@ -126,15 +135,21 @@ export async function unpayBill({ tx, outbox, now, unpayWindowMs }: Context, { a
   if (share.paidAt === null) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
   const at = now();
   if (at.getTime() - Date.parse(share.paidAt) > unpayWindowMs) {
-    throw new AppError('undo_window_passed', `A payment can be undone for ${Math.round(unpayWindowMs / 1000)} seconds after it was marked; this one is older`);
+    throw new AppError(
+      'undo_window_passed',
+      `A payment can be undone for ${Math.round(unpayWindowMs / 1000)} seconds after it was marked; this one is older`,
+    );
   }
   // Conditional on the paidAt read above: a concurrent undo (or a pay in between) finds nothing to change.
-  if (!(await tx.markShareUnpaid(row.id, actor.id, share.paidAt))) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
+  if (!(await tx.markShareUnpaid(row.id, actor.id, share.paidAt)))
+    throw new AppError('not_paid', 'Your part of this bill is not marked paid');
   share.paidAt = null;
   await tx.addDebt(row.groupId, actor.id, row.ownerId, share.amount);
   const group = (await tx.getGroup(row.groupId))!;
   const bill = presentBill(row);
-  outbox.notifications.push(await tx.appendNotification(row.ownerId, 'bill.unpaid', at.toISOString(), billEventJson(row, group, actor)(share.amount)));
+  outbox.notifications.push(
+    await tx.appendNotification(row.ownerId, 'bill.unpaid', at.toISOString(), billEventJson(row, group, actor)(share.amount)),
+  );
   await refreshGroup(tx, outbox, row.groupId);
   return bill;
 }
@@ -143,15 +158,23 @@ export async function deleteBill({ tx, outbox, now }: Context, { actor, billId }
   const row = await lockedBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can delete it');
   const receivers = row.shares.filter((s) => s.userId !== row.ownerId);
-  if (receivers.some((s) => s.paidAt !== null)) throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
+  if (receivers.some((s) => s.paidAt !== null))
+    throw new AppError('bill_has_payments', 'A bill cannot be deleted once someone has paid a part');
   const at = now().toISOString();
   await tx.markBillDeleted(row.id, at);
   await appendActivity(tx, row.groupId, actor, at, { type: 'bill.deleted', data: { bill: billRef(row) } });
   const group = (await tx.getGroup(row.groupId))!;
   const data = billEventJson(row, group, actor);
   const sorted = byUserId(receivers);
-  await tx.addDebts(row.groupId, sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })));
-  outbox.notifications.push(...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })))));
+  await tx.addDebts(
+    row.groupId,
+    sorted.map((r) => ({ debtorId: r.userId, creditorId: row.ownerId, delta: -r.amount })),
+  );
+  outbox.notifications.push(
+    ...(await tx.appendNotifications(
+      sorted.map((r) => ({ userId: r.userId, type: 'bill.cancelled', createdAt: at, data: data(r.amount) })),
+    )),
+  );
   await refreshGroup(tx, outbox, row.groupId);
 }
 

@@ -38,7 +38,8 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
   // a member cannot leave while an edit names them.
   const row = await lockedBill(tx, billId, actor.id);
   if (row.ownerId !== actor.id) throw new AppError('forbidden', 'Only the bill owner can edit it');
-  if (ifMatch === undefined) throw new AppError('precondition_required', `Send If-Match: "${row.version}" (the ETag of GET /api/bills/${row.id}) to edit this bill`);
+  if (ifMatch === undefined)
+    throw new AppError('precondition_required', `Send If-Match: "${row.version}" (the ETag of GET /api/bills/${row.id}) to edit this bill`);
   if (!ifMatchNames(ifMatch, row.version)) {
     throw new AppError('precondition_failed', `The bill changed meanwhile: it is at version ${row.version}; reload it and edit again`);
   }
@@ -62,7 +63,11 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
     const memberIds = new Set(members.map((m) => m.id));
     const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
     if (strangers.length > 0) {
-      throw new AppError('validation', 'Every user in the split must be a member of the group', strangers.map((id) => ({ path: `split.${id}`, message: 'is not a member of this group' })));
+      throw new AppError(
+        'validation',
+        'Every user in the split must be a member of the group',
+        strangers.map((id) => ({ path: `split.${id}`, message: 'is not a member of this group' })),
+      );
     }
     next = new Map(parts.map((p) => [p.userId, { amount: p.amount, paidAt: old.get(p.userId)?.paidAt ?? null }]));
     nextOrder = parts.map((p) => p.userId);
@@ -70,8 +75,10 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
     for (const [userId, part] of old) {
       if (userId === row.ownerId || part.paidAt === null) continue;
       const after = next.get(userId);
-      if (after === undefined) throw new AppError('share_paid', `${userId} already paid a part of this bill, so they cannot be removed from it`);
-      if (after.amount !== part.amount) throw new AppError('share_paid', `${userId} already paid ${part.amount} of this bill, so their part cannot change`);
+      if (after === undefined)
+        throw new AppError('share_paid', `${userId} already paid a part of this bill, so they cannot be removed from it`);
+      if (after.amount !== part.amount)
+        throw new AppError('share_paid', `${userId} already paid ${part.amount} of this bill, so their part cannot change`);
     }
   }
 
@@ -112,11 +119,21 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
   if (raise > 0) {
     const total = await tx.debtTotal(row.groupId);
     if (total + raise > MAX_GROUP_DEBT) {
-      throw new AppError('amount_limit', `This edit would bring the group's unpaid debts to ${total + raise} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`);
+      throw new AppError(
+        'amount_limit',
+        `This edit would bring the group's unpaid debts to ${total + raise} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`,
+      );
     }
   }
 
-  await tx.updateBill({ id: row.id, description: after.description, date: after.date, notes: after.notes, amount: after.amount, version: after.version });
+  await tx.updateBill({
+    id: row.id,
+    description: after.description,
+    date: after.date,
+    notes: after.notes,
+    amount: after.amount,
+    version: after.version,
+  });
   for (const userId of everyone) {
     const before = old.get(userId);
     const later = next.get(userId);
@@ -133,7 +150,11 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
   await tx.insertRevision(row.id, after.version, at, actor.id, JSON.stringify(changes));
   await appendActivity(tx, row.groupId, actor, at, {
     type: 'bill.updated',
-    data: { bill: { id: after.id, description: after.description, amount: after.amount }, version: after.version, changed: Object.keys(changes) },
+    data: {
+      bill: { id: after.id, description: after.description, amount: after.amount },
+      version: after.version,
+      changed: Object.keys(changes),
+    },
   });
 
   // Who hears of it: a receiver whose part changed or who was added, or every receiver when what the bill
@@ -151,7 +172,11 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
     if (before && !later) {
       items.push({ userId, type: 'bill.cancelled', createdAt: at, data: cancelled(before.amount) });
     } else if (later && (told || !before || before.amount !== later.amount)) {
-      const data: BillUpdatedData = { ...base, amount: later.amount, previous: { amount: before?.amount ?? 0, description: row.description } };
+      const data: BillUpdatedData = {
+        ...base,
+        amount: later.amount,
+        previous: { amount: before?.amount ?? 0, description: row.description },
+      };
       items.push({ userId, type: 'bill.updated', createdAt: at, data: JSON.stringify(data) });
     }
   }
@@ -168,7 +193,12 @@ export async function billHistory(deps: Deps, actor: UserRow, billId: string): P
     revisions: [
       // Version 1 is the bill as created: nothing changed yet.
       { version: 1, at: row.createdAt, actor: { id: row.ownerId, name: owner?.name ?? '' }, changes: {} },
-      ...revisions.map((r) => ({ version: r.version, at: r.at, actor: { id: r.actorId, name: r.actorName }, changes: JSON.parse(r.changes) })),
+      ...revisions.map((r) => ({
+        version: r.version,
+        at: r.at,
+        actor: { id: r.actorId, name: r.actorName },
+        changes: JSON.parse(r.changes),
+      })),
     ],
   };
 }

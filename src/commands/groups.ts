@@ -49,12 +49,14 @@ const localPart = (email: string) => email.slice(0, email.lastIndexOf('@'));
  * addressed to them as a member (their parts).
  */
 export async function addMember({ tx, outbox, now }: Context, { actor, groupId, input }: AddMemberInput): Promise<Group> {
-  if (input.email === undefined && input.name === undefined) throw invalid('email', 'is required, unless a name is given for a member without one');
+  if (input.email === undefined && input.name === undefined)
+    throw invalid('email', 'is required, unless a name is given for a member without one');
   const email = input.email === undefined ? undefined : requireCanonicalEmail(input.email); // a look-alike spelling is refused, not looked up
   await lockGroup(tx, groupId);
   const group = await visibleGroup(tx, groupId, actor.id);
   const createdAt = now().toISOString();
-  let member: { id: string; name: string; pending: boolean } | undefined = email === undefined ? undefined : await findAccount(tx, input.email!);
+  let member: { id: string; name: string; pending: boolean } | undefined =
+    email === undefined ? undefined : await findAccount(tx, input.email!);
   if (!member) {
     const name = input.name?.trim() ?? localPart(email!);
     member = { id: newId(), name, pending: true };
@@ -63,8 +65,12 @@ export async function addMember({ tx, outbox, now }: Context, { actor, groupId, 
   if (!(await tx.addMember(group.id, member.id, createdAt))) {
     throw new AppError('already_member', `${member.name} is already a member`, [{ path: 'email', message: 'is already a member' }]);
   }
-  await appendActivity(tx, group.id, actor, createdAt, { type: 'member.added', data: { member: { id: member.id, name: member.name, pending: member.pending } } });
-  if (!member.pending) outbox.notifications.push(await tx.appendNotification(member.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
+  await appendActivity(tx, group.id, actor, createdAt, {
+    type: 'member.added',
+    data: { member: { id: member.id, name: member.name, pending: member.pending } },
+  });
+  if (!member.pending)
+    outbox.notifications.push(await tx.appendNotification(member.id, 'group.member_added', createdAt, memberAddedJson(group, actor)));
   const members = await tx.listMembers(group.id);
   outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
   return presentGroup(group, members);

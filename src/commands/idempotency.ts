@@ -23,16 +23,19 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-export const requestHash = (method: string, path: string, body: unknown) => hash('sha256', `${method} ${path}\n${canonicalJson(body ?? null)}`, 'hex');
+export const requestHash = (method: string, path: string, body: unknown) =>
+  hash('sha256', `${method} ${path}\n${canonicalJson(body ?? null)}`, 'hex');
 
 /** A request that carries an Idempotency-Key. */
-export type Keyed = { userId: string; key: string; /** Computed only when a key was sent. */ requestHash: () => string };
+export type Keyed = { userId: string; key: string /** Computed only when a key was sent. */; requestHash: () => string };
 
 /** The first response to a request that already completed, to be sent again. */
 export type Recorded = { status: number; body: unknown };
@@ -69,9 +72,12 @@ export async function claimKey(ops: Ops, keyed: Keyed, hash: string, now: Date, 
  * was taken over meanwhile, recording the response fails and the transaction rolls back (unit-of-work.ts).
  */
 export function holdKey(ops: Ops, keyed: Keyed, held: Held, now: () => Date, leaseMs: number): () => void {
-  const timer = setInterval(() => {
-    ops.renewIdempotency(keyed.userId, keyed.key, held.holder, leaseEnd(now(), leaseMs)).catch(() => undefined);
-  }, Math.max(1, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      ops.renewIdempotency(keyed.userId, keyed.key, held.holder, leaseEnd(now(), leaseMs)).catch(() => undefined);
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

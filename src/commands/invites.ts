@@ -31,7 +31,10 @@ async function openInvite(ops: Ops, token: string, now: string): Promise<InviteR
 
 export type CreateInviteInput = { actor: UserRow; groupId: string; expiresInDays: number | undefined; baseUrl: string };
 
-export async function createInvite({ tx, outbox, now }: Context, { actor, groupId, expiresInDays, baseUrl }: CreateInviteInput): Promise<CreatedInvite> {
+export async function createInvite(
+  { tx, outbox, now }: Context,
+  { actor, groupId, expiresInDays, baseUrl }: CreateInviteInput,
+): Promise<CreatedInvite> {
   await lockGroup(tx, groupId);
   const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
   const token = randomBytes(32).toString('base64url');
@@ -46,7 +49,10 @@ export async function createInvite({ tx, outbox, now }: Context, { actor, groupI
     revokedAt: null,
   };
   await tx.insertInvite(row);
-  await appendActivity(tx, group.id, actor, row.createdAt, { type: 'invite.created', data: { invite: { id: row.id, expiresAt: row.expiresAt } } });
+  await appendActivity(tx, group.id, actor, row.createdAt, {
+    type: 'invite.created',
+    data: { invite: { id: row.id, expiresAt: row.expiresAt } },
+  });
   outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
   return { id: row.id, url: `${baseUrl}/join/${token}`, expiresAt: row.expiresAt };
 }
@@ -57,7 +63,12 @@ export async function listInvites(deps: Deps, actor: UserRow, groupId: string): 
   const invites = await ops.listOpenInvites(groupId, deps.now().toISOString());
   const names = new Map<string, string>();
   for (const i of invites) if (!names.has(i.createdBy)) names.set(i.createdBy, (await ops.getUser(i.createdBy))?.name ?? '');
-  return invites.map((i) => ({ id: i.id, createdAt: i.createdAt, expiresAt: i.expiresAt, createdBy: { id: i.createdBy, name: names.get(i.createdBy)! } }));
+  return invites.map((i) => ({
+    id: i.id,
+    createdAt: i.createdAt,
+    expiresAt: i.expiresAt,
+    createdBy: { id: i.createdBy, name: names.get(i.createdBy)! },
+  }));
 }
 
 /** Any member may revoke a group's open invite; anyone else, or an invite no longer open, gets 404. */
@@ -79,7 +90,11 @@ export async function revokeInvite({ tx, outbox, now }: Context, { actor, invite
 export async function previewInvite(deps: Deps, token: string): Promise<InvitePreview> {
   const ops = deps.store.read;
   const invite = await openInvite(ops, token, deps.now().toISOString());
-  const [group, members, inviter] = await Promise.all([ops.getGroup(invite.groupId), ops.listMembers(invite.groupId), ops.getUser(invite.createdBy)]);
+  const [group, members, inviter] = await Promise.all([
+    ops.getGroup(invite.groupId),
+    ops.listMembers(invite.groupId),
+    ops.getUser(invite.createdBy),
+  ]);
   if (!group) throw inviteNotFound();
   return {
     group: { id: group.id, name: group.name },
@@ -107,11 +122,16 @@ export async function acceptInvite({ tx, outbox, now }: Context, { actor, token,
     await tx.addMember(group.id, actor.id, at);
   } else {
     const target = members.find((m) => m.id === memberId);
-    if (!target) throw new AppError('not_found', 'This group has no such member', [{ path: 'memberId', message: 'is not a member of this group' }]);
+    if (!target)
+      throw new AppError('not_found', 'This group has no such member', [{ path: 'memberId', message: 'is not a member of this group' }]);
     // A member with an address is theirs to claim by registering with it (a pending one), or is someone's account.
-    if (!target.pending || target.email !== '') throw new AppError('forbidden', 'Only a pending member without an email can be claimed through a link');
+    if (!target.pending || target.email !== '')
+      throw new AppError('forbidden', 'Only a pending member without an email can be claimed through a link');
     if ((await tx.billsSharedBy(group.id, target.id, actor.id)) > 0) {
-      throw new AppError('already_member', 'You have a part in a bill of this group beside this member, so you cannot become them; join without claiming');
+      throw new AppError(
+        'already_member',
+        'You have a part in a bill of this group beside this member, so you cannot become them; join without claiming',
+      );
     }
     await tx.mergeMember(group.id, target.id, actor.id);
     if ((await tx.listGroupsOf(target.id)).length === 0) {
@@ -119,7 +139,9 @@ export async function acceptInvite({ tx, outbox, now }: Context, { actor, token,
         const rows = await tx.notificationsAfter(target.id, after, MOVE_BATCH);
         if (rows.length === 0) break;
         after = rows[rows.length - 1].id;
-        outbox.notifications.push(...(await tx.appendNotifications(rows.map((r) => ({ userId: actor.id, type: r.type, createdAt: r.createdAt, data: r.data })))));
+        outbox.notifications.push(
+          ...(await tx.appendNotifications(rows.map((r) => ({ userId: actor.id, type: r.type, createdAt: r.createdAt, data: r.data })))),
+        );
       }
       await tx.deleteUser(target.id);
     }

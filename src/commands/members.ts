@@ -30,9 +30,17 @@ export async function removeMember({ tx, outbox, now }: Context, { actor, groupI
   const { group, members } = await visibleGroupWithMembers(tx, groupId, actor.id);
   const member = members.find((m) => m.id === userId);
   if (!member) throw new AppError('not_found', 'Member not found');
-  if (member.id !== actor.id && !member.pending) throw new AppError('forbidden', 'You can leave a group, or remove a pending member; not another member');
-  const [parts, debts, pending] = await Promise.all([tx.unpaidParts(group.id, member.id), tx.listDebts(group.id), tx.pendingPayments(group.id, member.id)]);
-  const net = netBalances([member.id], debts.map((d) => ({ from: d.debtorId, to: d.creditorId, amount: d.amount })))[0].net;
+  if (member.id !== actor.id && !member.pending)
+    throw new AppError('forbidden', 'You can leave a group, or remove a pending member; not another member');
+  const [parts, debts, pending] = await Promise.all([
+    tx.unpaidParts(group.id, member.id),
+    tx.listDebts(group.id),
+    tx.pendingPayments(group.id, member.id),
+  ]);
+  const net = netBalances(
+    [member.id],
+    debts.map((d) => ({ from: d.debtorId, to: d.creditorId, amount: d.amount })),
+  )[0].net;
   // Per other member: what the member owes them net of what they owe the member (pair totals, credits included).
   const pairs = new Map<string, number>();
   for (const d of debts) {
@@ -49,7 +57,9 @@ export async function removeMember({ tx, outbox, now }: Context, { actor, groupI
       `${who} ${self ? 'owe' : 'owes'} ${parts.owes} and ${self ? 'are' : 'is'} owed ${parts.owed} in unpaid parts; ` +
         `with credits from confirmed payments, ${self ? 'you owe' : 'they owe'} ${owesNet} and ${self ? 'are' : 'are'} owed ${owedNet} (net ${net}), ` +
         `in minor units of ${group.currency}` +
-        (pending !== 0 ? `; ${pending} pending ${pending === 1 ? 'payment' : 'payments'} from or to ${self ? 'you' : 'them'} must be confirmed or disputed first` : '; settle up first'),
+        (pending !== 0
+          ? `; ${pending} pending ${pending === 1 ? 'payment' : 'payments'} from or to ${self ? 'you' : 'them'} must be confirmed or disputed first`
+          : '; settle up first'),
     );
   }
   await tx.removeMember(group.id, member.id);
@@ -57,8 +67,13 @@ export async function removeMember({ tx, outbox, now }: Context, { actor, groupI
   await appendActivity(tx, group.id, actor, at, { type: 'member.removed', data: { member: { id: member.id, name: member.name } } });
   const remaining = members.filter((m) => m.id !== member.id);
   const data = memberRemovedJson(group, member, actor);
-  const receivers = remaining.map((m) => m.id).filter((id) => id !== actor.id).sort(byId);
-  outbox.notifications.push(...(await tx.appendNotifications(receivers.map((userId) => ({ userId, type: 'group.member_removed', createdAt: at, data })))));
+  const receivers = remaining
+    .map((m) => m.id)
+    .filter((id) => id !== actor.id)
+    .sort(byId);
+  outbox.notifications.push(
+    ...(await tx.appendNotifications(receivers.map((userId) => ({ userId, type: 'group.member_removed', createdAt: at, data })))),
+  );
   outbox.groupUpdates.push({ groupId: group.id, memberIds: remaining.map((m) => m.id) });
 }
 
@@ -80,8 +95,13 @@ export async function announceJoin(
   });
   const members = await tx.listMembers(group.id);
   const data = memberJoinedJson(group, member);
-  const others = members.map((m) => m.id).filter((id) => id !== member.id).sort(byId);
-  outbox.notifications.push(...(await tx.appendNotifications(others.map((userId) => ({ userId, type: 'group.member_joined', createdAt: at, data })))));
+  const others = members
+    .map((m) => m.id)
+    .filter((id) => id !== member.id)
+    .sort(byId);
+  outbox.notifications.push(
+    ...(await tx.appendNotifications(others.map((userId) => ({ userId, type: 'group.member_joined', createdAt: at, data })))),
+  );
   outbox.groupUpdates.push({ groupId: group.id, memberIds: members.map((m) => m.id) });
 }
 

@@ -10,13 +10,22 @@ import type { Context } from './unit-of-work.ts';
  * summaries instead of whole bills (a few hundred bytes a row) that costs little, and what goes out is
  * checked against the contract.
  */
-export async function listNotifications(deps: Deps, actor: UserRow, limit: number, before: number | undefined): Promise<NotificationsResponse> {
+export async function listNotifications(
+  deps: Deps,
+  actor: UserRow,
+  limit: number,
+  before: number | undefined,
+): Promise<NotificationsResponse> {
   const ops = deps.store.read;
   const [rows, state] = await Promise.all([ops.listNotifications(actor.id, limit + 1, before), ops.notificationState(actor.id)]);
   const page = rows.slice(0, limit);
   // Reads always cover a prefix of the ids (upTo or all), so the unread ones are exactly those above it.
   const unreadCount = state.lastId - state.readUpTo;
-  return { notifications: page.map(presentNotification), unreadCount, nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+  return {
+    notifications: page.map(presentNotification),
+    unreadCount,
+    nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+  };
 }
 
 export async function markRead({ tx, now }: Context, { actor, input }: { actor: UserRow; input: ReadBody }): Promise<void> {

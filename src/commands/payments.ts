@@ -54,7 +54,8 @@ export async function recordPayment({ tx, outbox, now }: Context, { actor, group
   if (!payee) throw new AppError('not_found', 'No such member in this group');
   // Only the payee can confirm, and a pending member cannot sign in: the payment would wait for someone who
   // may never come, and claiming them would hand it to whoever took the link. Pay them once they join.
-  if (payee.pending) throw new AppError('member_pending', `${payee.name} has not joined yet, so they could not confirm a payment; record it once they join`);
+  if (payee.pending)
+    throw new AppError('member_pending', `${payee.name} has not joined yet, so they could not confirm a payment; record it once they join`);
   const row: PaymentRow = {
     id: newId(),
     groupId: group.id,
@@ -105,17 +106,25 @@ export async function confirmPayment({ tx, outbox, now }: Context, { actor, paym
   if (credit - paid > 0) {
     const total = await tx.debtTotal(payment.groupId);
     if (total + credit - paid > MAX_GROUP_DEBT) {
-      throw new AppError('amount_limit', `Confirming would bring the group's unpaid debts to ${total + credit - paid} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`);
+      throw new AppError(
+        'amount_limit',
+        `Confirming would bring the group's unpaid debts to ${total + credit - paid} minor units, over the limit of ${MAX_GROUP_DEBT}; settle some first`,
+      );
     }
   }
   const at = now().toISOString();
-  if (!(await tx.settlePayment(payment.id, 'confirmed', at, null))) throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
+  if (!(await tx.settlePayment(payment.id, 'confirmed', at, null)))
+    throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
   const confirmed: PaymentRow = { ...payment, status: 'confirmed', confirmedAt: at };
-  await appendActivity(tx, payment.groupId, actor, at, { type: 'payment.confirmed', data: { payment: paymentRef(confirmed, payer, actor) } });
+  await appendActivity(tx, payment.groupId, actor, at, {
+    type: 'payment.confirmed',
+    data: { payment: paymentRef(confirmed, payer, actor) },
+  });
 
   const billed: string[] = [];
   for (const part of closed) {
-    if (!(await tx.closeShare(part.billId, payment.fromId, at, payment.id))) throw new Error(`confirmPayment: part ${part.billId}/${payment.fromId} was not unpaid under its lock`);
+    if (!(await tx.closeShare(part.billId, payment.fromId, at, payment.id)))
+      throw new Error(`confirmPayment: part ${part.billId}/${payment.fromId} was not unpaid under its lock`);
     billed.push(part.billId);
   }
   // The pair totals, each pair row once and in user-id order with the other writers (src/commands/bills.ts).
@@ -133,7 +142,12 @@ export async function confirmPayment({ tx, outbox, now }: Context, { actor, paym
     const bill = (await tx.getBill(billId))!;
     const part = bill.shares.find((s) => s.userId === payment.fromId)!;
     const data = billEventJson(bill, group, payer)(part.amount);
-    notes.push({ userId: bill.ownerId, type: 'bill.paid', createdAt: at, data: `${data.slice(0, -1)},"via":${JSON.stringify({ paymentId: payment.id })}}` });
+    notes.push({
+      userId: bill.ownerId,
+      type: 'bill.paid',
+      createdAt: at,
+      data: `${data.slice(0, -1)},"via":${JSON.stringify({ paymentId: payment.id })}}`,
+    });
   }
   notes.push({ userId: payment.fromId, type: 'payment.confirmed', createdAt: at, data: paymentJson(confirmed, group, actor) });
   // Receivers' counters in user-id order (the payee's bill.paid rows, then or before the payer's row).
@@ -146,16 +160,25 @@ export async function confirmPayment({ tx, outbox, now }: Context, { actor, paym
 export async function disputePayment({ tx, outbox, now }: Context, { actor, paymentId, reason }: SettlePaymentInput): Promise<Payment> {
   const { payment, group } = await pendingForPayee(tx, paymentId, actor);
   const at = now().toISOString();
-  if (!(await tx.settlePayment(payment.id, 'disputed', at, reason ?? null))) throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
+  if (!(await tx.settlePayment(payment.id, 'disputed', at, reason ?? null)))
+    throw new AppError('payment_not_pending', 'This payment was settled meanwhile');
   const disputed: PaymentRow = { ...payment, status: 'disputed', disputedAt: at, disputeReason: reason ?? null };
   const payer = (await tx.getUser(payment.fromId))!;
   await appendActivity(tx, payment.groupId, actor, at, { type: 'payment.disputed', data: { payment: paymentRef(disputed, payer, actor) } });
-  outbox.notifications.push(await tx.appendNotification(payment.fromId, 'payment.disputed', at, paymentJson(disputed, group, actor, reason)));
+  outbox.notifications.push(
+    await tx.appendNotification(payment.fromId, 'payment.disputed', at, paymentJson(disputed, group, actor, reason)),
+  );
   await refreshGroup(tx, outbox, payment.groupId);
   return presentPayment(disputed);
 }
 
-export async function listPayments(deps: Deps, actor: UserRow, groupId: string, limit: number, cursor: string | undefined): Promise<PaymentsResponse> {
+export async function listPayments(
+  deps: Deps,
+  actor: UserRow,
+  groupId: string,
+  limit: number,
+  cursor: string | undefined,
+): Promise<PaymentsResponse> {
   const ops = deps.store.read;
   await visibleGroup(ops, groupId, actor.id);
   const rows = await ops.listPayments(groupId, limit + 1, cursor);

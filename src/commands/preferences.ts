@@ -22,7 +22,8 @@ export async function putPreferences({ tx }: Context, { actor, input }: { actor:
   // every other type keeps email off as it was (written out, so lifting the switch turns on only what was asked).
   const allOff = stored.some((r) => r.type === ALL_TYPES && r.email === false);
   if (allOff && entries.some(([, c]) => c.email === true)) {
-    for (const type of NOTIFICATION_TYPES) if (choiceFor(stored, type).email === false) rows.push({ userId: actor.id, type, push: null, email: false });
+    for (const type of NOTIFICATION_TYPES)
+      if (choiceFor(stored, type).email === false) rows.push({ userId: actor.id, type, push: null, email: false });
     await tx.deletePreference(actor.id, ALL_TYPES);
   }
   for (const [type, c] of entries) rows.push({ userId: actor.id, type, push: c.push ?? null, email: c.email ?? null });

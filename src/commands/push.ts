@@ -15,14 +15,19 @@ const unpadded = (s: string) => s.replace(/=+$/, '');
 
 export type SubscribeInput = { actor: UserRow; input: PushSubscriptionBody; allowedOrigins: readonly string[] };
 
-export async function subscribePush({ tx, now }: Context, { actor, input, allowedOrigins }: SubscribeInput): Promise<{ subscription: PushSubscriptionView; created: boolean }> {
+export async function subscribePush(
+  { tx, now }: Context,
+  { actor, input, allowedOrigins }: SubscribeInput,
+): Promise<{ subscription: PushSubscriptionView; created: boolean }> {
   if (!allowedEndpoint(input.endpoint, allowedOrigins)) {
     throw invalid('endpoint', 'must be an https URL of an allowed push service (PUSH_ALLOWED_ORIGINS)');
   }
   const p256dh = Buffer.from(unpadded(input.keys.p256dh), 'base64url');
   // RFC 8291 §3.1 / SEC 1 §2.3.3: an uncompressed P-256 point is 0x04 followed by X and Y.
-  if (p256dh.length !== 65 || p256dh[0] !== 4) throw invalid('keys.p256dh', 'must be an uncompressed P-256 public key (65 bytes, base64url)');
-  if (Buffer.from(unpadded(input.keys.auth), 'base64url').length !== 16) throw invalid('keys.auth', 'must be a 16-byte authentication secret (base64url)');
+  if (p256dh.length !== 65 || p256dh[0] !== 4)
+    throw invalid('keys.p256dh', 'must be an uncompressed P-256 public key (65 bytes, base64url)');
+  if (Buffer.from(unpadded(input.keys.auth), 'base64url').length !== 16)
+    throw invalid('keys.auth', 'must be a 16-byte authentication secret (base64url)');
   const { subscription, created } = await tx.upsertPushSubscription({
     id: newId(),
     userId: actor.id,

@@ -34,11 +34,15 @@ export async function remind({ tx, outbox, now }: Context, { actor, billId, user
     const last = await tx.lastReminders(row.id);
     const earliest = Math.min(...named.map((s) => Date.parse(last.get(s.userId) ?? at.toISOString())));
     const seconds = Math.max(1, Math.ceil((earliest + REMIND_WINDOW_MS - at.getTime()) / 1000));
-    throw new AppError('reminded_recently', `Already reminded within the last 24 hours; try again in ${seconds} s`, undefined, { 'retry-after': String(seconds) });
+    throw new AppError('reminded_recently', `Already reminded within the last 24 hours; try again in ${seconds} s`, undefined, {
+      'retry-after': String(seconds),
+    });
   }
   const group = (await tx.getGroup(row.groupId))!;
   const data = billEventJson(row, group, actor);
   const createdAt = at.toISOString();
-  outbox.notifications.push(...(await tx.appendNotifications(reminded.map((s) => ({ userId: s.userId, type: 'bill.reminder', createdAt, data: data(s.amount) })))));
+  outbox.notifications.push(
+    ...(await tx.appendNotifications(reminded.map((s) => ({ userId: s.userId, type: 'bill.reminder', createdAt, data: data(s.amount) })))),
+  );
   return { reminded: reminded.map((s) => s.userId) };
 }

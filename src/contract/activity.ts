@@ -42,7 +42,9 @@ const event = <T extends ActivityType>(type: T) =>
 
 export const ActivityEvent = Type.Union((Object.keys(ACTIVITY_DATA) as ActivityType[]).map(event));
 /** The union, narrowed by `type` (written out, as TypeBox cannot derive it from the mapped array). */
-export type ActivityEvent = { [T in ActivityType]: { id: string; type: T; at: string; actor: Static<typeof Ref>; data: ActivityData<T> } }[ActivityType];
+export type ActivityEvent = {
+  [T in ActivityType]: { id: string; type: T; at: string; actor: Static<typeof Ref>; data: ActivityData<T> };
+}[ActivityType];
 
 export const ActivityQuery = Type.Object(
   {

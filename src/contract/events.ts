@@ -116,7 +116,12 @@ export type Reset = { type: 'reset'; id: string };
 type Evicted = { type: 'evicted'; reason: string };
 /** The session the stream was opened with has ended: sign in again (the stream ends after this). */
 type LoggedOut = { type: 'logged_out'; reason: string };
-export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted', 'logged_out'] as const satisfies readonly (GroupUpdated | Reset | Evicted | LoggedOut)['type'][];
+export const CONTROL_TYPES = ['group.updated', 'reset', 'evicted', 'logged_out'] as const satisfies readonly (
+  | GroupUpdated
+  | Reset
+  | Evicted
+  | LoggedOut
+)['type'][];
 
 /** Everything a subscriber can receive. */
 export type StreamMessage = Notification | GroupUpdated | Reset | Evicted | LoggedOut;

@@ -11,7 +11,10 @@ export const CreateInviteBody = Type.Object(
   { additionalProperties: false },
 );
 /** `memberId`: a pending member without an address to become (their parts and notifications become the caller's). */
-export const AcceptInviteBody = Type.Object({ memberId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })) }, { additionalProperties: false });
+export const AcceptInviteBody = Type.Object(
+  { memberId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })) },
+  { additionalProperties: false },
+);
 
 // Tokens are 32 random bytes in base64url (43 characters); anything else is simply not found.
 const PathText = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });

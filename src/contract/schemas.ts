@@ -22,7 +22,12 @@ export const User = Type.Object({ id: Type.String(), name: Type.String(), email:
  * alone, when `email` is null); their parts and notifications are kept and become the account's when they
  * register or claim the member through an invite link.
  */
-export const Member = Type.Object({ id: Type.String(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]), pending: Type.Boolean() });
+export const Member = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  pending: Type.Boolean(),
+});
 export const Group = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -65,7 +70,10 @@ export const PasswordBody = Type.Object(
 );
 export const LoginBody = Type.Object(
   // No control characters in the email: it is looked up, and PostgreSQL refuses a NUL in text (a 500).
-  { email: Type.String({ minLength: 1, maxLength: 254, pattern: '^[^\\p{Cc}]*$' }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    email: Type.String({ minLength: 1, maxLength: 254, pattern: '^[^\\p{Cc}]*$' }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
   { additionalProperties: false },
 );
 export const CreateGroupBody = Type.Object(
@@ -94,7 +102,9 @@ const SharesSplit = Type.Object(
   { additionalProperties: false },
 );
 /** `oneOf` with a discriminator (Ajv `discriminator: true`), so an error names the chosen mode's fields only. */
-export const Split = Type.Unsafe<Static<typeof EqualSplit> | Static<typeof ExactSplit> | Static<typeof PercentSplit> | Static<typeof SharesSplit>>({
+export const Split = Type.Unsafe<
+  Static<typeof EqualSplit> | Static<typeof ExactSplit> | Static<typeof PercentSplit> | Static<typeof SharesSplit>
+>({
   type: 'object',
   required: ['mode'],
   discriminator: { propertyName: 'mode' },
@@ -123,7 +133,10 @@ export const CreatePaymentBody = Type.Object(
   { to: Id, amount: Amount, note: Type.Optional(Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}\\p{Cs}]*$' })) },
   { additionalProperties: false },
 );
-export const DisputeBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, pattern: '^[^\\p{Cc}\\p{Cs}]*$' })) }, { additionalProperties: false });
+export const DisputeBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500, pattern: '^[^\\p{Cc}\\p{Cs}]*$' })) },
+  { additionalProperties: false },
+);
 export const RemindBody = Type.Object({ userId: Type.Optional(Id) }, { additionalProperties: false });
 export const ReadBody = Type.Union([
   Type.Object({ upTo: Type.String({ pattern: NOTIFICATION_ID_PATTERN }) }, { additionalProperties: false }),
@@ -138,7 +151,10 @@ const Limit = Type.String({ pattern: '^(100|[1-9][0-9]?)$', errorMessage: `must 
 const BillCursor = Type.String({ pattern: '^[0-9a-z]{20}$', errorMessage: 'is not a cursor this service issued' });
 const NotificationCursor = Type.String({ pattern: NOTIFICATION_ID_PATTERN, errorMessage: 'is not a cursor this service issued' });
 export const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(BillCursor) }, { additionalProperties: false });
-export const NotificationsQuery = Type.Object({ limit: Type.Optional(Limit), before: Type.Optional(NotificationCursor) }, { additionalProperties: false });
+export const NotificationsQuery = Type.Object(
+  { limit: Type.Optional(Limit), before: Type.Optional(NotificationCursor) },
+  { additionalProperties: false },
+);
 // Path ids are opaque, but never contain control characters: PostgreSQL cannot even compare a NUL
 // (a 500 there), and no id this service issues has one.
 const PathId = Type.String({ maxLength: 200, pattern: '^[^\\p{Cc}]*$' });
@@ -233,10 +249,16 @@ export const PushSubscriptionResponse = Type.Object({ subscription: PushSubscrip
 export const PushSubscriptionsResponse = Type.Object({ subscriptions: Type.Array(PushSubscriptionView) });
 export const PushPublicKeyResponse = Type.Object({ publicKey: Type.String() });
 export const ChannelChoice = Type.Object({ push: Type.Boolean(), email: Type.Boolean() }, { additionalProperties: false });
-const PartialChoice = Type.Object({ push: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const PartialChoice = Type.Object(
+  { push: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
 export const PreferencesResponse = Type.Object({ preferences: Type.Record(Type.String(), ChannelChoice) });
 /** PUT: any subset of the types, each with either channel or both; an unknown type is a 400 (checked in the command). */
-export const PreferencesBody = Type.Object({ preferences: Type.Record(Type.String({ maxLength: 64 }), PartialChoice, { maxProperties: 64 }) }, { additionalProperties: false });
+export const PreferencesBody = Type.Object(
+  { preferences: Type.Record(Type.String({ maxLength: 64 }), PartialChoice, { maxProperties: 64 }) },
+  { additionalProperties: false },
+);
 
 export type PushSubscriptionBody = Static<typeof PushSubscriptionBody>;
 export type PushSubscriptionView = Static<typeof PushSubscriptionView>;

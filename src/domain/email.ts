@@ -74,7 +74,8 @@ export function canonicalEmail(input: string): EmailVerdict {
   if (format) return { ok: false, message: `contains an invisible formatting character (${codePoint(format[0])})` };
   const email = trimSpace(input).normalize('NFKC');
   const at = email.indexOf('@');
-  if (at <= 0 || at !== email.lastIndexOf('@') || at === email.length - 1) return { ok: false, message: 'must be one local part, one @ and a domain' };
+  if (at <= 0 || at !== email.lastIndexOf('@') || at === email.length - 1)
+    return { ok: false, message: 'must be one local part, one @ and a domain' };
   const local = email.slice(0, at);
   const domain = email.slice(at + 1).replace(IDEOGRAPHIC_DOTS, '.');
   if (domain.endsWith('.')) return { ok: false, message: 'must not end with a dot' };

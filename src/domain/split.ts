@@ -38,19 +38,27 @@ export function computeSplit(amount: number, split: SplitInput): Part[] {
 /** The user ids a split names, in input order (including any whose part would be zero). */
 export function splitUserIds(split: SplitInput): string[] {
   switch (split.mode) {
-    case 'equal': return [...split.among];
-    case 'exact': return Object.keys(split.amounts);
-    case 'percent': return Object.keys(split.percents);
-    case 'shares': return Object.keys(split.shares);
+    case 'equal':
+      return [...split.among];
+    case 'exact':
+      return Object.keys(split.amounts);
+    case 'percent':
+      return Object.keys(split.percents);
+    case 'shares':
+      return Object.keys(split.shares);
   }
 }
 
 function weightsOf(split: SplitInput): Weighted[] {
   switch (split?.mode) {
-    case 'equal': return equalWeights(split.among);
-    case 'percent': return percentWeights(split.percents);
-    case 'shares': return shareWeights(split.shares);
-    default: throw invalid('split.mode', 'must be one of equal, exact, percent, shares');
+    case 'equal':
+      return equalWeights(split.among);
+    case 'percent':
+      return percentWeights(split.percents);
+    case 'shares':
+      return shareWeights(split.shares);
+    default:
+      throw invalid('split.mode', 'must be one of equal, exact, percent, shares');
   }
 }
 
@@ -134,9 +142,7 @@ function hamilton(amount: number, weights: Weighted[]): Part[] {
     return { userId: w.userId, index, base: product / total, remainder: product % total };
   });
   let leftover = a - rows.reduce((s, r) => s + r.base, 0n);
-  const byRemainder = [...rows].sort((x, y) =>
-    x.remainder === y.remainder ? x.index - y.index : x.remainder > y.remainder ? -1 : 1,
-  );
+  const byRemainder = [...rows].sort((x, y) => (x.remainder === y.remainder ? x.index - y.index : x.remainder > y.remainder ? -1 : 1));
   const extra = new Set<number>();
   for (const r of byRemainder) {
     if (leftover === 0n) break;

@@ -1,5 +1,11 @@
 // Builds the Fastify app (no listen): plugins, guards, routes, one error handler.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -83,7 +89,15 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     // `verbose` puts the failing schema on each error, so a field's own `errorMessage` (an annotation the
     // contract sets where Ajv's message would only quote a pattern) becomes the 400's message.
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, discriminator: true, allErrors: true, verbose: true, keywords: ['errorMessage'] },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        discriminator: true,
+        allErrors: true,
+        verbose: true,
+        keywords: ['errorMessage'],
+      },
     },
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -122,7 +136,12 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   // limits rather than failing the requests (the plugin counts nothing for them). Without it, our store, not
   // the default LocalStore: see rate-limit-store.ts (concurrent checks all read the last count; RedisStore
   // answers each call with a fresh object already).
-  await app.register(rateLimit, ctx.redis ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true } : { global: false, store: SnapshotStore });
+  await app.register(
+    rateLimit,
+    ctx.redis
+      ? { global: false, redis: ctx.redis, nameSpace: `${config.redisKeyPrefix}rl:`, skipOnError: true }
+      : { global: false, store: SnapshotStore },
+  );
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(swagger, {
     openapi: {
@@ -143,17 +162,20 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const auth = authGuard(ctx.deps, config);
   const limits = rateLimits(app, config);
   const route = { ...ctx, auth, limits };
-  await app.register(async (api) => {
-    authRoutes(api as App, route);
-    groupRoutes(api as App, route);
-    billRoutes(api as App, route);
-    billEditRoutes(api as App, route);
-    paymentRoutes(api as App, route);
-    inviteRoutes(api as App, route);
-    notificationRoutes(api as App, route);
-    pushRoutes(api as App, route);
-    streamRoutes(api as App, route);
-  }, { prefix: '/api' });
+  await app.register(
+    async (api) => {
+      authRoutes(api as App, route);
+      groupRoutes(api as App, route);
+      billRoutes(api as App, route);
+      billEditRoutes(api as App, route);
+      paymentRoutes(api as App, route);
+      inviteRoutes(api as App, route);
+      notificationRoutes(api as App, route);
+      pushRoutes(api as App, route);
+      streamRoutes(api as App, route);
+    },
+    { prefix: '/api' },
+  );
   systemRoutes(app, route);
   await unsubscribeRoutes(app, route);
   await webRoutes(app, route);

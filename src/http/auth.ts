@@ -64,7 +64,7 @@ export function authGuard(deps: Deps, config: Config) {
       const origin = request.headers.origin;
       const mustCarry = !SAFE_METHODS.has(request.method) || request.headers.upgrade !== undefined;
       if ((mustCarry || origin !== undefined) && origin !== ownOrigin(config, request)) {
-        throw new AppError('cross_origin', 'A cookie-authenticated request must carry this service\'s Origin');
+        throw new AppError('cross_origin', "A cookie-authenticated request must carry this service's Origin");
       }
     }
     request.user = caller.user;

@@ -11,10 +11,19 @@ export function problemBody(code: ErrorCode, detail: string, errors?: FieldError
 
 export function sendProblem(reply: FastifyReply, error: AppError) {
   if (error.headers) reply.headers(error.headers);
-  return reply.code(error.status).type('application/problem+json').send(problemBody(error.code, error.message, error.errors));
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(problemBody(error.code, error.message, error.errors));
 }
 
-type AjvError = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown>; parentSchema?: { errorMessage?: unknown } };
+type AjvError = {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  parentSchema?: { errorMessage?: unknown };
+};
 
 /** Ajv's errors as {path, message}: paths are dotted (split.amounts.u1), as a form would name its fields. */
 function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
@@ -67,7 +76,10 @@ export function errorHandler(error: FastifyError & { validation?: AjvError[] }, 
   if (status === 429) return sendProblem(reply, new AppError('rate_limited', error.message));
   if (status >= 400 && status < 500) {
     // Malformed JSON (a SyntaxError from the parser), __proto__ keys and the like.
-    return sendProblem(reply, new AppError(status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'validation', error.message));
+    return sendProblem(
+      reply,
+      new AppError(status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'validation', error.message),
+    );
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, new AppError('internal', 'Something went wrong on our side'));

@@ -18,10 +18,16 @@ export type Limits = {
 };
 
 export function rateLimits(app: App, config: Config): Limits {
-  if (!config.rateLimit) return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [], streamOpens: [], password: [] };
+  if (!config.rateLimit)
+    return { loginPerAccount: [], loginPerAddress: [], register: [], bills: [], memberAdds: [], streamOpens: [], password: [] };
   // createRateLimit, not app.rateLimit: the handlers app.rateLimit builds share one "already ran" flag per
   // request, so a second limit on the same route (login: per address, then per account) was never checked.
-  const make = (groupId: string, max: number, timeWindow: number, keyGenerator: (r: FastifyRequest) => string): preHandlerAsyncHookHandler[] => {
+  const make = (
+    groupId: string,
+    max: number,
+    timeWindow: number,
+    keyGenerator: (r: FastifyRequest) => string,
+  ): preHandlerAsyncHookHandler[] => {
     const check = app.createRateLimit({ max, timeWindow, keyGenerator: (r) => `${groupId}:${keyGenerator(r)}` });
     return [
       async (request, reply) => {
@@ -29,7 +35,9 @@ export function rateLimits(app: App, config: Config): Limits {
         if (r.isAllowed) return;
         reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', r.ttlInSeconds);
         if (r.isExceeded) {
-          throw new AppError('rate_limited', `Too many requests; retry in ${r.ttlInSeconds} s`, undefined, { 'retry-after': String(r.ttlInSeconds) });
+          throw new AppError('rate_limited', `Too many requests; retry in ${r.ttlInSeconds} s`, undefined, {
+            'retry-after': String(r.ttlInSeconds),
+          });
         }
       },
     ];

@@ -15,7 +15,14 @@ const SERVER_LISTENERS = ['data', 'end', 'close', 'drain', 'error', 'timeout', '
 export function detachFromHttp(socket: Socket): boolean {
   const s = socket as HttpSocket;
   const parser = s.parser;
-  if (!(socket instanceof Socket) || !parser || typeof parser.unconsume !== 'function' || typeof parser.remove !== 'function' || typeof parser.close !== 'function') return false;
+  if (
+    !(socket instanceof Socket) ||
+    !parser ||
+    typeof parser.unconsume !== 'function' ||
+    typeof parser.remove !== 'function' ||
+    typeof parser.close !== 'function'
+  )
+    return false;
   if (parser._consumed) parser.unconsume();
   parser._consumed = false;
   // Out of the server's connection list: its request/headers timeouts no longer apply to a stream.

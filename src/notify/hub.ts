@@ -277,7 +277,12 @@ export function createHub(options: HubOptions) {
      * Registers a connection. `lastEventId` undefined: live only. The connection is registered at once
      * (rows published meanwhile are buffered); `ready` settles when the replay has been written.
      */
-    subscribe(userId: string, conn: Connection, lastEventId: number | undefined, session?: StreamSession): { unsubscribe: () => void; evict: () => void; ready: Promise<void> } {
+    subscribe(
+      userId: string,
+      conn: Connection,
+      lastEventId: number | undefined,
+      session?: StreamSession,
+    ): { unsubscribe: () => void; evict: () => void; ready: Promise<void> } {
       const sub: Subscriber = {
         userId,
         conn,

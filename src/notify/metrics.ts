@@ -64,18 +64,41 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    connections: new Gauge({ name: 'chipin_stream_connections', help: 'Open notification streams', labelNames: ['transport'] as const, registers: [registry] }),
+    connections: new Gauge({
+      name: 'chipin_stream_connections',
+      help: 'Open notification streams',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
     delivered: transportCounter(registry, 'chipin_notifications_delivered_total', 'Notifications written live to a stream'),
-    replayed: transportCounter(registry, 'chipin_notifications_replayed_total', 'Notifications written from the store on resume or gap repair'),
-    hints: transportCounter(registry, 'chipin_group_hints_total', 'group.updated refresh hints written to streams (coalesced per stream and group)'),
-    dropped: new Counter({ name: 'chipin_stream_closed_total', help: 'Streams closed by the server, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+    replayed: transportCounter(
+      registry,
+      'chipin_notifications_replayed_total',
+      'Notifications written from the store on resume or gap repair',
+    ),
+    hints: transportCounter(
+      registry,
+      'chipin_group_hints_total',
+      'group.updated refresh hints written to streams (coalesced per stream and group)',
+    ),
+    dropped: new Counter({
+      name: 'chipin_stream_closed_total',
+      help: 'Streams closed by the server, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     busConnected: new Gauge({
       name: 'chipin_bus_connected',
       help: '1 while the cross-instance bus is connected; 0: degraded, streams are repaired by the per-heartbeat check alone',
       labelNames: ['bus'] as const,
       registers: [registry],
     }),
-    lag: fastHistogram(registry, 'chipin_delivery_lag_seconds', 'From commit to the write on the stream', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]),
+    lag: fastHistogram(
+      registry,
+      'chipin_delivery_lag_seconds',
+      'From commit to the write on the stream',
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    ),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

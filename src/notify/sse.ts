@@ -33,8 +33,16 @@ export const SSE_HEADERS = Object.freeze({
 
 // Told before the stream ends, so the client does not reconnect by itself (the SDK stops; a bare
 // EventSource reconnects and, for logged_out, is refused with 401, which ends EventSource for good).
-const EVICTED = sseEvent(undefined, 'evicted', JSON.stringify({ type: 'evicted', reason: 'Too many open streams for this user; this one was the oldest' }));
-const LOGGED_OUT = sseEvent(undefined, 'logged_out', JSON.stringify({ type: 'logged_out', reason: 'The session this stream was opened with has ended; sign in again' }));
+const EVICTED = sseEvent(
+  undefined,
+  'evicted',
+  JSON.stringify({ type: 'evicted', reason: 'Too many open streams for this user; this one was the oldest' }),
+);
+const LOGGED_OUT = sseEvent(
+  undefined,
+  'logged_out',
+  JSON.stringify({ type: 'logged_out', reason: 'The session this stream was opened with has ended; sign in again' }),
+);
 
 /**
  * A class, not an object of closures: ten thousand idle streams each kept seven closures and two contexts
@@ -108,7 +116,12 @@ function destroyOnError(this: Socket) {
  * caller's headers (the security headers the hooks set, which hijacking would otherwise lose), then the
  * opening, and hands the connection to `attach`, which returns what to call when the peer goes.
  */
-export function acceptSse(req: IncomingMessage, res: ServerResponse, headers: Readonly<Record<string, string | number | readonly string[] | undefined>>, attach: (conn: Connection) => () => void): void {
+export function acceptSse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Readonly<Record<string, string | number | readonly string[] | undefined>>,
+  attach: (conn: Connection) => () => void,
+): void {
   const socket = req.socket;
   if (req.httpVersionMajor === 1 && detachFromHttp(socket)) {
     // HTTP/1.1 on a bare socket: the body runs until the connection closes (RFC 9112 §6.3), so no chunked
@@ -130,7 +143,9 @@ export function acceptSse(req: IncomingMessage, res: ServerResponse, headers: Re
 }
 
 const OPENING = sseOpening();
-const SSE_LINES = `${Object.entries(SSE_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('')}connection: keep-alive\r\n`;
+const SSE_LINES = `${Object.entries(SSE_HEADERS)
+  .map(([k, v]) => `${k}: ${v}\r\n`)
+  .join('')}connection: keep-alive\r\n`;
 const OWN = new Set([...Object.keys(SSE_HEADERS), 'connection']);
 
 /**

@@ -71,7 +71,14 @@ type Counted = { userId: string; member: string | undefined; evict: () => void; 
 
 export type StreamCap = ReturnType<typeof createStreamCap>;
 
-export function createStreamCap(options: { redis: Redis; keyPrefix: string; cap: number; heartbeatMs: number; instance: string; log: (err: unknown, msg: string) => void }) {
+export function createStreamCap(options: {
+  redis: Redis;
+  keyPrefix: string;
+  cap: number;
+  heartbeatMs: number;
+  instance: string;
+  log: (err: unknown, msg: string) => void;
+}) {
   const { redis, cap, instance, log } = options;
   const ttl = options.heartbeatMs * STREAM_TTL_PERIODS;
   const keys = (userId: string) => [`${options.keyPrefix}streams:${userId}`, `${options.keyPrefix}streams-evicted:${userId}`];
@@ -101,18 +108,22 @@ export function createStreamCap(options: { redis: Redis; keyPrefix: string; cap:
   async function refresh() {
     // One script call per user with streams here; a few hundred users a period is a few hundred round trips
     // spread over the period, pipelined by ioredis.
-    await Promise.all([...byUser].map(async ([userId, set]) => {
-      const members = [...set].flatMap((c) => (c.member === undefined ? [] : [c.member]));
-      if (members.length === 0) return;
-      evicted((await redis.eval(REFRESH, 2, ...keys(userId), ttl, ...members)) as string[]);
-    }));
+    await Promise.all(
+      [...byUser].map(async ([userId, set]) => {
+        const members = [...set].flatMap((c) => (c.member === undefined ? [] : [c.member]));
+        if (members.length === 0) return;
+        evicted((await redis.eval(REFRESH, 2, ...keys(userId), ttl, ...members)) as string[]);
+      }),
+    );
   }
 
   let refreshing = false;
   const timer = setInterval(() => {
     if (refreshing) return;
     refreshing = true;
-    refresh().catch((err: unknown) => log(err, 'stream count refresh failed')).finally(() => (refreshing = false));
+    refresh()
+      .catch((err: unknown) => log(err, 'stream count refresh failed'))
+      .finally(() => (refreshing = false));
   }, options.heartbeatMs);
   timer.unref();
 

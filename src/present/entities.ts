@@ -6,7 +6,12 @@ import type { PaymentRow } from '../store/money-ops.ts';
 export const presentUser = (u: UserRow | MemberRow): User => ({ id: u.id, name: u.name, email: u.email });
 
 /** A pending member added by name alone has no address: '' in the store, null on the wire. */
-export const presentMember = (m: MemberRow): Member => ({ id: m.id, name: m.name, email: m.email === '' ? null : m.email, pending: m.pending });
+export const presentMember = (m: MemberRow): Member => ({
+  id: m.id,
+  name: m.name,
+  email: m.email === '' ? null : m.email,
+  pending: m.pending,
+});
 
 export const presentGroup = (g: GroupRow, members: MemberRow[]): Group => ({
   id: g.id,

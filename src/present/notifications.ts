@@ -1,6 +1,15 @@
 // Notification data as it is stored (JSON text, one row per receiver) and as it goes out (the inbox, the
 // SSE and WebSocket streams). The shapes are the contract's event union (src/contract/events.ts).
-import { NOTIFICATION_TYPES, type BillEventData, type BillSummary, type MemberAddedData, type MemberJoinedData, type MemberRemovedData, type Notification, type NotificationType } from '../contract/events.ts';
+import {
+  NOTIFICATION_TYPES,
+  type BillEventData,
+  type BillSummary,
+  type MemberAddedData,
+  type MemberJoinedData,
+  type MemberRemovedData,
+  type Notification,
+  type NotificationType,
+} from '../contract/events.ts';
 import type { BillRow, GroupRow, NotificationRow, UserRow } from '../store/store.ts';
 
 export const billSummary = (b: BillRow): BillSummary => ({
@@ -19,7 +28,11 @@ export const billSummary = (b: BillRow): BillSummary => ({
  * own amount appended (a bill can have 500 receivers).
  */
 export function billEventJson(bill: BillRow, group: GroupRow, actor: UserRow): (amount: number) => string {
-  const shared: Omit<BillEventData, 'amount'> = { bill: billSummary(bill), group: { id: group.id, name: group.name }, actor: { id: actor.id, name: actor.name } };
+  const shared: Omit<BillEventData, 'amount'> = {
+    bill: billSummary(bill),
+    group: { id: group.id, name: group.name },
+    actor: { id: actor.id, name: actor.name },
+  };
   // An integer amount is its own JSON text, so closing the object by hand gives the same bytes JSON.stringify would.
   const prefix = `${JSON.stringify(shared).slice(0, -1)},"amount":`;
   return (amount) => `${prefix}${amount}}`;
@@ -49,6 +62,10 @@ export function memberJoinedJson(group: GroupRow, member: { id: string; name: st
 }
 
 export function memberRemovedJson(group: GroupRow, member: { id: string; name: string }, actor: UserRow): string {
-  const data: MemberRemovedData = { group: { id: group.id, name: group.name }, member: { id: member.id, name: member.name }, actor: { id: actor.id, name: actor.name } };
+  const data: MemberRemovedData = {
+    group: { id: group.id, name: group.name },
+    member: { id: member.id, name: member.name },
+    actor: { id: actor.id, name: actor.name },
+  };
   return JSON.stringify(data);
 }

@@ -117,7 +117,13 @@ export function moneyQueries(db: Db, dialect: 'sqlite' | 'postgres'): MoneyOps {
       );
     },
     async insertRevision(billId, version, at, actorId, changes) {
-      await db.run(`INSERT INTO bill_revisions (bill_id, version, at, actor_id, changes) VALUES (?, ?, ?, ?, ?)`, [billId, version, at, actorId, changes]);
+      await db.run(`INSERT INTO bill_revisions (bill_id, version, at, actor_id, changes) VALUES (?, ?, ?, ?, ?)`, [
+        billId,
+        version,
+        at,
+        actorId,
+        changes,
+      ]);
     },
     async listRevisions(billId) {
       const rows = await db.all(
@@ -131,7 +137,20 @@ export function moneyQueries(db: Db, dialect: 'sqlite' | 'postgres'): MoneyOps {
       await db.run(
         `INSERT INTO payments (id, group_id, from_id, to_id, amount, currency, note, status, created_at, confirmed_at, disputed_at, dispute_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [p.id, p.groupId, p.fromId, p.toId, p.amount, p.currency, p.note, p.status, p.createdAt, p.confirmedAt, p.disputedAt, p.disputeReason],
+        [
+          p.id,
+          p.groupId,
+          p.fromId,
+          p.toId,
+          p.amount,
+          p.currency,
+          p.note,
+          p.status,
+          p.createdAt,
+          p.confirmedAt,
+          p.disputedAt,
+          p.disputeReason,
+        ],
       );
     },
     async getPayment(paymentId) {
@@ -139,15 +158,17 @@ export function moneyQueries(db: Db, dialect: 'sqlite' | 'postgres'): MoneyOps {
       return r && payment(r);
     },
     async listPayments(groupId, limit, beforeId) {
-      const rows = beforeId === undefined
-        ? await db.all(`SELECT * FROM payments WHERE group_id = ? ORDER BY id DESC LIMIT ?`, [groupId, limit])
-        : await db.all(`SELECT * FROM payments WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [groupId, beforeId, limit]);
+      const rows =
+        beforeId === undefined
+          ? await db.all(`SELECT * FROM payments WHERE group_id = ? ORDER BY id DESC LIMIT ?`, [groupId, limit])
+          : await db.all(`SELECT * FROM payments WHERE group_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [groupId, beforeId, limit]);
       return rows.map(payment);
     },
     async settlePayment(paymentId, status, at, reason) {
-      const sql = status === 'confirmed'
-        ? `UPDATE payments SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'`
-        : `UPDATE payments SET status = 'disputed', disputed_at = ?, dispute_reason = ? WHERE id = ? AND status = 'pending'`;
+      const sql =
+        status === 'confirmed'
+          ? `UPDATE payments SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'`
+          : `UPDATE payments SET status = 'disputed', disputed_at = ?, dispute_reason = ? WHERE id = ? AND status = 'pending'`;
       const params = status === 'confirmed' ? [at, paymentId] : [at, reason, paymentId];
       return (await db.run(sql, params)) === 1;
     },
@@ -168,7 +189,14 @@ export function moneyQueries(db: Db, dialect: 'sqlite' | 'postgres'): MoneyOps {
       return rows.map((r) => ({ billId: s(r.id), amount: n(r.amount) }));
     },
     async closeShare(billId, userId, paidAt, paymentId) {
-      return (await db.run(`UPDATE bill_shares SET paid_at = ?, payment_id = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [paidAt, paymentId, billId, userId])) === 1;
+      return (
+        (await db.run(`UPDATE bill_shares SET paid_at = ?, payment_id = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [
+          paidAt,
+          paymentId,
+          billId,
+          userId,
+        ])) === 1
+      );
     },
 
     async recordReminder(billId, userId, at, windowStart) {

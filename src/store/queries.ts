@@ -2,7 +2,27 @@
 // Placeholders are `?`; the PostgreSQL driver numbers them. Columns are read by their snake_case names
 // (PostgreSQL folds unquoted aliases to lower case, so aliases would not be portable).
 import type { MoneyOps } from './money-ops.ts';
-import type { ActivityRow, BillRow, DebtChange, DebtRow, DeliveryChannel, DeliveryQueueRow, DeliveryRow, GroupRow, IdempotencyRow, InviteRow, MemberRow, NewNotification, NotificationRow, Ops, PreferenceRow, PushSubscriptionRow, ShareRow, UserRow, UserWithPassword } from './store.ts';
+import type {
+  ActivityRow,
+  BillRow,
+  DebtChange,
+  DebtRow,
+  DeliveryChannel,
+  DeliveryQueueRow,
+  DeliveryRow,
+  GroupRow,
+  IdempotencyRow,
+  InviteRow,
+  MemberRow,
+  NewNotification,
+  NotificationRow,
+  Ops,
+  PreferenceRow,
+  PushSubscriptionRow,
+  ShareRow,
+  UserRow,
+  UserWithPassword,
+} from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -226,10 +246,25 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     if (items.length === 0) return [];
     const ids: number[] = [];
     if (source.kind === 'counter-row' && db.oneStatementWrites) {
-      const rows = await db.all(APPEND_NOTIFICATIONS_PG, [items.map((i) => i.userId), items.map((i) => i.type), items.map((i) => i.createdAt), items.map((i) => i.data)]);
+      const rows = await db.all(APPEND_NOTIFICATIONS_PG, [
+        items.map((i) => i.userId),
+        items.map((i) => i.type),
+        items.map((i) => i.createdAt),
+        items.map((i) => i.data),
+      ]);
       // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
-      if (rows.length !== items.length) throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
-      return items.map((it, i): NotificationRow => ({ userId: it.userId, id: n(rows[i].id), type: it.type, createdAt: it.createdAt, readAt: null, data: it.data }));
+      if (rows.length !== items.length)
+        throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
+      return items.map(
+        (it, i): NotificationRow => ({
+          userId: it.userId,
+          id: n(rows[i].id),
+          type: it.type,
+          createdAt: it.createdAt,
+          readAt: null,
+          data: it.data,
+        }),
+      );
     }
     for (const { userId } of items) {
       if (source.kind === 'store') {
@@ -237,7 +272,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       } else {
         // The UPDATE takes the user's row lock until commit, so concurrent writers for one user get
         // consecutive ids and commit in id order.
-        const r = await db.get(`UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`, [userId]);
+        const r = await db.get(
+          `UPDATE users SET last_notification_id = last_notification_id + 1 WHERE id = ? RETURNING last_notification_id`,
+          [userId],
+        );
         if (!r) throw new Error(`appendNotification: no user ${userId}`);
         ids.push(n(r.last_notification_id));
       }
@@ -251,7 +289,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       if (source.kind === 'store') for (const { userId } of items) source.forget(userId);
       throw error;
     }
-    return items.map((it, i): NotificationRow => ({ userId: it.userId, id: ids[i], type: it.type, createdAt: it.createdAt, readAt: null, data: it.data }));
+    return items.map(
+      (it, i): NotificationRow => ({ userId: it.userId, id: ids[i], type: it.type, createdAt: it.createdAt, readAt: null, data: it.data }),
+    );
   }
 
   return {
@@ -264,15 +304,20 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return changed === 1;
     },
     async findUserByEmail(email) {
-      const r = await db.get(`SELECT id, name, email, created_at, password_hash, pending FROM users WHERE email_key = ?`, [email.toLowerCase()]);
+      const r = await db.get(`SELECT id, name, email, created_at, password_hash, pending FROM users WHERE email_key = ?`, [
+        email.toLowerCase(),
+      ]);
       return r && { ...user(r), passwordHash: s(r.password_hash), pending: n(r.pending) === 1 };
     },
     async insertPendingUser(u) {
       // No password ('' is no scrypt hash, so nothing verifies against it; login refuses pending rows first).
-      await db.run(
-        `INSERT INTO users (id, name, email, email_key, password_hash, created_at, pending) VALUES (?, ?, ?, ?, '', ?, 1)`,
-        [u.id, u.name, u.email ?? '', u.email === null ? noAddressKey(u.id) : u.email.toLowerCase(), u.createdAt],
-      );
+      await db.run(`INSERT INTO users (id, name, email, email_key, password_hash, created_at, pending) VALUES (?, ?, ?, ?, '', ?, 1)`, [
+        u.id,
+        u.name,
+        u.email ?? '',
+        u.email === null ? noAddressKey(u.id) : u.email.toLowerCase(),
+        u.createdAt,
+      ]);
     },
     async activatePendingUser(u) {
       const r = await db.get(
@@ -284,19 +329,33 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
     async mergeMember(groupId, fromId, toId) {
       await db.run(`UPDATE group_members SET user_id = ? WHERE group_id = ? AND user_id = ?`, [toId, groupId, fromId]);
-      await db.run(`UPDATE bill_shares SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [toId, fromId, groupId]);
+      await db.run(`UPDATE bill_shares SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [
+        toId,
+        fromId,
+        groupId,
+      ]);
       await db.run(`UPDATE bills SET owner_id = ? WHERE group_id = ? AND owner_id = ?`, [toId, groupId, fromId]);
       // Payments go with the member too (a pending member cannot be paid, src/commands/payments.ts, nor pay,
       // so there are none today; were there, they would stay theirs), and so do the reminders of their parts.
       await db.run(`UPDATE payments SET from_id = ? WHERE group_id = ? AND from_id = ?`, [toId, groupId, fromId]);
       await db.run(`UPDATE payments SET to_id = ? WHERE group_id = ? AND to_id = ?`, [toId, groupId, fromId]);
-      await db.run(`UPDATE bill_reminders SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [toId, fromId, groupId]);
+      await db.run(`UPDATE bill_reminders SET user_id = ? WHERE user_id = ? AND bill_id IN (SELECT id FROM bills WHERE group_id = ?)`, [
+        toId,
+        fromId,
+        groupId,
+      ]);
       // Pair totals are keyed by the pair: added onto the new id's rows (which may exist, at 0, if it was a
       // member before), then the old rows go.
-      const rows = await db.all(`SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`, [groupId, fromId, fromId]);
+      const rows = await db.all(
+        `SELECT debtor_id, creditor_id, amount FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`,
+        [groupId, fromId, fromId],
+      );
       await db.run(`DELETE FROM group_debts WHERE group_id = ? AND (debtor_id = ? OR creditor_id = ?)`, [groupId, fromId, fromId]);
       const swap = (id: string) => (id === fromId ? toId : id);
-      await addDebts(groupId, rows.map((r) => ({ debtorId: swap(s(r.debtor_id)), creditorId: swap(s(r.creditor_id)), delta: n(r.amount) })));
+      await addDebts(
+        groupId,
+        rows.map((r) => ({ debtorId: swap(s(r.debtor_id)), creditorId: swap(s(r.creditor_id)), delta: n(r.amount) })),
+      );
     },
     async billsSharedBy(groupId, a, b) {
       const r = await db.get(
@@ -316,7 +375,12 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     async insertSession(tokenHash, userId, createdAt, expiresAt) {
-      await db.run(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, [tokenHash, userId, createdAt, expiresAt]);
+      await db.run(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, [
+        tokenHash,
+        userId,
+        createdAt,
+        expiresAt,
+      ]);
     },
     findSession,
     async sessionUser(tokenHash, now) {
@@ -338,9 +402,16 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
     async notificationCounters(userIds) {
       if (userIds.length === 0) return [];
-      const rows = source.kind === 'store'
-        ? await db.all(`SELECT user_id AS id, MAX(id) AS last_id FROM notifications WHERE user_id IN (${placeholders(userIds.length)}) GROUP BY user_id`, userIds)
-        : await db.all(`SELECT id, last_notification_id AS last_id FROM users WHERE id IN (${placeholders(userIds.length)}) AND last_notification_id > 0`, userIds);
+      const rows =
+        source.kind === 'store'
+          ? await db.all(
+              `SELECT user_id AS id, MAX(id) AS last_id FROM notifications WHERE user_id IN (${placeholders(userIds.length)}) GROUP BY user_id`,
+              userIds,
+            )
+          : await db.all(
+              `SELECT id, last_notification_id AS last_id FROM users WHERE id IN (${placeholders(userIds.length)}) AND last_notification_id > 0`,
+              userIds,
+            );
       return rows.map((r) => ({ userId: s(r.id), lastId: n(r.last_id) }));
     },
     async purgeSessions(now) {
@@ -355,7 +426,13 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     async insertGroup(g, createdBy) {
-      await db.run(`INSERT INTO groups (id, name, currency, created_by, created_at) VALUES (?, ?, ?, ?, ?)`, [g.id, g.name, g.currency, createdBy, g.createdAt]);
+      await db.run(`INSERT INTO groups (id, name, currency, created_by, created_at) VALUES (?, ?, ?, ?, ?)`, [
+        g.id,
+        g.name,
+        g.currency,
+        createdBy,
+        g.createdAt,
+      ]);
     },
     async addMember(groupId, userId, joinedAt) {
       const changed = await db.run(
@@ -372,9 +449,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     async lockGroup(groupId) {
       // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group
       // (bills, members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
-      const r = source.kind === 'counter-row'
-        ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
-        : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
+      const r =
+        source.kind === 'counter-row'
+          ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
+          : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
       return r !== undefined;
     },
     async unpaidParts(groupId, userId) {
@@ -408,7 +486,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const r = rows[0];
       return {
         group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
-        members: rows.filter((m) => m.id !== null && m.id !== undefined).map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email), pending: n(m.pending) === 1 })),
+        members: rows
+          .filter((m) => m.id !== null && m.id !== undefined)
+          .map((m): MemberRow => ({ id: s(m.id), name: s(m.name), email: s(m.email), pending: n(m.pending) === 1 })),
         debtTotal: n(r.debt_total),
       };
     },
@@ -441,9 +521,21 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       if (db.oneStatementWrites) {
         const pairs = [...onePerPair(debts).values()];
         await db.run(INSERT_BILL_PG, [
-          b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt,
-          b.id, b.shares.map((sh) => sh.userId), b.shares.map((sh) => sh.amount), b.shares.map((sh) => sh.paidAt),
-          b.groupId, pairs.map((p) => p.debtorId), pairs.map((p) => p.creditorId), pairs.map((p) => p.delta),
+          b.id,
+          b.groupId,
+          b.ownerId,
+          b.description,
+          b.amount,
+          b.currency,
+          b.createdAt,
+          b.id,
+          b.shares.map((sh) => sh.userId),
+          b.shares.map((sh) => sh.amount),
+          b.shares.map((sh) => sh.paidAt),
+          b.groupId,
+          pairs.map((p) => p.debtorId),
+          pairs.map((p) => p.creditorId),
+          pairs.map((p) => p.delta),
         ]);
         return;
       }
@@ -463,17 +555,34 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return bill(r, (await sharesOf([billId])).get(billId)!);
     },
     async listBills(groupId, limit, beforeId) {
-      const rows = beforeId === undefined
-        ? await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`, [groupId, limit])
-        : await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?`, [groupId, beforeId, limit]);
+      const rows =
+        beforeId === undefined
+          ? await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?`, [groupId, limit])
+          : await db.all(`SELECT * FROM bills WHERE group_id = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?`, [
+              groupId,
+              beforeId,
+              limit,
+            ]);
       const shares = await sharesOf(rows.map((r) => s(r.id)));
       return rows.map((r) => bill(r, shares.get(s(r.id))!));
     },
     async markSharePaid(billId, userId, paidAt) {
-      return (await db.run(`UPDATE bill_shares SET paid_at = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [paidAt, billId, userId])) === 1;
+      return (
+        (await db.run(`UPDATE bill_shares SET paid_at = ? WHERE bill_id = ? AND user_id = ? AND paid_at IS NULL`, [
+          paidAt,
+          billId,
+          userId,
+        ])) === 1
+      );
     },
     async markShareUnpaid(billId, userId, paidAt) {
-      return (await db.run(`UPDATE bill_shares SET paid_at = NULL WHERE bill_id = ? AND user_id = ? AND paid_at = ?`, [billId, userId, paidAt])) === 1;
+      return (
+        (await db.run(`UPDATE bill_shares SET paid_at = NULL WHERE bill_id = ? AND user_id = ? AND paid_at = ?`, [
+          billId,
+          userId,
+          paidAt,
+        ])) === 1
+      );
     },
     async markBillDeleted(billId, deletedAt) {
       return (await db.run(`UPDATE bills SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, [deletedAt, billId])) === 1;
@@ -499,9 +608,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
     appendNotifications,
     async listNotifications(userId, limit, beforeId) {
-      const rows = beforeId === undefined
-        ? await db.all(`SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [userId, limit])
-        : await db.all(`SELECT * FROM notifications WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [userId, beforeId, limit]);
+      const rows =
+        beforeId === undefined
+          ? await db.all(`SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?`, [userId, limit])
+          : await db.all(`SELECT * FROM notifications WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [userId, beforeId, limit]);
       return rows.map(notification);
     },
     async notificationsAfter(userId, afterId, limit) {
@@ -509,9 +619,13 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return rows.map(notification);
     },
     async notificationState(userId) {
-      const r = source.kind === 'store'
-        ? await db.get(`SELECT (SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = ?) AS last_notification_id, read_up_to FROM users WHERE id = ?`, [userId, userId])
-        : await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
+      const r =
+        source.kind === 'store'
+          ? await db.get(
+              `SELECT (SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = ?) AS last_notification_id, read_up_to FROM users WHERE id = ?`,
+              [userId, userId],
+            )
+          : await db.get(`SELECT last_notification_id, read_up_to FROM users WHERE id = ?`, [userId]);
       return r ? { lastId: n(r.last_notification_id), readUpTo: n(r.read_up_to) } : { lastId: 0, readUpTo: 0 };
     },
     async markRead(userId, upTo, readAt) {
@@ -547,13 +661,23 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       // Re-bound to another user: what was pending for the previous one must not reach this device.
       if (existing.userId !== sub.userId) await db.run(`DELETE FROM deliveries WHERE channel = 'push' AND target = ?`, [existing.id]);
       await db.run(`UPDATE push_subscriptions SET user_id = ?, p256dh = ?, auth = ?, expiration_time = ? WHERE id = ?`, [
-        sub.userId, sub.p256dh, sub.auth, sub.expirationTime, existing.id,
+        sub.userId,
+        sub.p256dh,
+        sub.auth,
+        sub.expirationTime,
+        existing.id,
       ]);
-      return { subscription: { ...existing, userId: sub.userId, p256dh: sub.p256dh, auth: sub.auth, expirationTime: sub.expirationTime }, created: false };
+      return {
+        subscription: { ...existing, userId: sub.userId, p256dh: sub.p256dh, auth: sub.auth, expirationTime: sub.expirationTime },
+        created: false,
+      };
     },
     async listPushSubscriptions(userIds) {
       if (userIds.length === 0) return [];
-      const rows = await db.all(`SELECT * FROM push_subscriptions WHERE user_id IN (${placeholders(userIds.length)}) ORDER BY created_at, id`, userIds);
+      const rows = await db.all(
+        `SELECT * FROM push_subscriptions WHERE user_id IN (${placeholders(userIds.length)}) ORDER BY created_at, id`,
+        userIds,
+      );
       return rows.map(pushSubscription);
     },
     async getPushSubscription(id) {
@@ -561,9 +685,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return r && pushSubscription(r);
     },
     async deletePushSubscription(id, userId) {
-      const gone = userId === undefined
-        ? await db.run(`DELETE FROM push_subscriptions WHERE id = ?`, [id])
-        : await db.run(`DELETE FROM push_subscriptions WHERE id = ? AND user_id = ?`, [id, userId]);
+      const gone =
+        userId === undefined
+          ? await db.run(`DELETE FROM push_subscriptions WHERE id = ?`, [id])
+          : await db.run(`DELETE FROM push_subscriptions WHERE id = ? AND user_id = ?`, [id, userId]);
       if (gone === 0) return false;
       await db.run(`DELETE FROM deliveries WHERE channel = 'push' AND target = ?`, [id]);
       return true;
@@ -571,8 +696,13 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
 
     async preferencesOf(userIds) {
       if (userIds.length === 0) return [];
-      const rows = await db.all(`SELECT user_id, type, push, email FROM notification_preferences WHERE user_id IN (${placeholders(userIds.length)})`, userIds);
-      return rows.map((r): PreferenceRow => ({ userId: s(r.user_id), type: s(r.type), push: flagOrNull(r.push), email: flagOrNull(r.email) }));
+      const rows = await db.all(
+        `SELECT user_id, type, push, email FROM notification_preferences WHERE user_id IN (${placeholders(userIds.length)})`,
+        userIds,
+      );
+      return rows.map(
+        (r): PreferenceRow => ({ userId: s(r.user_id), type: s(r.type), push: flagOrNull(r.push), email: flagOrNull(r.email) }),
+      );
     },
     async setPreferences(rows) {
       for (const p of rows) {
@@ -606,11 +736,23 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       await db.run(`DELETE FROM deliveries WHERE ${DELIVERY_KEY}`, [k.userId, k.notificationId, k.channel, k.target]);
     },
     async retryDelivery(k, dueAt, attempts) {
-      await db.run(`UPDATE deliveries SET due_at = ?, attempts = ?, lease_until = NULL WHERE ${DELIVERY_KEY}`, [dueAt, attempts, k.userId, k.notificationId, k.channel, k.target]);
+      await db.run(`UPDATE deliveries SET due_at = ?, attempts = ?, lease_until = NULL WHERE ${DELIVERY_KEY}`, [
+        dueAt,
+        attempts,
+        k.userId,
+        k.notificationId,
+        k.channel,
+        k.target,
+      ]);
     },
     async deliveryQueue(now) {
-      const rows = await db.all(`SELECT channel, COUNT(*) AS depth, MIN(CASE WHEN due_at <= ? THEN due_at END) AS oldest FROM deliveries GROUP BY channel`, [now]);
-      return rows.map((r): DeliveryQueueRow => ({ channel: s(r.channel) as DeliveryChannel, depth: n(r.depth), oldestDueAt: sOrNull(r.oldest) }));
+      const rows = await db.all(
+        `SELECT channel, COUNT(*) AS depth, MIN(CASE WHEN due_at <= ? THEN due_at END) AS oldest FROM deliveries GROUP BY channel`,
+        [now],
+      );
+      return rows.map(
+        (r): DeliveryQueueRow => ({ channel: s(r.channel) as DeliveryChannel, depth: n(r.depth), oldestDueAt: sOrNull(r.oldest) }),
+      );
     },
 
     async getSecret(name) {
@@ -635,18 +777,28 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
         return r && { id: n(r.id) };
       }
       // The UPDATE row-locks the group until commit: the group's events take ids in commit order.
-      const r = await db.get(`UPDATE groups SET last_activity_id = last_activity_id + 1 WHERE id = ? RETURNING last_activity_id`, [groupId]);
+      const r = await db.get(`UPDATE groups SET last_activity_id = last_activity_id + 1 WHERE id = ? RETURNING last_activity_id`, [
+        groupId,
+      ]);
       if (!r) return undefined;
       const id = n(r.last_activity_id);
-      await db.run(`INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`, [groupId, id, type, actorId, createdAt, data]);
+      await db.run(`INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`, [
+        groupId,
+        id,
+        type,
+        actorId,
+        createdAt,
+        data,
+      ]);
       return { id };
     },
     async listActivity(groupId, limit, beforeId) {
       const select = `SELECT a.group_id, a.id, a.type, a.actor_id, COALESCE(u.name, '') AS actor_name, a.created_at, a.data
         FROM group_activity a LEFT JOIN users u ON u.id = a.actor_id WHERE a.group_id = ?`;
-      const rows = beforeId === undefined
-        ? await db.all(`${select} ORDER BY a.id DESC LIMIT ?`, [groupId, limit])
-        : await db.all(`${select} AND a.id < ? ORDER BY a.id DESC LIMIT ?`, [groupId, beforeId, limit]);
+      const rows =
+        beforeId === undefined
+          ? await db.all(`${select} ORDER BY a.id DESC LIMIT ?`, [groupId, limit])
+          : await db.all(`${select} AND a.id < ? ORDER BY a.id DESC LIMIT ?`, [groupId, beforeId, limit]);
       return rows.map(activity);
     },
 
@@ -676,7 +828,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     async getIdempotency(userId, key) {
-      const r = await db.get(`SELECT request_hash, state, status, body, created_at, holder, lease_until FROM idempotency_keys WHERE user_id = ? AND key = ?`, [userId, key]);
+      const r = await db.get(
+        `SELECT request_hash, state, status, body, created_at, holder, lease_until FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+        [userId, key],
+      );
       if (!r) return undefined;
       return {
         requestHash: s(r.request_hash),
@@ -722,7 +877,11 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return changed === 1;
     },
     async releaseIdempotency(userId, key, holder) {
-      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`, [userId, key, holder]);
+      await db.run(`DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND holder = ? AND state = 'pending'`, [
+        userId,
+        key,
+        holder,
+      ]);
     },
     async purgeIdempotency(olderThan) {
       return db.run(`DELETE FROM idempotency_keys WHERE created_at < ?`, [olderThan]);

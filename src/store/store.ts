@@ -10,7 +10,15 @@ export type MemberRow = { id: string; name: string; email: string; pending: bool
 /** A user row as found by address: an account, or a pending member (no password, cannot sign in). */
 export type AccountRow = UserWithPassword & { pending: boolean };
 export type PendingUserRow = { id: string; name: string; email: string | null; createdAt: string };
-export type ActivityRow = { groupId: string; id: number; type: string; actorId: string; actorName: string; createdAt: string; data: string };
+export type ActivityRow = {
+  groupId: string;
+  id: number;
+  type: string;
+  actorId: string;
+  actorName: string;
+  createdAt: string;
+  data: string;
+};
 export type InviteRow = {
   id: string;
   groupId: string;
@@ -224,7 +232,14 @@ export interface Ops extends MoneyOps {
 
   getIdempotency(userId: string, key: string): Promise<IdempotencyRow | undefined>;
   /** Inserts a pending key held by `holder` until `leaseUntil`; false when the key exists. */
-  claimIdempotency(userId: string, key: string, requestHash: string, createdAt: string, holder: string, leaseUntil: string): Promise<boolean>;
+  claimIdempotency(
+    userId: string,
+    key: string,
+    requestHash: string,
+    createdAt: string,
+    holder: string,
+    leaseUntil: string,
+  ): Promise<boolean>;
   /**
    * Takes over a pending key of the same request whose lease ended before `now` (its holder died or hangs):
    * `holder` holds it until `leaseUntil`. False when the lease is live, the request differs or the key is done.

@@ -24,10 +24,12 @@ function sessionCookie(headers: Headers) {
   assert.ok(raw, `no session cookie in ${JSON.stringify(headers.getSetCookie())}`);
   const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
   const value = pair.slice('chipin_session='.length);
-  const attributes = new Map(attrs.map((a) => {
-    const [k, v = ''] = a.split('=');
-    return [k.toLowerCase(), v] as const;
-  }));
+  const attributes = new Map(
+    attrs.map((a) => {
+      const [k, v = ''] = a.split('=');
+      return [k.toLowerCase(), v] as const;
+    }),
+  );
   return { value, attributes };
 }
 
@@ -158,12 +160,30 @@ test('Origin: a state-changing request from a foreign Origin → 403, whatever t
   const email = freshEmail('cross');
   expectProblem(await signUp({ name: 'X', email, password: PASSWORD }, foreign), 403, 'cross_origin');
   expectProblem(await logIn(u.email, PASSWORD, foreign), 403, 'cross_origin');
-  expectProblem(await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'Bearer' }, headers: foreign }), 403, 'cross_origin');
-  expectProblem(await call(api.url, 'POST', '/api/groups', { body: { name: 'Cookie' }, headers: withCookie(u.token, foreign) }), 403, 'cross_origin');
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'Bearer' }, headers: foreign }),
+    403,
+    'cross_origin',
+  );
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', { body: { name: 'Cookie' }, headers: withCookie(u.token, foreign) }),
+    403,
+    'cross_origin',
+  );
   // Same host, other port or scheme: still foreign.
   const port = new URL(api.url).port;
-  expectProblem(await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'P' }, headers: { origin: `http://127.0.0.1:${Number(port) + 1}` } }), 403);
-  expectProblem(await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'S' }, headers: { origin: `https://127.0.0.1:${port}` } }), 403);
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', {
+      token: u.token,
+      body: { name: 'P' },
+      headers: { origin: `http://127.0.0.1:${Number(port) + 1}` },
+    }),
+    403,
+  );
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'S' }, headers: { origin: `https://127.0.0.1:${port}` } }),
+    403,
+  );
 
   const groups = await call(api.url, 'GET', '/api/groups', { token: u.token });
   assert.deepEqual(groups.body.groups, [], 'no refused request created a group');
@@ -178,12 +198,23 @@ test('Origin: a cookie-authenticated POST needs the own Origin; Bearer needs non
   const own = new URL(api.url).origin;
   assert.match(own, /^http:\/\/127\.0\.0\.1:\d+$/);
 
-  expectProblem(await call(api.url, 'POST', '/api/groups', { body: { name: 'No origin' }, headers: withCookie(u.token) }), 403, 'cross_origin');
-  const viaCookie = await call(api.url, 'POST', '/api/groups', { body: { name: 'Own origin' }, headers: withCookie(u.token, { origin: own }) });
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', { body: { name: 'No origin' }, headers: withCookie(u.token) }),
+    403,
+    'cross_origin',
+  );
+  const viaCookie = await call(api.url, 'POST', '/api/groups', {
+    body: { name: 'Own origin' },
+    headers: withCookie(u.token, { origin: own }),
+  });
   assert.equal(viaCookie.status, 201);
   const viaBearer = await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'Bearer' } });
   assert.equal(viaBearer.status, 201);
-  const withOwnOrigin = await call(api.url, 'POST', '/api/groups', { token: u.token, body: { name: 'Bearer+origin' }, headers: { origin: own } });
+  const withOwnOrigin = await call(api.url, 'POST', '/api/groups', {
+    token: u.token,
+    body: { name: 'Bearer+origin' },
+    headers: { origin: own },
+  });
   assert.equal(withOwnOrigin.status, 201);
 
   const names = (await call(api.url, 'GET', '/api/groups', { token: u.token })).body.groups.map((g: { name: string }) => g.name).sort();
@@ -206,14 +237,30 @@ test('errors are problem+json with type, title, status, detail, and errors[] for
 test('PUBLIC_URL set: it is the only own Origin, and the cookie is Secure when it is https', async (t) => {
   const server = await startTestServer({ PUBLIC_URL: 'https://chipin.example' });
   t.after(() => server.close());
-  const res = await call(server.url, 'POST', '/api/auth/register', { body: { name: 'Mo', email: freshEmail('mo'), password: PASSWORD }, headers: { origin: 'https://chipin.example' } });
+  const res = await call(server.url, 'POST', '/api/auth/register', {
+    body: { name: 'Mo', email: freshEmail('mo'), password: PASSWORD },
+    headers: { origin: 'https://chipin.example' },
+  });
   assert.equal(res.status, 201);
   assert.ok(sessionCookie(res.headers).attributes.has('secure'));
   const token = res.body.token as string;
   // The address the request came in on is not the service's origin any more.
-  expectProblem(await call(server.url, 'POST', '/api/groups', { token, body: { name: 'G' }, headers: { origin: new URL(server.url).origin } }), 403, 'cross_origin');
-  expectProblem(await call(server.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { origin: new URL(server.url).origin }) }), 403);
-  const ok = await call(server.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { origin: 'https://chipin.example' }) });
+  expectProblem(
+    await call(server.url, 'POST', '/api/groups', { token, body: { name: 'G' }, headers: { origin: new URL(server.url).origin } }),
+    403,
+    'cross_origin',
+  );
+  expectProblem(
+    await call(server.url, 'POST', '/api/groups', {
+      body: { name: 'G' },
+      headers: withCookie(token, { origin: new URL(server.url).origin }),
+    }),
+    403,
+  );
+  const ok = await call(server.url, 'POST', '/api/groups', {
+    body: { name: 'G' },
+    headers: withCookie(token, { origin: 'https://chipin.example' }),
+  });
   assert.equal(ok.status, 201);
 });
 
@@ -228,14 +275,33 @@ test('TRUST_PROXY on: the forwarded scheme and host make the own Origin; off, th
   assert.equal(reg.status, 201);
   assert.ok(sessionCookie(reg.headers).attributes.has('secure'), 'https behind the proxy → Secure cookie');
   const token = reg.body.token as string;
-  const viaProxy = await call(proxied.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { ...forwarded, origin: 'https://chipin.example' }) });
+  const viaProxy = await call(proxied.url, 'POST', '/api/groups', {
+    body: { name: 'G' },
+    headers: withCookie(token, { ...forwarded, origin: 'https://chipin.example' }),
+  });
   assert.equal(viaProxy.status, 201);
-  expectProblem(await call(proxied.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(token, { ...forwarded, origin: new URL(proxied.url).origin }) }), 403);
+  expectProblem(
+    await call(proxied.url, 'POST', '/api/groups', {
+      body: { name: 'G' },
+      headers: withCookie(token, { ...forwarded, origin: new URL(proxied.url).origin }),
+    }),
+    403,
+  );
 
   // Without TRUST_PROXY the same headers are anyone's to send and change nothing.
   const u = await register(api.url, 'Olu');
-  expectProblem(await call(api.url, 'POST', '/api/groups', { body: { name: 'G' }, headers: withCookie(u.token, { ...forwarded, origin: 'https://chipin.example' }) }), 403, 'cross_origin');
-  const direct = await call(api.url, 'POST', '/api/auth/register', { body: { name: 'Pat', email: freshEmail('pat'), password: PASSWORD }, headers: forwarded });
+  expectProblem(
+    await call(api.url, 'POST', '/api/groups', {
+      body: { name: 'G' },
+      headers: withCookie(u.token, { ...forwarded, origin: 'https://chipin.example' }),
+    }),
+    403,
+    'cross_origin',
+  );
+  const direct = await call(api.url, 'POST', '/api/auth/register', {
+    body: { name: 'Pat', email: freshEmail('pat'), password: PASSWORD },
+    headers: forwarded,
+  });
   assert.equal(direct.status, 201);
   assert.ok(!sessionCookie(direct.headers).attributes.has('secure'));
 });

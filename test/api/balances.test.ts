@@ -6,7 +6,11 @@ import { expectInvalid, expectProblem, useServer } from './shared.ts';
 
 const api = useServer();
 
-type Balances = { currency: string; balances: { userId: string; net: number }[]; settlements: { from: string; to: string; amount: number }[] };
+type Balances = {
+  currency: string;
+  balances: { userId: string; net: number }[];
+  settlements: { from: string; to: string; amount: number }[];
+};
 
 async function crew(currency = 'USD') {
   const [ann, bob, cat, dan, eve] = await Promise.all(['Ann', 'Bob', 'Cat', 'Dan', 'Eve'].map((name) => register(api.url, name)));
@@ -30,7 +34,8 @@ async function bill(owner: TestUser, groupId: string, amount: number, amounts: [
   return res.body.bill as { id: string };
 }
 
-const pay = async (user: TestUser, billId: string) => assert.equal((await call(api.url, 'POST', `/api/bills/${billId}/pay`, { token: user.token })).status, 200);
+const pay = async (user: TestUser, billId: string) =>
+  assert.equal((await call(api.url, 'POST', `/api/bills/${billId}/pay`, { token: user.token })).status, 200);
 
 /** Nets as a userId → net map, checking there is exactly one entry per member. */
 function netsOf(b: Balances, members: TestUser[]): Record<string, number> {
@@ -67,23 +72,41 @@ test('a fresh group: every member at zero, no settlements, the group currency', 
 test('nets per member (zero included) add up to 0, and the settlements settle every unpaid part', async () => {
   const { ann, bob, cat, dan, groupId } = await crew();
   const members = [ann, bob, cat, dan];
-  await bill(ann, groupId, 3000, [[ann, 1000], [bob, 1000], [cat, 1000]]); // Bob and Cat owe Ann 1000 each
+  await bill(ann, groupId, 3000, [
+    [ann, 1000],
+    [bob, 1000],
+    [cat, 1000],
+  ]); // Bob and Cat owe Ann 1000 each
   await bill(bob, groupId, 600, [[cat, 600]]); // Cat owes Bob 600
-  await bill(cat, groupId, 250, [[cat, 50], [ann, 200]]); // Ann owes Cat 200
+  await bill(cat, groupId, 250, [
+    [cat, 50],
+    [ann, 200],
+  ]); // Ann owes Cat 200
 
   const b = await balancesOf(dan, groupId);
   assert.equal(b.currency, 'USD');
   assert.deepEqual(netsOf(b, members), { [ann.id]: 1800, [bob.id]: -400, [cat.id]: -1400, [dan.id]: 0 });
   assert.equal(sum(b), 0);
   checkSettlements(b, members);
-  assert.ok(b.settlements.every((s) => s.from !== dan.id && s.to !== dan.id), 'Dan owes and is owed nothing');
-  assert.equal(b.settlements.reduce((s, t) => s + t.amount, 0), 1800, 'no more money moves than the creditors are owed');
+  assert.ok(
+    b.settlements.every((s) => s.from !== dan.id && s.to !== dan.id),
+    'Dan owes and is owed nothing',
+  );
+  assert.equal(
+    b.settlements.reduce((s, t) => s + t.amount, 0),
+    1800,
+    'no more money moves than the creditors are owed',
+  );
 });
 
 test('a payment changes the balances; paying everything brings them to zero', async () => {
   const { ann, bob, cat, dan, groupId } = await crew();
   const members = [ann, bob, cat, dan];
-  const dinner = await bill(ann, groupId, 900, [[ann, 300], [bob, 300], [cat, 300]]);
+  const dinner = await bill(ann, groupId, 900, [
+    [ann, 300],
+    [bob, 300],
+    [cat, 300],
+  ]);
   assert.deepEqual(netsOf(await balancesOf(ann, groupId), members), { [ann.id]: 600, [bob.id]: -300, [cat.id]: -300, [dan.id]: 0 });
 
   await pay(bob, dinner.id);
@@ -117,14 +140,55 @@ test('debts in both directions net out; a deleted bill no longer counts', async 
 test('many bills among five members: still at most four transfers that settle everything', async () => {
   const { ann, bob, cat, dan, groupId } = await crew();
   const fay = await register(api.url, 'Fay');
-  assert.equal((await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: fay.email } })).status, 201);
+  assert.equal(
+    (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: fay.email } })).status,
+    201,
+  );
   const members = [ann, bob, cat, dan, fay];
   const plan: [TestUser, number, [TestUser, number][]][] = [
-    [ann, 1000, [[bob, 300], [cat, 300], [dan, 400]]],
-    [bob, 777, [[ann, 111], [fay, 666]]],
-    [cat, 1234, [[cat, 34], [dan, 600], [fay, 600]]],
-    [dan, 999, [[ann, 333], [bob, 333], [cat, 333]]],
-    [fay, 50, [[ann, 25], [bob, 25]]],
+    [
+      ann,
+      1000,
+      [
+        [bob, 300],
+        [cat, 300],
+        [dan, 400],
+      ],
+    ],
+    [
+      bob,
+      777,
+      [
+        [ann, 111],
+        [fay, 666],
+      ],
+    ],
+    [
+      cat,
+      1234,
+      [
+        [cat, 34],
+        [dan, 600],
+        [fay, 600],
+      ],
+    ],
+    [
+      dan,
+      999,
+      [
+        [ann, 333],
+        [bob, 333],
+        [cat, 333],
+      ],
+    ],
+    [
+      fay,
+      50,
+      [
+        [ann, 25],
+        [bob, 25],
+      ],
+    ],
   ];
   for (const [owner, amount, parts] of plan) await bill(owner, groupId, amount, parts);
   const b = await balancesOf(fay, groupId);

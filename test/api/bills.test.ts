@@ -19,7 +19,8 @@ const getBill = (user: TestUser, billId: string) => call(api.url, 'GET', `/api/b
 const payBill = (user: TestUser, billId: string, headers: Record<string, string> = {}) =>
   call(api.url, 'POST', `/api/bills/${billId}/pay`, { token: user.token, headers });
 const deleteBill = (user: TestUser, billId: string) => call(api.url, 'DELETE', `/api/bills/${billId}`, { token: user.token });
-const listBills = (user: TestUser, groupId: string, query = '') => call(api.url, 'GET', `/api/groups/${groupId}/bills${query}`, { token: user.token });
+const listBills = (user: TestUser, groupId: string, query = '') =>
+  call(api.url, 'GET', `/api/groups/${groupId}/bills${query}`, { token: user.token });
 
 const equal = (...users: TestUser[]) => ({ mode: 'equal', among: users.map((u) => u.id) });
 const byUser = (entries: [TestUser, number][]) => Object.fromEntries(entries.map(([u, v]) => [u.id, v]));
@@ -42,8 +43,24 @@ const parts = (bill: { shares: { userId: string; amount: number }[] }) => bill.s
 test('equal: leftover units go to the earliest entries; the bill has every field', async () => {
   const { ann, bob, cat, groupId } = await crew();
   const bill = await created(ann, groupId, 100, equal(bob, cat, ann), 'Pizza');
-  assert.deepEqual(parts(bill), [[bob.id, 34], [cat.id, 33], [ann.id, 33]]);
-  assert.deepEqual(Object.keys(bill).sort(), ['amount', 'createdAt', 'currency', 'date', 'description', 'groupId', 'id', 'notes', 'ownerId', 'shares', 'version']);
+  assert.deepEqual(parts(bill), [
+    [bob.id, 34],
+    [cat.id, 33],
+    [ann.id, 33],
+  ]);
+  assert.deepEqual(Object.keys(bill).sort(), [
+    'amount',
+    'createdAt',
+    'currency',
+    'date',
+    'description',
+    'groupId',
+    'id',
+    'notes',
+    'ownerId',
+    'shares',
+    'version',
+  ]);
   assert.equal(bill.groupId, groupId);
   assert.equal(bill.ownerId, ann.id);
   assert.equal(bill.description, 'Pizza');
@@ -52,36 +69,62 @@ test('equal: leftover units go to the earliest entries; the bill has every field
   assert.match(bill.createdAt, ISO);
 
   const two = await created(ann, groupId, 101, equal(ann, bob));
-  assert.deepEqual(parts(two), [[ann.id, 51], [bob.id, 50]]);
+  assert.deepEqual(parts(two), [
+    [ann.id, 51],
+    [bob.id, 50],
+  ]);
 });
 
 test('equal: zero parts are dropped (2 among 3)', async () => {
   const { ann, bob, cat, groupId } = await crew();
   const bill = await created(ann, groupId, 2, equal(bob, cat, ann));
-  assert.deepEqual(parts(bill), [[bob.id, 1], [cat.id, 1]]);
+  assert.deepEqual(parts(bill), [
+    [bob.id, 1],
+    [cat.id, 1],
+  ]);
 });
 
 test('equal in JPY splits whole yen and carries the group currency', async () => {
   const { ann, bob, cat, groupId } = await crew('JPY');
   const bill = await created(ann, groupId, 1000, equal(ann, bob, cat));
   assert.equal(bill.currency, 'JPY');
-  assert.deepEqual(parts(bill), [[ann.id, 334], [bob.id, 333], [cat.id, 333]]);
+  assert.deepEqual(parts(bill), [
+    [ann.id, 334],
+    [bob.id, 333],
+    [cat.id, 333],
+  ]);
 });
 
 test('exact: parts as given, zero parts dropped', async () => {
   const { ann, bob, cat, dan, groupId } = await crew();
   const bill = await created(ann, groupId, 100, exact([ann, 10], [bob, 20], [cat, 70], [dan, 0]));
-  assert.deepEqual(parts(bill), [[ann.id, 10], [bob.id, 20], [cat.id, 70]]);
+  assert.deepEqual(parts(bill), [
+    [ann.id, 10],
+    [bob.id, 20],
+    [cat.id, 70],
+  ]);
 });
 
 test('percent: largest remainder wins the leftover unit, ties go to the earlier entry', async () => {
   const { ann, bob, cat, groupId } = await crew();
   // 7 × 20/30/50 % = 1.4, 2.1, 3.5 → floors 1, 2, 3; the one leftover unit goes to the largest remainder (Cat, .5).
-  assert.deepEqual(parts(await created(ann, groupId, 7, percent([ann, 20], [bob, 30], [cat, 50]))), [[ann.id, 1], [bob.id, 2], [cat.id, 4]]);
+  assert.deepEqual(parts(await created(ann, groupId, 7, percent([ann, 20], [bob, 30], [cat, 50]))), [
+    [ann.id, 1],
+    [bob.id, 2],
+    [cat.id, 4],
+  ]);
   // 10 × 15/35/50 % = 1.5, 3.5, 5 → Ann and Bob tie at .5: the earlier (Ann) gets it.
-  assert.deepEqual(parts(await created(ann, groupId, 10, percent([ann, 15], [bob, 35], [cat, 50]))), [[ann.id, 2], [bob.id, 3], [cat.id, 5]]);
+  assert.deepEqual(parts(await created(ann, groupId, 10, percent([ann, 15], [bob, 35], [cat, 50]))), [
+    [ann.id, 2],
+    [bob.id, 3],
+    [cat.id, 5],
+  ]);
   // Two decimals are fine: 1000 × 33.33/33.33/33.34 % = 333.3, 333.3, 333.4.
-  assert.deepEqual(parts(await created(ann, groupId, 1000, percent([ann, 33.33], [bob, 33.33], [cat, 33.34]))), [[ann.id, 333], [bob.id, 333], [cat.id, 334]]);
+  assert.deepEqual(parts(await created(ann, groupId, 1000, percent([ann, 33.33], [bob, 33.33], [cat, 33.34]))), [
+    [ann.id, 333],
+    [bob.id, 333],
+    [cat.id, 334],
+  ]);
   // A 0 % entry owes nothing and is dropped.
   assert.deepEqual(parts(await created(ann, groupId, 50, percent([bob, 0], [cat, 100]))), [[cat.id, 50]]);
 });
@@ -89,12 +132,19 @@ test('percent: largest remainder wins the leftover unit, ties go to the earlier 
 test('shares: proportional weights with the largest-remainder leftover', async () => {
   const { ann, bob, cat, groupId } = await crew();
   // 100 × 1/6, 2/6, 3/6 = 16.67, 33.33, 50 → floors 16, 33, 50; the leftover goes to Ann (.67).
-  assert.deepEqual(parts(await created(ann, groupId, 100, shares([ann, 1], [bob, 2], [cat, 3]))), [[ann.id, 17], [bob.id, 33], [cat.id, 50]]);
+  assert.deepEqual(parts(await created(ann, groupId, 100, shares([ann, 1], [bob, 2], [cat, 3]))), [
+    [ann.id, 17],
+    [bob.id, 33],
+    [cat.id, 50],
+  ]);
   // 5 × 1/2, 1/2 → a tie at .5, the earlier entry (Cat) gets the extra unit.
-  assert.deepEqual(parts(await created(ann, groupId, 5, shares([cat, 1], [bob, 1]))), [[cat.id, 3], [bob.id, 2]]);
+  assert.deepEqual(parts(await created(ann, groupId, 5, shares([cat, 1], [bob, 1]))), [
+    [cat.id, 3],
+    [bob.id, 2],
+  ]);
 });
 
-test('the owner\'s part is settled at creation (paidAt = createdAt), every other part is owed', async () => {
+test("the owner's part is settled at creation (paidAt = createdAt), every other part is owed", async () => {
   const { ann, bob, cat, groupId } = await crew();
   const bill = await created(ann, groupId, 300, equal(ann, bob, cat));
   const byId = new Map(bill.shares.map((s: { userId: string }) => [s.userId, s]));
@@ -106,18 +156,33 @@ test('the owner\'s part is settled at creation (paidAt = createdAt), every other
 test('the amount may be 1 or 10^12', async () => {
   const { ann, bob, groupId } = await crew();
   assert.deepEqual(parts(await created(ann, groupId, 1, equal(bob, ann))), [[bob.id, 1]]);
-  assert.deepEqual(parts(await created(ann, groupId, 1e12, equal(ann, bob))), [[ann.id, 5e11], [bob.id, 5e11]]);
+  assert.deepEqual(parts(await created(ann, groupId, 1e12, equal(ann, bob))), [
+    [ann.id, 5e11],
+    [bob.id, 5e11],
+  ]);
 });
 
 test('each receiver gets one bill.created with the bill, group, actor and their own part; the owner none', async () => {
   const { ann, bob, cat, dan, groupId } = await crew();
   const bill = await created(ann, groupId, 1000, exact([ann, 100], [bob, 300], [cat, 600]), 'Groceries');
-  for (const [user, amount] of [[bob, 300], [cat, 600]] as const) {
+  for (const [user, amount] of [
+    [bob, 300],
+    [cat, 600],
+  ] as const) {
     const created = (await notificationsOf(api.url, user)).filter((n) => n.type === 'bill.created');
     assert.equal(created.length, 1);
-    assert.deepEqual(created[0].data, { bill: summaryOf(bill), group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
+    assert.deepEqual(created[0].data, {
+      bill: summaryOf(bill),
+      group: { id: groupId, name: 'Trip' },
+      actor: { id: ann.id, name: ann.name },
+      amount,
+    });
   }
-  assert.deepEqual((await notificationsOf(api.url, dan)).map((n) => n.type), ['group.member_added'], 'a member outside the split is not notified');
+  assert.deepEqual(
+    (await notificationsOf(api.url, dan)).map((n) => n.type),
+    ['group.member_added'],
+    'a member outside the split is not notified',
+  );
   assert.deepEqual(await notificationsOf(api.url, ann), []);
 });
 
@@ -134,9 +199,18 @@ test('exact parts that do not add up to the amount → 400', async () => {
 
 test('percent with 3 decimals, or not adding up to 100 → 400', async () => {
   const { ann, bob, cat, groupId } = await crew();
-  expectInvalid(await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([ann, 33.333], [bob, 33.333], [cat, 33.334]) }), 'split.percents');
-  expectInvalid(await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([bob, 50], [cat, 49.99]) }), 'split.percents');
-  expectInvalid(await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([bob, 50], [cat, 50.01]) }), 'split.percents');
+  expectInvalid(
+    await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([ann, 33.333], [bob, 33.333], [cat, 33.334]) }),
+    'split.percents',
+  );
+  expectInvalid(
+    await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([bob, 50], [cat, 49.99]) }),
+    'split.percents',
+  );
+  expectInvalid(
+    await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([bob, 50], [cat, 50.01]) }),
+    'split.percents',
+  );
   expectInvalid(await postBill(ann, groupId, { description: 'X', amount: 1000, split: percent([bob, 150], [cat, -50]) }), 'split');
   assert.deepEqual((await listBills(ann, groupId)).body.bills, []);
 });
@@ -154,10 +228,14 @@ test('a user in the split who is not a member → 400', async () => {
   for (const split of [equal(ann, bob, eve), exact([bob, 50], [eve, 50]), percent([bob, 50], [eve, 50]), shares([bob, 1], [eve, 1])]) {
     expectInvalid(await postBill(ann, groupId, { description: 'X', amount: 100, split }), 'split');
   }
-  const made = await postBill(ann, groupId, { description: 'X', amount: 100, split: { mode: 'equal', among: [bob.id, '0000000000nosuchuser'] } });
+  const made = await postBill(ann, groupId, {
+    description: 'X',
+    amount: 100,
+    split: { mode: 'equal', among: [bob.id, '0000000000nosuchuser'] },
+  });
   expectInvalid(made, 'split');
   assert.deepEqual((await listBills(ann, groupId)).body.bills, []);
-  assert.deepEqual((await notificationsOf(api.url, eve)), []);
+  assert.deepEqual(await notificationsOf(api.url, eve), []);
 });
 
 test('no receiver other than the owner → 400', async () => {
@@ -226,7 +304,10 @@ test('list: newest first, paged with nextCursor until null', async () => {
 
   const all = await listBills(dan, groupId);
   assert.equal(all.status, 200);
-  assert.deepEqual(all.body.bills.map((b: { id: string }) => b.id), newestFirst);
+  assert.deepEqual(
+    all.body.bills.map((b: { id: string }) => b.id),
+    newestFirst,
+  );
   assert.equal(all.body.nextCursor, null);
   assert.deepEqual(all.body.bills[0], (await getBill(ann, ids[4])).body.bill, 'listed bills are full bills');
 
@@ -252,7 +333,8 @@ test('list: limit 0, 101, abc, -1, 1.5 and a malformed cursor → 400; limits 1 
   await created(ann, groupId, 100, equal(ann, bob));
   await created(ann, groupId, 200, equal(ann, bob));
   for (const limit of ['0', '101', 'abc', '-1', '1.5', '']) expectInvalid(await listBills(ann, groupId, `?limit=${limit}`), 'limit');
-  for (const cursor of ['garbage', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzz', '%27%20OR%201%3D1']) expectInvalid(await listBills(ann, groupId, `?cursor=${cursor}`), 'cursor');
+  for (const cursor of ['garbage', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzz', '%27%20OR%201%3D1'])
+    expectInvalid(await listBills(ann, groupId, `?cursor=${cursor}`), 'cursor');
   const one = await listBills(ann, groupId, '?limit=1');
   assert.equal(one.body.bills.length, 1);
   assert.equal(typeof one.body.nextCursor, 'string');
@@ -266,7 +348,7 @@ test('list for a non-member → 404', async () => {
 
 // ---- paying ----
 
-test('pay → 200 {bill} with the caller\'s part paid; the owner gets bill.paid', async () => {
+test("pay → 200 {bill} with the caller's part paid; the owner gets bill.paid", async () => {
   const { ann, bob, cat, groupId } = await crew();
   const bill = await created(ann, groupId, 300, equal(ann, bob, cat));
   const res = await payBill(bob, bill.id);
@@ -283,8 +365,17 @@ test('pay → 200 {bill} with the caller\'s part paid; the owner gets bill.paid'
   const inbox = await notificationsOf(api.url, ann);
   assert.equal(inbox.length, 1);
   assert.equal(inbox[0].type, 'bill.paid');
-  assert.deepEqual(inbox[0].data, { bill: summaryOf(paid), group: { id: groupId, name: 'Trip' }, actor: { id: bob.id, name: bob.name }, amount: 100 });
-  assert.deepEqual([inbox[0].data.bill.shareCount, inbox[0].data.bill.paidCount], [paid.shares.length, 2], "Ann's own part and Bob's are paid");
+  assert.deepEqual(inbox[0].data, {
+    bill: summaryOf(paid),
+    group: { id: groupId, name: 'Trip' },
+    actor: { id: bob.id, name: bob.name },
+    amount: 100,
+  });
+  assert.deepEqual(
+    [inbox[0].data.bill.shareCount, inbox[0].data.bill.paidCount],
+    [paid.shares.length, 2],
+    "Ann's own part and Bob's are paid",
+  );
   assert.ok(!('shares' in inbox[0].data.bill), 'a summary, not every share');
 });
 
@@ -300,7 +391,10 @@ test('pay again → 409; owner → 403; member without a part → 403; non-membe
   // Only Bob's payment happened; the owner got exactly one bill.paid.
   const after = (await getBill(ann, bill.id)).body.bill;
   assert.equal(after.shares.find((s: { userId: string }) => s.userId === cat.id).paidAt, null);
-  assert.deepEqual((await notificationsOf(api.url, ann)).map((n) => n.type), ['bill.paid']);
+  assert.deepEqual(
+    (await notificationsOf(api.url, ann)).map((n) => n.type),
+    ['bill.paid'],
+  );
 });
 
 test('pay takes no body: a non-empty one → 400 and nothing is paid', async () => {
@@ -335,12 +429,26 @@ test('delete: each receiver with an unpaid part gets bill.cancelled with their p
   const { ann, bob, cat, dan, groupId } = await crew();
   const bill = await created(ann, groupId, 1000, exact([ann, 100], [bob, 300], [cat, 600]));
   assert.equal((await deleteBill(ann, bill.id)).status, 204);
-  for (const [user, amount] of [[bob, 300], [cat, 600]] as const) {
+  for (const [user, amount] of [
+    [bob, 300],
+    [cat, 600],
+  ] as const) {
     const inbox = await notificationsOf(api.url, user);
-    assert.deepEqual(inbox.map((n) => n.type), ['bill.cancelled', 'bill.created', 'group.member_added']);
-    assert.deepEqual(inbox[0].data, { bill: summaryOf(bill), group: { id: groupId, name: 'Trip' }, actor: { id: ann.id, name: ann.name }, amount });
+    assert.deepEqual(
+      inbox.map((n) => n.type),
+      ['bill.cancelled', 'bill.created', 'group.member_added'],
+    );
+    assert.deepEqual(inbox[0].data, {
+      bill: summaryOf(bill),
+      group: { id: groupId, name: 'Trip' },
+      actor: { id: ann.id, name: ann.name },
+      amount,
+    });
   }
-  assert.deepEqual((await notificationsOf(api.url, dan)).map((n) => n.type), ['group.member_added']);
+  assert.deepEqual(
+    (await notificationsOf(api.url, dan)).map((n) => n.type),
+    ['group.member_added'],
+  );
   assert.deepEqual(await notificationsOf(api.url, ann), []);
 });
 
@@ -351,7 +459,11 @@ test('delete once a receiver has paid → 409 and the bill stays', async () => {
   expectProblem(await deleteBill(ann, bill.id), 409, 'bill_has_payments');
   assert.equal((await getBill(ann, bill.id)).status, 200);
   assert.equal((await listBills(ann, groupId)).body.bills.length, 1);
-  assert.deepEqual((await notificationsOf(api.url, cat)).map((n) => n.type), ['bill.created', 'group.member_added'], 'no bill.cancelled');
+  assert.deepEqual(
+    (await notificationsOf(api.url, cat)).map((n) => n.type),
+    ['bill.created', 'group.member_added'],
+    'no bill.cancelled',
+  );
 });
 
 // ---- Idempotency-Key ----
@@ -366,12 +478,20 @@ test('same Idempotency-Key and same body → the first response again, one bill,
   assert.equal(second.status, 201);
   assert.deepEqual(second.body, first.body);
   // The body's key order does not make it a different request.
-  const reordered = await postBill(ann, groupId, { split: { among: body.split.among, mode: 'equal' }, amount: 4000, description: 'Taxi' }, key);
+  const reordered = await postBill(
+    ann,
+    groupId,
+    { split: { among: body.split.among, mode: 'equal' }, amount: 4000, description: 'Taxi' },
+    key,
+  );
   assert.equal(reordered.status, 201);
   assert.deepEqual(reordered.body, first.body);
 
   const bills = (await listBills(ann, groupId)).body.bills;
-  assert.deepEqual(bills.map((b: { id: string }) => b.id), [first.body.bill.id]);
+  assert.deepEqual(
+    bills.map((b: { id: string }) => b.id),
+    [first.body.bill.id],
+  );
   assert.equal((await notificationsOf(api.url, bob)).filter((n) => n.type === 'bill.created').length, 1);
 });
 
@@ -380,7 +500,11 @@ test('same Idempotency-Key with a different body or route → 422 and nothing cr
   const key = { 'idempotency-key': `k-${Date.now()}` };
   const first = await postBill(ann, groupId, { description: 'Taxi', amount: 4000, split: equal(ann, bob) }, key);
   assert.equal(first.status, 201);
-  expectProblem(await postBill(ann, groupId, { description: 'Taxi', amount: 4001, split: equal(ann, bob) }, key), 422, 'idempotency_mismatch');
+  expectProblem(
+    await postBill(ann, groupId, { description: 'Taxi', amount: 4001, split: equal(ann, bob) }, key),
+    422,
+    'idempotency_mismatch',
+  );
   expectProblem(await postBill(ann, groupId, { description: 'Bus', amount: 4000, split: equal(ann, bob) }, key), 422);
   // Another route, or another group's bills route, is another request.
   expectProblem(await payBill(ann, first.body.bill.id, key), 422, 'idempotency_mismatch');
@@ -391,7 +515,7 @@ test('same Idempotency-Key with a different body or route → 422 and nothing cr
   assert.equal((await notificationsOf(api.url, bob)).filter((n) => n.type === 'bill.created').length, 1);
 });
 
-test('Idempotency-Key is per user: another user\'s same key creates their own bill', async () => {
+test("Idempotency-Key is per user: another user's same key creates their own bill", async () => {
   const { ann, bob, groupId } = await crew();
   const key = { 'idempotency-key': `shared-${Date.now()}` };
   const a = await postBill(ann, groupId, { description: 'Taxi', amount: 4000, split: equal(ann, bob) }, key);
@@ -418,7 +542,10 @@ test('pay with the same Idempotency-Key twice → 200 both times with the same b
   assert.equal(first.status, 200);
   assert.equal(second.status, 200);
   assert.deepEqual(second.body, first.body);
-  assert.deepEqual((await notificationsOf(api.url, ann)).map((n) => n.type), ['bill.paid']);
+  assert.deepEqual(
+    (await notificationsOf(api.url, ann)).map((n) => n.type),
+    ['bill.paid'],
+  );
   // Without the key it is a new request, and the part is already paid.
   expectProblem(await payBill(bob, bill.id), 409, 'already_paid');
 });

@@ -50,7 +50,7 @@ test('create: an unknown or malformed currency, or a missing/blank name → 400 
   assert.deepEqual((await listGroups(ann)).body, { groups: [] });
 });
 
-test('list → only the caller\'s groups, including ones they were added to', async () => {
+test("list → only the caller's groups, including ones they were added to", async () => {
   const ann = await register(api.url, 'Ann');
   const bob = await register(api.url, 'Bob');
   const annsGroup = (await createGroup(ann, { name: 'Ann only' })).body.group;

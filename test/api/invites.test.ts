@@ -9,9 +9,11 @@ import { expectInvalid, expectProblem, ISO, notificationsOf, useServer } from '.
 
 const api = useServer();
 
-const createInvite = (user: TestUser, groupId: string, body?: unknown) => call(api.url, 'POST', `/api/groups/${groupId}/invites`, { token: user.token, body });
+const createInvite = (user: TestUser, groupId: string, body?: unknown) =>
+  call(api.url, 'POST', `/api/groups/${groupId}/invites`, { token: user.token, body });
 const preview = (token: string, user?: TestUser) => call(api.url, 'GET', `/api/invites/${token}`, { token: user?.token });
-const accept = (user: TestUser, token: string, body?: unknown) => call(api.url, 'POST', `/api/invites/${token}/accept`, { token: user.token, body });
+const accept = (user: TestUser, token: string, body?: unknown) =>
+  call(api.url, 'POST', `/api/invites/${token}/accept`, { token: user.token, body });
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 const DAY = 86_400_000;
 
@@ -48,7 +50,12 @@ test('create → 201 {invite: {id, url, expiresAt}}: the url is this origin + /j
     list.body.invites.map((i: { id: string }) => i.id),
     [month.body.invite.id, invite.id],
   );
-  assert.deepEqual(list.body.invites[1], { id: invite.id, createdAt: list.body.invites[1].createdAt, expiresAt: invite.expiresAt, createdBy: { id: ann.id, name: ann.name } });
+  assert.deepEqual(list.body.invites[1], {
+    id: invite.id,
+    createdAt: list.body.invites[1].createdAt,
+    expiresAt: invite.expiresAt,
+    createdBy: { id: ann.id, name: ann.name },
+  });
 });
 
 test('PUBLIC_URL, when set, is where links point', async () => {
@@ -68,12 +75,20 @@ test('GET /api/invites/:token needs no session: the group, who invited, and the 
   const ann = await register(api.url, 'Ann');
   const bob = await register(api.url, 'Bob');
   const groupId = await groupWith(api.url, ann, [bob]);
-  const dan = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Dan' } })).body.group.members[2];
-  await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: `pending.${process.pid}.${Date.now()}@example.test` } });
+  const dan = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Dan' } })).body.group
+    .members[2];
+  await call(api.url, 'POST', `/api/groups/${groupId}/members`, {
+    token: ann.token,
+    body: { email: `pending.${process.pid}.${Date.now()}@example.test` },
+  });
   const token = tokenOf((await createInvite(bob, groupId)).body.invite.url);
   const res = await preview(token);
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body, { group: { id: groupId, name: 'Trip' }, invitedBy: { name: bob.name }, pendingMembers: [{ id: dan.id, name: 'Dan' }] });
+  assert.deepEqual(res.body, {
+    group: { id: groupId, name: 'Trip' },
+    invitedBy: { name: bob.name },
+    pendingMembers: [{ id: dan.id, name: 'Dan' }],
+  });
   assert.equal(res.headers.get('cache-control'), 'no-store');
 });
 
@@ -140,14 +155,24 @@ test('accept → 200 {group}: the caller joins; the others hear group.member_joi
   expectProblem(await call(api.url, 'POST', `/api/invites/${token}/accept`, {}), 401, 'unauthenticated');
   const res = await accept(carol, token);
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.deepEqual(res.body.group.members.map((m: { id: string; pending: boolean }) => [m.id, m.pending]), [[ann.id, false], [bob.id, false], [carol.id, false]]);
+  assert.deepEqual(
+    res.body.group.members.map((m: { id: string; pending: boolean }) => [m.id, m.pending]),
+    [
+      [ann.id, false],
+      [bob.id, false],
+      [carol.id, false],
+    ],
+  );
   // The member now sees the group (GET adds the group's change counter, `version`, to the same group).
   const { version, ...seen } = (await getGroupAs(carol, groupId)).body.group;
   assert.equal(typeof version, 'number');
   assert.deepEqual(seen, res.body.group);
   for (const u of [ann, bob]) {
     const joined = (await notificationsOf(api.url, u)).filter((n) => n.type === 'group.member_joined');
-    assert.deepEqual(joined.map((n) => n.data), [{ group: { id: groupId, name: 'Trip' }, member: { id: carol.id, name: carol.name } }]);
+    assert.deepEqual(
+      joined.map((n) => n.data),
+      [{ group: { id: groupId, name: 'Trip' }, member: { id: carol.id, name: carol.name } }],
+    );
   }
   assert.deepEqual(await notificationsOf(api.url, carol), [], 'the joiner is not notified of their own joining');
   expectProblem(await accept(carol, token), 409, 'already_member');
@@ -163,7 +188,12 @@ test('accept {memberId}: the caller becomes a pending member without an email, w
   assert.ok(elsewhere);
   const added = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'D.' } })).body.group;
   const pending = added.members[1];
-  const withEmail = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: `e.${process.pid}.${Date.now()}@example.test` } })).body.group.members[2];
+  const withEmail = (
+    await call(api.url, 'POST', `/api/groups/${groupId}/members`, {
+      token: ann.token,
+      body: { email: `e.${process.pid}.${Date.now()}@example.test` },
+    })
+  ).body.group.members[2];
   const bill1 = await billFor(api.url, ann, groupId, [pending], 1000, 'Pizza');
   const bill2 = await billFor(api.url, ann, groupId, [pending], 3000, 'Boat');
   const token = tokenOf((await createInvite(ann, groupId)).body.invite.url);
@@ -176,34 +206,59 @@ test('accept {memberId}: the caller becomes a pending member without an email, w
   const res = await accept(dave, token, { memberId: pending.id });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   // Dave takes the pending member's place in the list.
-  assert.deepEqual(res.body.group.members.map((m: { id: string }) => m.id), [ann.id, dave.id, withEmail.id]);
+  assert.deepEqual(
+    res.body.group.members.map((m: { id: string }) => m.id),
+    [ann.id, dave.id, withEmail.id],
+  );
   for (const b of [bill1, bill2]) {
     const bill = (await call(api.url, 'GET', `/api/bills/${b.id}`, { token: dave.token })).body.bill;
-    assert.deepEqual(bill.shares.map((s: { userId: string }) => s.userId), [ann.id, dave.id]);
+    assert.deepEqual(
+      bill.shares.map((s: { userId: string }) => s.userId),
+      [ann.id, dave.id],
+    );
   }
   const balances = (await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: dave.token })).body;
-  assert.deepEqual(balances.balances, [{ userId: ann.id, net: 2000 }, { userId: dave.id, net: -2000 }, { userId: withEmail.id, net: 0 }]);
+  assert.deepEqual(balances.balances, [
+    { userId: ann.id, net: 2000 },
+    { userId: dave.id, net: -2000 },
+    { userId: withEmail.id, net: 0 },
+  ]);
   // The pending member's notifications follow Dave's own, in order.
   const inbox = await notificationsOf(api.url, dave);
-  assert.deepEqual(inbox.map((n) => [n.id, n.type, n.data.bill?.description]), [['3', 'bill.created', 'Boat'], ['2', 'bill.created', 'Pizza'], ['1', 'group.member_added', undefined]]);
+  assert.deepEqual(
+    inbox.map((n) => [n.id, n.type, n.data.bill?.description]),
+    [
+      ['3', 'bill.created', 'Boat'],
+      ['2', 'bill.created', 'Pizza'],
+      ['1', 'group.member_added', undefined],
+    ],
+  );
   // He can pay what the pending member owed.
   assert.equal((await call(api.url, 'POST', `/api/bills/${bill1.id}/pay`, { token: dave.token })).status, 200);
   // The pending member is gone: no longer offered by the link.
   assert.deepEqual((await preview(token)).body.pendingMembers, []);
   const joined = (await notificationsOf(api.url, ann)).filter((n) => n.type === 'group.member_joined');
-  assert.deepEqual(joined.map((n) => n.data.member), [{ id: dave.id, name: dave.name }]);
+  assert.deepEqual(
+    joined.map((n) => n.data.member),
+    [{ id: dave.id, name: dave.name }],
+  );
 });
 
 test('claiming a pending member takes their parts, reminders and debts; the claimer then settles with a payment and may leave', async () => {
   const ann = await register(api.url, 'Ann');
   const dave = await register(api.url, 'Dave');
   const groupId = await groupWith(api.url, ann, []);
-  const pending = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'P.' } })).body.group.members[1];
+  const pending = (await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'P.' } })).body.group
+    .members[1];
   const bill = await billFor(api.url, ann, groupId, [pending], 1000, 'Taxi');
   // Reminded while pending: the reminder row is theirs, and goes with them.
   assert.equal((await call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: ann.token, body: {} })).status, 202);
   // Nobody can pay them or be paid by them while pending (they cannot sign in), so they have no payments.
-  expectProblem(await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: ann.token, body: { to: pending.id, amount: 100 } }), 409, 'member_pending');
+  expectProblem(
+    await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: ann.token, body: { to: pending.id, amount: 100 } }),
+    409,
+    'member_pending',
+  );
 
   const token = tokenOf((await createInvite(ann, groupId)).body.invite.url);
   const res = await accept(dave, token, { memberId: pending.id });
@@ -212,12 +267,16 @@ test('claiming a pending member takes their parts, reminders and debts; the clai
   const again = await call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: ann.token, body: { userId: dave.id } });
   expectProblem(again, 429, 'reminded_recently');
 
-  const payment = (await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: dave.token, body: { to: ann.id, amount: 500 } })).body.payment;
+  const payment = (await call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: dave.token, body: { to: ann.id, amount: 500 } }))
+    .body.payment;
   assert.equal(payment.from, dave.id);
   assert.equal((await call(api.url, 'POST', `/api/payments/${payment.id}/confirm`, { token: ann.token, body: {} })).status, 200);
   const after = (await call(api.url, 'GET', `/api/bills/${bill.id}`, { token: dave.token })).body.bill;
   assert.match(after.shares.find((s: { userId: string }) => s.userId === dave.id).paidAt, ISO);
   const balances = (await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: dave.token })).body.balances;
-  assert.deepEqual(balances.map((b: { net: number }) => b.net), [0, 0]);
+  assert.deepEqual(
+    balances.map((b: { net: number }) => b.net),
+    [0, 0],
+  );
   assert.equal((await call(api.url, 'DELETE', `/api/groups/${groupId}/members/${dave.id}`, { token: dave.token })).status, 204);
 });

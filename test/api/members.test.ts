@@ -10,8 +10,10 @@ const api = useServer();
 let seq = 0;
 /** An address nobody has registered (yet). */
 const freshEmail = (local: string) => `${local}.${process.pid}.${++seq}@example.test`;
-const add = (user: TestUser, groupId: string, body: Record<string, unknown>) => call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: user.token, body });
-const remove = (user: TestUser, groupId: string, userId: string) => call(api.url, 'DELETE', `/api/groups/${groupId}/members/${userId}`, { token: user.token });
+const add = (user: TestUser, groupId: string, body: Record<string, unknown>) =>
+  call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: user.token, body });
+const remove = (user: TestUser, groupId: string, userId: string) =>
+  call(api.url, 'DELETE', `/api/groups/${groupId}/members/${userId}`, { token: user.token });
 const getGroup = (user: TestUser, groupId: string) => call(api.url, 'GET', `/api/groups/${groupId}`, { token: user.token });
 const registerAs = async (name: string, email: string): Promise<TestUser> => {
   const res = await call(api.url, 'POST', '/api/auth/register', { body: { name, email, password: 'correct horse battery' } });
@@ -19,7 +21,10 @@ const registerAs = async (name: string, email: string): Promise<TestUser> => {
   return { ...res.body.user, token: res.body.token };
 };
 const billAmong = async (owner: TestUser, groupId: string, ids: string[], amount = 1000, description = 'Dinner') => {
-  const res = await call(api.url, 'POST', `/api/groups/${groupId}/bills`, { token: owner.token, body: { description, amount, split: { mode: 'equal', among: [owner.id, ...ids] } } });
+  const res = await call(api.url, 'POST', `/api/groups/${groupId}/bills`, {
+    token: owner.token,
+    body: { description, amount, split: { mode: 'equal', among: [owner.id, ...ids] } },
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.bill;
 };
@@ -83,17 +88,32 @@ test('a pending member billed five times, then registering, sees five notificati
   const pat = await registerAs('Patricia', email.toUpperCase());
   assert.equal(pat.id, pending.id, 'the pending member became the account: same id');
   const inbox = await notificationsOf(api.url, pat);
-  assert.deepEqual(inbox.map((n) => n.id), ['5', '4', '3', '2', '1']);
-  assert.deepEqual(inbox.map((n) => n.type), Array(5).fill('bill.created'));
-  assert.deepEqual(inbox.map((n) => n.data.bill.id).reverse(), bills.map((b) => b.id));
+  assert.deepEqual(
+    inbox.map((n) => n.id),
+    ['5', '4', '3', '2', '1'],
+  );
+  assert.deepEqual(
+    inbox.map((n) => n.type),
+    Array(5).fill('bill.created'),
+  );
+  assert.deepEqual(
+    inbox.map((n) => n.data.bill.id).reverse(),
+    bills.map((b) => b.id),
+  );
   assert.deepEqual(inbox.map((n) => n.data.amount).reverse(), [500, 1000, 1500, 2000, 2500]);
 
   const sse = openSse(api.url, pat.token, { lastEventId: '0' });
   try {
     await sse.opened;
     const replayed = await sse.waitFor(5);
-    assert.deepEqual(replayed.map((r) => r.id), ['1', '2', '3', '4', '5']);
-    assert.deepEqual(replayed.map((r) => r.data.data.bill.id), bills.map((b) => b.id));
+    assert.deepEqual(
+      replayed.map((r) => r.id),
+      ['1', '2', '3', '4', '5'],
+    );
+    assert.deepEqual(
+      replayed.map((r) => r.data.data.bill.id),
+      bills.map((b) => b.id),
+    );
   } finally {
     sse.close();
   }
@@ -103,12 +123,18 @@ test('a pending member billed five times, then registering, sees five notificati
   assert.deepEqual(members[2], { id: pat.id, name: 'Patricia', email: email.toUpperCase(), pending: false });
   const joined = (await notificationsOf(api.url, bob)).filter((n) => n.type === 'group.member_joined');
   assert.equal((await notificationsOf(api.url, bob)).length, bobBefore + 1);
-  assert.deepEqual(joined.map((n) => n.data), [{ group: { id: groupId, name: 'Trip' }, member: { id: pat.id, name: 'Patricia' } }]);
+  assert.deepEqual(
+    joined.map((n) => n.data),
+    [{ group: { id: groupId, name: 'Trip' }, member: { id: pat.id, name: 'Patricia' } }],
+  );
   assert.equal((await notificationsOf(api.url, ann)).filter((n) => n.type === 'group.member_joined').length, 1);
   // Their parts are theirs to pay now.
   assert.equal((await call(api.url, 'POST', `/api/bills/${bills[0].id}/pay`, { token: pat.token })).status, 200);
   const events = await activityOf(ann, groupId);
-  assert.deepEqual(events.filter((e) => e.type === 'member.joined').map((e) => [e.actor, e.data]), [[{ id: pat.id, name: 'Patricia' }, { member: { id: pat.id, name: 'Patricia' } }]]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'member.joined').map((e) => [e.actor, e.data]),
+    [[{ id: pat.id, name: 'Patricia' }, { member: { id: pat.id, name: 'Patricia' } }]],
+  );
   // Registering the address again is the usual 409.
   const again = await call(api.url, 'POST', '/api/auth/register', { body: { name: 'X', email, password: 'correct horse battery' } });
   expectProblem(again, 409, 'email_taken');
@@ -131,8 +157,17 @@ test('two groups with the same pending email share one pending member, and regis
   const groups = (await call(api.url, 'GET', '/api/groups', { token: quinn.token })).body.groups;
   assert.deepEqual(groups.map((g: { id: string }) => g.id).sort(), [g1, g2].sort());
   const inbox = await notificationsOf(api.url, quinn);
-  assert.deepEqual(inbox.map((n) => [n.id, n.data.bill.description]), [['2', 'Hotel'], ['1', 'Taxi']]);
-  for (const [owner, g] of [[ann, g1], [bob, g2]] as const) {
+  assert.deepEqual(
+    inbox.map((n) => [n.id, n.data.bill.description]),
+    [
+      ['2', 'Hotel'],
+      ['1', 'Taxi'],
+    ],
+  );
+  for (const [owner, g] of [
+    [ann, g1],
+    [bob, g2],
+  ] as const) {
     const balances = (await call(api.url, 'GET', `/api/groups/${g}/balances`, { token: quinn.token })).body;
     assert.ok(balances.balances.some((b: { userId: string; net: number }) => b.userId === quinn.id && b.net < 0));
     assert.ok((await notificationsOf(api.url, owner)).some((n) => n.type === 'group.member_joined' && n.data.member.id === quinn.id));
@@ -164,16 +199,25 @@ test('leaving: 204 only when settled; any unpaid part either way is 409 balance_
   expectProblem(await call(api.url, 'GET', `/api/groups/${groupId}/activity`, { token: bob.token }), 404, 'not_found');
   expectProblem(await remove(bob, groupId, bob.id), 404, 'not_found');
   assert.equal((await call(api.url, 'GET', `/api/bills/${bill.id}`, { token: carol.token })).body.bill.shares[1].userId, bob.id);
-  assert.deepEqual((await getGroup(ann, groupId)).body.group.members.map((m: { id: string }) => m.id), [ann.id, carol.id]);
+  assert.deepEqual(
+    (await getGroup(ann, groupId)).body.group.members.map((m: { id: string }) => m.id),
+    [ann.id, carol.id],
+  );
   // The remaining members heard it; the one who left did not.
   for (const u of [ann, carol]) {
     const removed = (await notificationsOf(api.url, u)).filter((n) => n.type === 'group.member_removed');
-    assert.deepEqual(removed.map((n) => n.data), [{ group: { id: groupId, name: 'Trip' }, member: { id: bob.id, name: bob.name }, actor: { id: bob.id, name: bob.name } }]);
+    assert.deepEqual(
+      removed.map((n) => n.data),
+      [{ group: { id: groupId, name: 'Trip' }, member: { id: bob.id, name: bob.name }, actor: { id: bob.id, name: bob.name } }],
+    );
   }
   assert.equal((await notificationsOf(api.url, bob)).filter((n) => n.type === 'group.member_removed').length, 0);
   // A bill can no longer name them.
   expectInvalid(
-    await call(api.url, 'POST', `/api/groups/${groupId}/bills`, { token: ann.token, body: { description: 'x', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } } }),
+    await call(api.url, 'POST', `/api/groups/${groupId}/bills`, {
+      token: ann.token,
+      body: { description: 'x', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } },
+    }),
     `split.among.${bob.id}`,
   );
 });
@@ -190,7 +234,10 @@ test('a pending member with an unpaid part cannot be removed; without one any me
   assert.match(refused.body.detail, /Owing owes 500 and is owed 0/);
 
   assert.equal((await remove(bob, groupId, idle.id)).status, 204);
-  assert.deepEqual((await getGroup(ann, groupId)).body.group.members.map((m: { id: string }) => m.id), [ann.id, bob.id, owing.id]);
+  assert.deepEqual(
+    (await getGroup(ann, groupId)).body.group.members.map((m: { id: string }) => m.id),
+    [ann.id, bob.id, owing.id],
+  );
   // group.member_removed goes to the remaining members other than the one who removed.
   assert.deepEqual(
     (await notificationsOf(api.url, ann)).filter((n) => n.type === 'group.member_removed').map((n) => n.data),
@@ -260,7 +307,10 @@ test('leaving counts credits from confirmed payments pair by pair, and a pending
   assert.equal(balances.find((b: { userId: string }) => b.userId === bob.id).net, 0);
   const refused = await remove(bob, groupId, bob.id);
   expectProblem(refused, 409, 'balance_not_settled');
-  assert.match(refused.body.detail, /owe 0 and are owed 0 in unpaid parts; with credits from confirmed payments, you owe 200 and are owed 200 \(net 0\)/);
+  assert.match(
+    refused.body.detail,
+    /owe 0 and are owed 0 in unpaid parts; with credits from confirmed payments, you owe 200 and are owed 200 \(net 0\)/,
+  );
 
   // A disputed payment moves nothing and blocks nothing.
   await settle(carol, (await pay(bob, groupId, carol.id, 50)).id, 'dispute');
@@ -287,5 +337,8 @@ test('a payment to a pending member is 409 member_pending: only the payee confir
   const payments = await call(api.url, 'GET', `/api/groups/${groupId}/payments`, { token: ann.token });
   assert.deepEqual(payments.body.payments, []);
   // Nothing was recorded, so nothing is in the history but the two additions.
-  assert.deepEqual((await activityOf(ann, groupId)).map((e) => e.type), ['member.added', 'member.added']);
+  assert.deepEqual(
+    (await activityOf(ann, groupId)).map((e) => e.type),
+    ['member.added', 'member.added'],
+  );
 });

@@ -115,7 +115,10 @@ test('a body over 64 KiB → 413 problem+json; just under is parsed', async () =
   const ann = await register(api.url, 'Ann');
   const big = JSON.stringify({ name: 'x'.repeat(64 * 1024) });
   expectProblem(await rawPost(ann, '/api/groups', big), 413, 'payload_too_large');
-  expectProblem(await rawPost(undefined, '/api/auth/register', JSON.stringify({ name: 'x'.repeat(70_000), email: 'a@b.c', password: '12345678' })), 413);
+  expectProblem(
+    await rawPost(undefined, '/api/auth/register', JSON.stringify({ name: 'x'.repeat(70_000), email: 'a@b.c', password: '12345678' })),
+    413,
+  );
   // 60 KiB is within the limit: it reaches validation (name too long) rather than being refused for size.
   expectInvalid(await rawPost(ann, '/api/groups', JSON.stringify({ name: 'x'.repeat(60 * 1024) })), 'name');
   assert.deepEqual((await call(api.url, 'GET', '/api/groups', { token: ann.token })).body.groups, []);
@@ -132,7 +135,15 @@ test('invalid JSON → 400 problem+json, never 500', async () => {
 
 test('JSON that is not an object, or carries __proto__ → 400', async () => {
   const { ann, groupId } = await world();
-  for (const raw of ['[]', 'null', '"Trip"', '42', 'true', '{"name":"x","__proto__":{"admin":true}}', '{"name":"x","constructor":{"prototype":{"admin":true}}}']) {
+  for (const raw of [
+    '[]',
+    'null',
+    '"Trip"',
+    '42',
+    'true',
+    '{"name":"x","__proto__":{"admin":true}}',
+    '{"name":"x","constructor":{"prototype":{"admin":true}}}',
+  ]) {
     expectProblem(await rawPost(ann, '/api/groups', raw), 400, 'validation');
     expectProblem(await rawPost(ann, `/api/groups/${groupId}/bills`, raw), 400, 'validation');
   }
@@ -141,10 +152,19 @@ test('JSON that is not an object, or carries __proto__ → 400', async () => {
 test('unknown fields → 400 naming the field, on every body', async () => {
   const { ann, bob, groupId } = await world();
   const email = `new.${process.pid}.${Date.now()}@example.test`;
-  expectInvalid(await call(api.url, 'POST', '/api/auth/register', { body: { name: 'N', email, password: '12345678', admin: true } }), 'admin');
-  expectInvalid(await call(api.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: 'correct horse battery', remember: true } }), 'remember');
+  expectInvalid(
+    await call(api.url, 'POST', '/api/auth/register', { body: { name: 'N', email, password: '12345678', admin: true } }),
+    'admin',
+  );
+  expectInvalid(
+    await call(api.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: 'correct horse battery', remember: true } }),
+    'remember',
+  );
   expectInvalid(await call(api.url, 'POST', '/api/groups', { token: ann.token, body: { name: 'G', color: 'red' } }), 'color');
-  expectInvalid(await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: bob.email, role: 'admin' } }), 'role');
+  expectInvalid(
+    await call(api.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: bob.email, role: 'admin' } }),
+    'role',
+  );
   expectInvalid(
     await call(api.url, 'POST', `/api/groups/${groupId}/bills`, {
       token: ann.token,
@@ -201,7 +221,8 @@ test('odd path parameters are 400 or 404, never 500', async () => {
 });
 
 /** Logs in with a wrong password; returns the status. */
-const failLogin = async (base: string, email: string) => (await call(base, 'POST', '/api/auth/login', { body: { email, password: 'wrong password' } })).status;
+const failLogin = async (base: string, email: string) =>
+  (await call(base, 'POST', '/api/auth/login', { body: { email, password: 'wrong password' } })).status;
 
 test('with rate limiting on, sign-ins for one account are limited → 429 problem+json with Retry-After; other accounts are not', async (t) => {
   const server = await startTestServer({ RATE_LIMIT: 'on', LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_ADDRESS: '1000' });
@@ -210,10 +231,15 @@ test('with rate limiting on, sign-ins for one account are limited → 429 proble
   const bob = await register(server.url, 'Bob');
   for (let i = 0; i < 3; i++) assert.equal(await failLogin(server.url, ann.email), 401);
   // The right password does not help once the account's budget is spent, nor does another spelling of the email.
-  const limited = await call(server.url, 'POST', '/api/auth/login', { body: { email: ann.email.toUpperCase(), password: 'correct horse battery' } });
+  const limited = await call(server.url, 'POST', '/api/auth/login', {
+    body: { email: ann.email.toUpperCase(), password: 'correct horse battery' },
+  });
   expectProblem(limited, 429, 'rate_limited');
   assert.match(limited.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
-  assert.equal((await call(server.url, 'POST', '/api/auth/login', { body: { email: bob.email, password: 'correct horse battery' } })).status, 200);
+  assert.equal(
+    (await call(server.url, 'POST', '/api/auth/login', { body: { email: bob.email, password: 'correct horse battery' } })).status,
+    200,
+  );
 });
 
 test('with rate limiting on, sign-ins from one address are limited across accounts', async (t) => {

@@ -38,8 +38,14 @@ test('ids are "1", "2", "3"… per user, strictly increasing with no gaps, newes
   const { ann, bob, billIds } = await bobWithNotifications(4);
   const list = await notificationsOf(api.url, bob);
   assert.deepEqual(ids(list), ['5', '4', '3', '2', '1']);
-  assert.deepEqual(list.map((n) => n.type), ['bill.created', 'bill.created', 'bill.created', 'bill.created', 'group.member_added']);
-  assert.deepEqual(list.slice(0, 4).map((n) => n.data.bill.id), [...billIds].reverse());
+  assert.deepEqual(
+    list.map((n) => n.type),
+    ['bill.created', 'bill.created', 'bill.created', 'bill.created', 'group.member_added'],
+  );
+  assert.deepEqual(
+    list.slice(0, 4).map((n) => n.data.bill.id),
+    [...billIds].reverse(),
+  );
   for (const n of list) {
     assert.deepEqual(Object.keys(n).sort(), ['createdAt', 'data', 'id', 'readAt', 'type']);
     assert.match(n.createdAt, ISO);
@@ -70,7 +76,10 @@ test('ids stay gap-free across every kind of notification, including after refus
   assert.deepEqual(ids(bobs), ['4', '3', '2', '1']);
   assert.equal(bobs[0].type, 'bill.cancelled');
   const anns = await notificationsOf(api.url, ann);
-  assert.deepEqual(anns.map((n) => [n.id, n.type]), [['1', 'bill.paid']]);
+  assert.deepEqual(
+    anns.map((n) => [n.id, n.type]),
+    [['1', 'bill.paid']],
+  );
 });
 
 test('paging: nextCursor passed back as before walks the whole inbox, ending with null', async () => {
@@ -147,7 +156,20 @@ test('read {upTo} beyond the newest id → 400 and nothing is marked', async () 
 
 test('read with a malformed body → 400 and nothing is marked', async () => {
   const { bob } = await bobWithNotifications(1);
-  for (const body of [{}, { upTo: 2 }, { upTo: 'abc' }, { upTo: '01' }, { upTo: '-1' }, { upTo: '1.5' }, { all: false }, { all: 'true' }, { upTo: '1', all: true }, { everything: true }, [], 'all']) {
+  for (const body of [
+    {},
+    { upTo: 2 },
+    { upTo: 'abc' },
+    { upTo: '01' },
+    { upTo: '-1' },
+    { upTo: '1.5' },
+    { all: false },
+    { all: 'true' },
+    { upTo: '1', all: true },
+    { everything: true },
+    [],
+    'all',
+  ]) {
     expectProblem(await markRead(bob, body), 400, 'validation');
   }
   expectProblem(await call(api.url, 'POST', '/api/notifications/read', { token: bob.token }), 400, 'validation');

@@ -17,7 +17,12 @@ async function owes(owner: TestUser, groupId: string, parts: [TestUser, number][
   const total = parts.reduce((s, [, a]) => s + a, 0);
   const res = await call(api.url, 'POST', `/api/groups/${groupId}/bills`, {
     token: owner.token,
-    body: { description: 'Bill', amount: total, split: { mode: 'exact', amounts: Object.fromEntries(parts.map(([u, a]) => [u.id, a])) }, ...(date ? { date } : {}) },
+    body: {
+      description: 'Bill',
+      amount: total,
+      split: { mode: 'exact', amounts: Object.fromEntries(parts.map(([u, a]) => [u.id, a])) },
+      ...(date ? { date } : {}),
+    },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.bill;
@@ -26,12 +31,16 @@ async function owes(owner: TestUser, groupId: string, parts: [TestUser, number][
 const pay = (from: TestUser, groupId: string, body: unknown, headers: Record<string, string> = {}) =>
   call(api.url, 'POST', `/api/groups/${groupId}/payments`, { token: from.token, body, headers });
 const confirm = (user: TestUser, paymentId: string) => call(api.url, 'POST', `/api/payments/${paymentId}/confirm`, { token: user.token });
-const dispute = (user: TestUser, paymentId: string, body?: unknown) => call(api.url, 'POST', `/api/payments/${paymentId}/dispute`, { token: user.token, body });
+const dispute = (user: TestUser, paymentId: string, body?: unknown) =>
+  call(api.url, 'POST', `/api/payments/${paymentId}/dispute`, { token: user.token, body });
 
 async function nets(user: TestUser, groupId: string) {
   const res = await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: user.token });
   assert.equal(res.status, 200);
-  return { nets: Object.fromEntries(res.body.balances.map((b: { userId: string; net: number }) => [b.userId, b.net])), settlements: res.body.settlements };
+  return {
+    nets: Object.fromEntries(res.body.balances.map((b: { userId: string; net: number }) => [b.userId, b.net])),
+    settlements: res.body.settlements,
+  };
 }
 
 async function shareOf(user: TestUser, billId: string, viewer: TestUser) {
@@ -45,7 +54,18 @@ test('record a payment: 201 {payment} pending, the payee hears payment.recorded;
   const res = await pay(bob, groupId, { to: ann.id, amount: 4000, note: 'cash' });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const p = res.body.payment;
-  assert.deepEqual(Object.keys(p).sort(), ['amount', 'confirmedAt', 'createdAt', 'currency', 'from', 'groupId', 'id', 'note', 'status', 'to']);
+  assert.deepEqual(Object.keys(p).sort(), [
+    'amount',
+    'confirmedAt',
+    'createdAt',
+    'currency',
+    'from',
+    'groupId',
+    'id',
+    'note',
+    'status',
+    'to',
+  ]);
   assert.equal(p.from, bob.id);
   assert.equal(p.to, ann.id);
   assert.equal(p.amount, 4000);
@@ -117,11 +137,19 @@ test('confirm and dispute: payee only (403), only while pending (409); strangers
   assert.deepEqual((await nets(ann, groupId)).nets, { [ann.id]: -100, [bob.id]: 100, [cat.id]: 0 });
 });
 
-test('a confirmed payment closes the payer\'s parts owed to the payee oldest first, whole parts only; the rest stays a credit', async () => {
+test("a confirmed payment closes the payer's parts owed to the payee oldest first, whole parts only; the rest stays a credit", async () => {
   const { ann, bob, cat, groupId } = await crew();
   // Bob owes Ann three parts: 30 (oldest by date), 50, 40; and Cat's bill (Bob owes Cat 70) is not Ann's.
   const newest = await owes(ann, groupId, [[bob, 40]], '2025-03-03');
-  const oldest = await owes(ann, groupId, [[bob, 30], [cat, 10]], '2025-03-01');
+  const oldest = await owes(
+    ann,
+    groupId,
+    [
+      [bob, 30],
+      [cat, 10],
+    ],
+    '2025-03-01',
+  );
   const middle = await owes(ann, groupId, [[bob, 50]], '2025-03-02');
   const cats = await owes(cat, groupId, [[bob, 70]], '2025-01-01');
   const p = (await pay(bob, groupId, { to: ann.id, amount: 100 })).body.payment;
@@ -135,13 +163,19 @@ test('a confirmed payment closes the payer\'s parts owed to the payee oldest fir
   // Nets: Ann is owed 40 + 10 by Bob and Cat, minus Bob's credit 20; Bob owes 40 + 70 − 20.
   const { nets: n, settlements } = await nets(ann, groupId);
   assert.deepEqual(n, { [ann.id]: 30, [bob.id]: -90, [cat.id]: 60 });
-  assert.equal(settlements.reduce((s: number, x: { amount: number }) => s + x.amount, 0), 90);
+  assert.equal(
+    settlements.reduce((s: number, x: { amount: number }) => s + x.amount, 0),
+    90,
+  );
   // Ann hears bill.paid for each closed part with via, Bob hears payment.confirmed.
   const paid = (await notificationsOf(api.url, ann)).filter((x) => x.type === 'bill.paid');
-  assert.deepEqual(paid.map((x) => [x.data.bill.id, x.data.amount, x.data.via]).sort(), [
-    [middle.id, 50, { paymentId: p.id }],
-    [oldest.id, 30, { paymentId: p.id }],
-  ].sort());
+  assert.deepEqual(
+    paid.map((x) => [x.data.bill.id, x.data.amount, x.data.via]).sort(),
+    [
+      [middle.id, 50, { paymentId: p.id }],
+      [oldest.id, 30, { paymentId: p.id }],
+    ].sort(),
+  );
   for (const x of paid) assert.deepEqual(x.data.actor, { id: bob.id, name: bob.name });
   // A part closed by the payment cannot be edited any more, like one paid directly.
   const edit = await call(api.url, 'PATCH', `/api/bills/${oldest.id}`, {
@@ -169,12 +203,23 @@ test('payments list: newest first, paged with limit and cursor; 404 for a strang
   for (let i = 1; i <= 5; i++) ids.push((await pay(bob, groupId, { to: ann.id, amount: i })).body.payment.id);
   const first = await call(api.url, 'GET', `/api/groups/${groupId}/payments?limit=2`, { token: ann.token });
   assert.equal(first.status, 200);
-  assert.deepEqual(first.body.payments.map((p: { id: string }) => p.id), [ids[4], ids[3]]);
+  assert.deepEqual(
+    first.body.payments.map((p: { id: string }) => p.id),
+    [ids[4], ids[3]],
+  );
   assert.equal(first.body.nextCursor, ids[3]);
-  const second = await call(api.url, 'GET', `/api/groups/${groupId}/payments?limit=2&cursor=${first.body.nextCursor}`, { token: ann.token });
-  assert.deepEqual(second.body.payments.map((p: { id: string }) => p.id), [ids[2], ids[1]]);
+  const second = await call(api.url, 'GET', `/api/groups/${groupId}/payments?limit=2&cursor=${first.body.nextCursor}`, {
+    token: ann.token,
+  });
+  assert.deepEqual(
+    second.body.payments.map((p: { id: string }) => p.id),
+    [ids[2], ids[1]],
+  );
   const last = await call(api.url, 'GET', `/api/groups/${groupId}/payments?limit=2&cursor=${second.body.nextCursor}`, { token: ann.token });
-  assert.deepEqual(last.body.payments.map((p: { id: string }) => p.id), [ids[0]]);
+  assert.deepEqual(
+    last.body.payments.map((p: { id: string }) => p.id),
+    [ids[0]],
+  );
   assert.equal(last.body.nextCursor, null);
   expectProblem(await call(api.url, 'GET', `/api/groups/${groupId}/payments`, { token: dan.token }), 404, 'not_found');
   expectInvalid(await call(api.url, 'GET', `/api/groups/${groupId}/payments?cursor=x`, { token: ann.token }), 'cursor');
@@ -182,7 +227,10 @@ test('payments list: newest first, paged with limit and cursor; 404 for a strang
 
 test('remind: owner only; every receiver with an unpaid part or one of them → 202; 409 when nobody owes; 429 with Retry-After within 24 h', async () => {
   const { ann, bob, cat, groupId } = await crew();
-  const bill = await owes(ann, groupId, [[bob, 100], [cat, 200]]);
+  const bill = await owes(ann, groupId, [
+    [bob, 100],
+    [cat, 200],
+  ]);
   const remind = (user: TestUser, body?: unknown) => call(api.url, 'POST', `/api/bills/${bill.id}/remind`, { token: user.token, body });
   expectProblem(await remind(bob), 403, 'forbidden');
   const one = await remind(ann, { userId: bob.id });

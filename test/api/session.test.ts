@@ -22,6 +22,8 @@ test('signed out → 200 {user: null}; a bad token too; signed in → 200 {user}
 
 test('a cookie-authenticated read naming another Origin is still refused (403), not answered', async () => {
   const ann = await register(api.url, 'Ann');
-  const res = await call(api.url, 'GET', '/api/session', { headers: { cookie: `chipin_session=${ann.token}`, origin: 'http://evil.example' } });
+  const res = await call(api.url, 'GET', '/api/session', {
+    headers: { cookie: `chipin_session=${ann.token}`, origin: 'http://evil.example' },
+  });
   expectProblem(res, 403, 'cross_origin');
 });

@@ -46,7 +46,15 @@ export function expectProblem(res: Res, status: number, code?: string) {
   }
 }
 
-type WireBill = { id: string; groupId: string; ownerId: string; description: string; amount: number; currency: string; shares: { paidAt: string | null }[] };
+type WireBill = {
+  id: string;
+  groupId: string;
+  ownerId: string;
+  description: string;
+  amount: number;
+  currency: string;
+  shares: { paidAt: string | null }[];
+};
 
 /** A bill as a notification carries it (src/contract/events.ts BillSummary): no shares, their counts. */
 export const summaryOf = (b: WireBill) => ({

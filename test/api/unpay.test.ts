@@ -15,13 +15,17 @@ type Balances = { balances: { userId: string; net: number }[]; settlements: { fr
 async function crew() {
   const [ann, bob, cat, eve] = await Promise.all(['Ann', 'Bob', 'Cat', 'Eve'].map((name) => register(api.url, name)));
   const groupId = await groupWith(api.url, ann, [bob, cat]);
-  const res = await call(api.url, 'POST', `/api/groups/${groupId}/bills`, { token: ann.token, body: { description: 'Dinner', amount: 3001, split: { mode: 'equal', among: [ann.id, bob.id, cat.id] } } });
+  const res = await call(api.url, 'POST', `/api/groups/${groupId}/bills`, {
+    token: ann.token,
+    body: { description: 'Dinner', amount: 3001, split: { mode: 'equal', among: [ann.id, bob.id, cat.id] } },
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return { ann, bob, cat, eve, groupId, bill: res.body.bill };
 }
 
 const pay = (user: TestUser, billId: string) => call(api.url, 'POST', `/api/bills/${billId}/pay`, { token: user.token });
-const unpay = (user: TestUser, billId: string, headers: Record<string, string> = {}) => call(api.url, 'POST', `/api/bills/${billId}/unpay`, { token: user.token, headers });
+const unpay = (user: TestUser, billId: string, headers: Record<string, string> = {}) =>
+  call(api.url, 'POST', `/api/bills/${billId}/unpay`, { token: user.token, headers });
 async function balances(user: TestUser, groupId: string): Promise<Balances> {
   const res = await call(api.url, 'GET', `/api/groups/${groupId}/balances`, { token: user.token });
   assert.equal(res.status, 200);
@@ -43,9 +47,21 @@ test('unpay within the window → 200, the part is owed again, debts exactly as 
   assert.deepEqual(await balances(ann, groupId), before, 'the debt is back to the cent');
 
   const inbox = await notificationsOf(api.url, ann);
-  assert.deepEqual(inbox.map((n) => n.type), ['bill.unpaid', 'bill.paid']);
-  assert.deepEqual(inbox[0].data, { bill: summaryOf(res.body.bill), group: { id: groupId, name: 'Trip' }, actor: { id: bob.id, name: bob.name }, amount: bobShare.amount });
-  assert.equal((await notificationsOf(api.url, bob)).filter((n) => n.type === 'bill.unpaid').length, 0, 'the payer is not told of their own undo');
+  assert.deepEqual(
+    inbox.map((n) => n.type),
+    ['bill.unpaid', 'bill.paid'],
+  );
+  assert.deepEqual(inbox[0].data, {
+    bill: summaryOf(res.body.bill),
+    group: { id: groupId, name: 'Trip' },
+    actor: { id: bob.id, name: bob.name },
+    amount: bobShare.amount,
+  });
+  assert.equal(
+    (await notificationsOf(api.url, bob)).filter((n) => n.type === 'bill.unpaid').length,
+    0,
+    'the payer is not told of their own undo',
+  );
 
   // Nobody has paid now, so the owner may delete the bill again; and Bob can pay again.
   assert.equal((await pay(bob, bill.id)).status, 200);
@@ -71,7 +87,10 @@ test('unpay after the window → 409 undo_window_passed and the payment stands',
   await sleep(WINDOW_MS + 300);
   expectProblem(await unpay(bob, bill.id), 409, 'undo_window_passed');
   assert.deepEqual(await balances(ann, groupId), after);
-  assert.deepEqual((await notificationsOf(api.url, ann)).map((n) => n.type), ['bill.paid']);
+  assert.deepEqual(
+    (await notificationsOf(api.url, ann)).map((n) => n.type),
+    ['bill.paid'],
+  );
 });
 
 test('unpay with the same Idempotency-Key twice → the first answer again, one bill.unpaid', async () => {
@@ -82,7 +101,10 @@ test('unpay with the same Idempotency-Key twice → the first answer again, one 
   assert.equal(first.status, 200);
   assert.equal(again.status, 200);
   assert.deepEqual(again.body, first.body);
-  assert.deepEqual((await notificationsOf(api.url, ann)).map((n) => n.type), ['bill.unpaid', 'bill.paid']);
+  assert.deepEqual(
+    (await notificationsOf(api.url, ann)).map((n) => n.type),
+    ['bill.unpaid', 'bill.paid'],
+  );
 });
 
 test('unpay takes no body: a non-empty one → 400 and the payment stands', async () => {

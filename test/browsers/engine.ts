@@ -60,7 +60,8 @@ export function driverTabs() {
   const reported: string[] = [];
   const pages = new Set<DriverPage>();
   // The drivers' own typings want their function types; the script is the same function either way.
-  const run = <A, R>(page: DriverPage, script: PageScript<A, R>, arg: A) => page.evaluate(script as (a: unknown) => unknown, arg) as Promise<R>;
+  const run = <A, R>(page: DriverPage, script: PageScript<A, R>, arg: A) =>
+    page.evaluate(script as (a: unknown) => unknown, arg) as Promise<R>;
 
   const tab = (page: DriverPage): Tab => ({
     async goto(url) {

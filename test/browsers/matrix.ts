@@ -22,7 +22,8 @@ const DEADLINE_MS = 90_000;
 const DOC = fileURLToPath(new URL('../../docs/browsers.md', import.meta.url));
 
 const selected = (process.env.BROWSERS ?? Object.keys(ENGINES).join(',')).split(',').map((s) => s.trim()) as EngineName[];
-for (const name of selected) assert.ok(name in ENGINES, `BROWSERS names an unknown engine "${name}" (known: ${Object.keys(ENGINES).join(', ')})`);
+for (const name of selected)
+  assert.ok(name in ENGINES, `BROWSERS names an unknown engine "${name}" (known: ${Object.keys(ENGINES).join(', ')})`);
 
 async function runEngine(name: EngineName): Promise<EngineResult> {
   const result: EngineResult = { engine: name, version: 'unknown', checks: {}, receipts: [] };
@@ -73,10 +74,15 @@ test('the live path in Blink, Gecko and WebKit', async (t) => {
       const failed = Object.entries(result.checks).flatMap(([check, c]) => (c.ok ? [] : [`${check}: ${c.why}`]));
       assert.equal(result.error, undefined, result.error);
       assert.deepEqual(failed, [], `${name} failed: ${failed.join('; ')}`);
-      for (const check of ['load', 'sse', 'ws', 'tabs', 'resume']) assert.ok(result.checks[check as keyof EngineResult['checks']]?.ok, `${name}: ${check} ran and passed`);
+      for (const check of ['load', 'sse', 'ws', 'tabs', 'resume'])
+        assert.ok(result.checks[check as keyof EngineResult['checks']]?.ok, `${name}: ${check} ran and passed`);
     });
   }
-  const section = renderResults(results, { date: new Date().toISOString().slice(0, 10), node: process.version, seconds: Math.round((Date.now() - started) / 1000) });
+  const section = renderResults(results, {
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    seconds: Math.round((Date.now() - started) / 1000),
+  });
   console.log(`\n${section}\n`);
   if (selected.length === Object.keys(ENGINES).length) writeResults(DOC, section);
 });

@@ -7,7 +7,14 @@ export type PageState = { session?: string; connection?: string; role?: string; 
 /** What the app writes on <html> (session, SDK connection state, stream role, transport), the page's heading and the sign-in form's. */
 export const pageState: PageScript<null, PageState> = () => {
   const d = document.documentElement.dataset;
-  return { session: d.session, connection: d.connection, role: d.streamRole, transport: d.transport, heading: document.querySelector('h1')?.textContent ?? undefined, form: document.getElementById('auth-title')?.textContent ?? undefined };
+  return {
+    session: d.session,
+    connection: d.connection,
+    role: d.streamRole,
+    transport: d.transport,
+    heading: document.querySelector('h1')?.textContent ?? undefined,
+    form: document.getElementById('auth-title')?.textContent ?? undefined,
+  };
 };
 
 /** Types into the sign-in form as a person would: React sees input events, not a bare value. */

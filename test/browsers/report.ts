@@ -34,7 +34,9 @@ export function renderResults(results: EngineResult[], meta: { date: string; nod
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
-    lines.push(`| ${ENGINE[r.engine]} | ${r.version} | ${cell(r.checks.sse)} | ${cell(r.checks.ws)} | ${cell(r.checks.tabs)} | ${cell(r.checks.resume)} | ${ms(r.receipts)} |`);
+    lines.push(
+      `| ${ENGINE[r.engine]} | ${r.version} | ${cell(r.checks.sse)} | ${cell(r.checks.ws)} | ${cell(r.checks.tabs)} | ${cell(r.checks.resume)} | ${ms(r.receipts)} |`,
+    );
   }
   lines.push('');
   for (const r of results) {
@@ -43,7 +45,9 @@ export function renderResults(results: EngineResult[], meta: { date: string; nod
       `SSE p50 ${ms(by('sse'), ' ms')}`,
       `WebSocket p50 ${ms(by('ws'), ' ms')}`,
       `three tabs p50 ${ms(by('tabs'), ' ms')}`,
-      r.resumeMs === undefined ? 'resume not measured' : `after the restart, the bill made while the server was down showed in every tab ${r.resumeMs} ms after the server listened again`,
+      r.resumeMs === undefined
+        ? 'resume not measured'
+        : `after the restart, the bill made while the server was down showed in every tab ${r.resumeMs} ms after the server listened again`,
       r.seconds === undefined ? '' : `${r.seconds} s for this engine`,
     ].filter(Boolean);
     lines.push(`- ${r.engine} ${r.version}: ${parts.join('; ')}.`);

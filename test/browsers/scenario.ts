@@ -7,7 +7,17 @@ import { isDeepStrictEqual } from 'node:util';
 import { billFor, groupWith, register } from '../support/api.ts';
 import { streamConnections } from '../e2e/browser.ts';
 import type { Engine, EngineName, PageScript, Tab } from './engine.ts';
-import { billCount, clickButton, fillSignIn, markWindow, pageState, toastsFor, unread, windowMarked, type PageState } from './page-scripts.ts';
+import {
+  billCount,
+  clickButton,
+  fillSignIn,
+  markWindow,
+  pageState,
+  toastsFor,
+  unread,
+  windowMarked,
+  type PageState,
+} from './page-scripts.ts';
 import type { TestServer } from '../support/server.ts';
 
 /** How long a live change may take to show before the check fails (the benchmark holds the real target). */
@@ -42,9 +52,14 @@ export async function runScenario(engine: Engine, server: TestServer, result: En
   const url = server.url;
   const wait = <A, R>(tab: Tab, script: PageScript<A, R>, arg: A, ok: (r: R) => boolean, what: string, timeout = LIVE_TIMEOUT_MS) =>
     until(run, () => tab.run(script, arg), ok, what, timeout);
-  const waitState = (tab: Tab, ok: (s: PageState) => boolean, what: string, timeout?: number) => wait(tab, pageState, null, ok, what, timeout);
+  const waitState = (tab: Tab, ok: (s: PageState) => boolean, what: string, timeout?: number) =>
+    wait(tab, pageState, null, ok, what, timeout);
   const live = (tab: Tab, transport?: 'sse' | 'ws') =>
-    waitState(tab, (s) => s.connection === 'live' && (transport === undefined || s.transport === transport), `the page to be live${transport ? ` over ${transport}` : ''}`);
+    waitState(
+      tab,
+      (s) => s.connection === 'live' && (transport === undefined || s.transport === transport),
+      `the page to be live${transport ? ` over ${transport}` : ''}`,
+    );
   const streams = () => streamConnections(url);
   const subscribers = () => server.hub.stats().subscribers;
 
@@ -111,7 +126,8 @@ export async function runScenario(engine: Engine, server: TestServer, result: En
         result.receipts.push({ transport, phase: transport, ms: shownAt - sentAt });
       }
       await sleep(SETTLE_MS);
-      for (let i = 1; i <= BILLS_PER_TRANSPORT; i++) assert.equal(await first.run(billCount, `${transport.toUpperCase()} bill ${i}`), 1, `bill ${i} is listed once`);
+      for (let i = 1; i <= BILLS_PER_TRANSPORT; i++)
+        assert.equal(await first.run(billCount, `${transport.toUpperCase()} bill ${i}`), 1, `bill ${i} is listed once`);
       assert.deepEqual(await streams(), one, `the bills came over ${transport}`);
     });
   }
@@ -151,7 +167,8 @@ export async function runScenario(engine: Engine, server: TestServer, result: En
     } finally {
       await sidecar.close();
     }
-    for (const tab of tabs) assert.equal((await tab.run(pageState, null)).connection, 'reconnecting', 'the bill was created while the page was reconnecting');
+    for (const tab of tabs)
+      assert.equal((await tab.run(pageState, null)).connection, 'reconnecting', 'the bill was created while the page was reconnecting');
     await server.start();
     const upAt = Date.now();
     for (const tab of tabs) await live(tab);
@@ -185,6 +202,12 @@ async function until<R>(run: Run, read: () => Promise<R>, ok: (r: R) => boolean,
 }
 
 const eventually = (run: Run, check: () => Promise<boolean> | boolean, what: string) =>
-  until(run, async () => await check(), (ok) => ok, what, LIVE_TIMEOUT_MS);
+  until(
+    run,
+    async () => await check(),
+    (ok) => ok,
+    what,
+    LIVE_TIMEOUT_MS,
+  );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

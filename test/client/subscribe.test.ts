@@ -20,7 +20,15 @@ for (const transport of ['sse', 'ws'] as const) {
 
     const states: ConnectionState[] = [];
     const got: Notification[] = [];
-    const sub = subscribe((n) => got.push(n), { baseUrl: base, transport, lastEventId: '0', minDelayMs: 50, maxDelayMs: 200, onState: (s) => states.push(s), ...nodeTransports(bob.token) });
+    const sub = subscribe((n) => got.push(n), {
+      baseUrl: base,
+      transport,
+      lastEventId: '0',
+      minDelayMs: 50,
+      maxDelayMs: 200,
+      onState: (s) => states.push(s),
+      ...nodeTransports(bob.token),
+    });
     t.after(() => sub.close());
     await waitUntil(() => sub.state === 'live' && got.length === 1, 'live with the backlog');
     await billFor(base, alice, groupId, [bob], 100, 'before');
@@ -39,8 +47,14 @@ for (const transport of ['sse', 'ws'] as const) {
     await billFor(base, alice, groupId, [bob], 100, 'after');
     await waitUntil(() => got.length === 4, 'all four', 10_000);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(got.map((n) => n.id), ['1', '2', '3', '4']);
-    assert.deepEqual(got.slice(1).map((n) => (n.type === 'bill.created' ? n.data.bill.description : n.type)), ['before', 'while away', 'after']);
+    assert.deepEqual(
+      got.map((n) => n.id),
+      ['1', '2', '3', '4'],
+    );
+    assert.deepEqual(
+      got.slice(1).map((n) => (n.type === 'bill.created' ? n.data.bill.description : n.type)),
+      ['before', 'while away', 'after'],
+    );
     assert.equal(states[0], 'connecting');
     assert.ok(states.includes('reconnecting'));
     assert.equal(states.at(-1), 'live');
@@ -51,7 +65,8 @@ for (const transport of ['sse', 'ws'] as const) {
 /** A scripted SSE server: the first connection skips id 2; a resume from 1 sends 2 and 3 again. */
 test('the SDK notices a gap in ids, resumes from what it has and drops duplicates', async (t) => {
   const requests: (string | undefined)[] = [];
-  const event = (id: number) => `id: ${id}\nevent: bill.created\ndata: ${JSON.stringify({ id: String(id), type: 'bill.created', createdAt: '', readAt: null, data: {} })}\n\n`;
+  const event = (id: number) =>
+    `id: ${id}\nevent: bill.created\ndata: ${JSON.stringify({ id: String(id), type: 'bill.created', createdAt: '', readAt: null, data: {} })}\n\n`;
   const http = createServer((req, res) => {
     const last = new URL(req.url!, 'http://x').searchParams.get('lastEventId') ?? undefined;
     requests.push(last);
@@ -66,7 +81,12 @@ test('the SDK notices a gap in ids, resumes from what it has and drops duplicate
   });
   const { port } = http.address() as { port: number };
   const got: string[] = [];
-  const sub = subscribe((n) => got.push(n.id), { baseUrl: `http://127.0.0.1:${port}`, lastEventId: '0', minDelayMs: 20, ...nodeTransports('t') });
+  const sub = subscribe((n) => got.push(n.id), {
+    baseUrl: `http://127.0.0.1:${port}`,
+    lastEventId: '0',
+    minDelayMs: 20,
+    ...nodeTransports('t'),
+  });
   t.after(() => sub.close());
   await waitUntil(() => got.length >= 3, 'ids 1, 2, 3');
   await new Promise((r) => setTimeout(r, 100));
@@ -79,7 +99,12 @@ test('reset calls onReset and moves the position; eviction stops the SDK for goo
   t.after(() => server.close());
   const bob = await register(server.url, 'Bob');
   let reset: string | undefined;
-  const first = subscribe(() => undefined, { baseUrl: server.url, lastEventId: '42', onReset: (id) => (reset = id), ...nodeTransports(bob.token) });
+  const first = subscribe(() => undefined, {
+    baseUrl: server.url,
+    lastEventId: '42',
+    onReset: (id) => (reset = id),
+    ...nodeTransports(bob.token),
+  });
   await waitUntil(() => reset !== undefined, 'reset');
   assert.equal(reset, '0');
   assert.equal(first.lastEventId, '0');
@@ -101,7 +126,13 @@ for (const transport of ['sse', 'ws'] as const) {
     t.after(() => server.close());
     const bob = await register(server.url, 'Bob');
     const ended: string[] = [];
-    const sub = subscribe(() => undefined, { baseUrl: server.url, transport, minDelayMs: 20, onEnded: (r) => ended.push(r), ...nodeTransports(bob.token) });
+    const sub = subscribe(() => undefined, {
+      baseUrl: server.url,
+      transport,
+      minDelayMs: 20,
+      onEnded: (r) => ended.push(r),
+      ...nodeTransports(bob.token),
+    });
     t.after(() => sub.close());
     await waitUntil(() => sub.state === 'live', 'live');
     const out = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${bob.token}` } });

@@ -29,7 +29,13 @@ const dialects: { name: string; skip: string | false; open: () => Promise<Opened
     async open() {
       const dir = makeTempDir('chipin-lease-');
       const store = openSqliteStore(join(dir.path, 'chipin.db'), { synchronous: 'normal' });
-      return { store, cleanup: async () => { await store.close(); dir.remove(); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          dir.remove();
+        },
+      };
     },
   },
   {
@@ -38,7 +44,13 @@ const dialects: { name: string; skip: string | false; open: () => Promise<Opened
     async open() {
       const db = await createTestDatabase();
       const store = await openPostgresStore(db.url);
-      return { store, cleanup: async () => { await store.close(); await db.drop(); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await db.drop();
+        },
+      };
     },
   },
 ];
@@ -48,7 +60,13 @@ for (const dialect of dialects) {
     async function setUp(t: { after: (fn: () => Promise<void>) => void }) {
       const { store, cleanup } = await dialect.open();
       t.after(cleanup);
-      await store.read.insertUser({ id: 'ann', name: 'Ann', email: 'ann@example.test', passwordHash: 'h', createdAt: new Date().toISOString() });
+      await store.read.insertUser({
+        id: 'ann',
+        name: 'Ann',
+        email: 'ann@example.test',
+        passwordHash: 'h',
+        createdAt: new Date().toISOString(),
+      });
       const deps = { store, bus, now: () => new Date(), sessionTtlMs: 60_000, idempotencyLeaseMs: LEASE_MS, unpayWindowMs: 300_000 };
       let runs = 0;
       let gate: Promise<void> = Promise.resolve();

@@ -28,7 +28,9 @@ function applySettlements(balances: Balance[], plan: Settlement[]): Map<string, 
 
 test('netBalances: one entry per member in order, zeros included', () => {
   assert.deepEqual(netBalances(['a', 'b', 'c'], [owes('b', 'a', 30), owes('c', 'a', 20), owes('a', 'b', 5)]), [
-    bal('a', 45), bal('b', -25), bal('c', -20),
+    bal('a', 45),
+    bal('b', -25),
+    bal('c', -20),
   ]);
   assert.deepEqual(netBalances(['a', 'b', 'z'], [owes('b', 'a', 7)]), [bal('a', 7), bal('b', -7), bal('z', 0)]);
   assert.deepEqual(netBalances(['a', 'a'], []), [bal('a', 0)]);
@@ -36,7 +38,9 @@ test('netBalances: one entry per member in order, zeros included', () => {
 
 test('netBalances: former members count, after members, in first-seen order', () => {
   assert.deepEqual(netBalances(['a'], [owes('x', 'a', 10), owes('a', 'y', 4), owes('x', 'y', 1)]), [
-    bal('a', 6), bal('x', -11), bal('y', 5),
+    bal('a', 6),
+    bal('x', -11),
+    bal('y', 5),
   ]);
 });
 
@@ -48,15 +52,20 @@ test('netBalances rejects non-positive or fractional debts', () => {
 
 test('settle: largest debtor pays largest creditor', () => {
   assert.deepEqual(settle([bal('a', 45), bal('b', -25), bal('c', -20)]), [
-    { from: 'b', to: 'a', amount: 25 }, { from: 'c', to: 'a', amount: 20 },
+    { from: 'b', to: 'a', amount: 25 },
+    { from: 'c', to: 'a', amount: 20 },
   ]);
   assert.deepEqual(settle([bal('a', 10), bal('b', 30), bal('c', -40)]), [
-    { from: 'c', to: 'b', amount: 30 }, { from: 'c', to: 'a', amount: 10 },
+    { from: 'c', to: 'b', amount: 30 },
+    { from: 'c', to: 'a', amount: 10 },
   ]);
 });
 
 test('settle: ties go to the smaller userId whatever the input order', () => {
-  const expected = [{ from: 'c', to: 'a', amount: 10 }, { from: 'd', to: 'b', amount: 10 }];
+  const expected = [
+    { from: 'c', to: 'a', amount: 10 },
+    { from: 'd', to: 'b', amount: 10 },
+  ];
   assert.deepEqual(settle([bal('a', 10), bal('b', 10), bal('c', -10), bal('d', -10)]), expected);
   assert.deepEqual(settle([bal('d', -10), bal('c', -10), bal('b', 10), bal('a', 10)]), expected);
 });
@@ -87,8 +96,14 @@ test('property: nets sum to zero and match a direct per-user sum', () => {
   fc.assert(
     fc.property(ledger, ([ms, debts]) => {
       const balances = netBalances(ms, debts);
-      assert.equal(balances.reduce((s, b) => s + b.net, 0), 0);
-      assert.deepEqual(balances.slice(0, ms.length).map((b) => b.userId), ms);
+      assert.equal(
+        balances.reduce((s, b) => s + b.net, 0),
+        0,
+      );
+      assert.deepEqual(
+        balances.slice(0, ms.length).map((b) => b.userId),
+        ms,
+      );
       const named = new Set(debts.flatMap((d) => [d.from, d.to]));
       assert.deepEqual(new Set(balances.map((b) => b.userId)), new Set([...ms, ...named]));
       for (const b of balances) {

@@ -13,8 +13,30 @@ import {
 
 test('ISO 4217 exponents, including where CLDR disagrees', () => {
   const expected: Record<string, number> = {
-    USD: 2, EUR: 2, GBP: 2, JPY: 0, KRW: 0, ISK: 0, VND: 0, CLP: 0, XAF: 0, XOF: 0, XPF: 0, UYI: 0,
-    KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3, LYD: 3, IQD: 3, CLF: 4, UYW: 4, HUF: 2, IDR: 2, COP: 2,
+    USD: 2,
+    EUR: 2,
+    GBP: 2,
+    JPY: 0,
+    KRW: 0,
+    ISK: 0,
+    VND: 0,
+    CLP: 0,
+    XAF: 0,
+    XOF: 0,
+    XPF: 0,
+    UYI: 0,
+    KWD: 3,
+    BHD: 3,
+    JOD: 3,
+    OMR: 3,
+    TND: 3,
+    LYD: 3,
+    IQD: 3,
+    CLF: 4,
+    UYW: 4,
+    HUF: 2,
+    IDR: 2,
+    COP: 2,
   };
   for (const [code, exp] of Object.entries(expected)) assert.equal(currencyExponent(code), exp, code);
 });
@@ -46,8 +68,16 @@ test('isAmount accepts safe integers 1..10^12 only', () => {
 
 test('parseDecimalAmount reads exact minor units', () => {
   const cases: [string, number, number][] = [
-    ['12.34', 2, 1234], ['12', 2, 1200], ['12.3', 2, 1230], ['0.05', 2, 5], ['0.29', 2, 29],
-    ['0', 2, 0], ['007', 0, 7], ['1000', 0, 1000], ['1.234', 3, 1234], ['0.0001', 4, 1],
+    ['12.34', 2, 1234],
+    ['12', 2, 1200],
+    ['12.3', 2, 1230],
+    ['0.05', 2, 5],
+    ['0.29', 2, 29],
+    ['0', 2, 0],
+    ['007', 0, 7],
+    ['1000', 0, 1000],
+    ['1.234', 3, 1234],
+    ['0.0001', 4, 1],
     ['10000000000', 2, 1_000_000_000_000],
   ];
   for (const [text, exp, minor] of cases) assert.equal(parseDecimalAmount(text, exp), minor, text);
@@ -55,9 +85,26 @@ test('parseDecimalAmount reads exact minor units', () => {
 
 test('parseDecimalAmount rejects anything not strictly digits[.digits]', () => {
   const bad: [string, number][] = [
-    ['', 2], ['.', 2], ['.5', 2], ['12.', 2], ['12.345', 2], ['1.0', 0], ['-1', 2], ['+1', 2],
-    ['1e3', 2], ['1,234.56', 2], ['1 234', 2], [' 12', 2], ['12 ', 2], ['1.2.3', 2], ['abc', 2],
-    ['0x10', 2], ['١٢', 0], ['Infinity', 2], ['NaN', 2], ['99999999999999999', 2],
+    ['', 2],
+    ['.', 2],
+    ['.5', 2],
+    ['12.', 2],
+    ['12.345', 2],
+    ['1.0', 0],
+    ['-1', 2],
+    ['+1', 2],
+    ['1e3', 2],
+    ['1,234.56', 2],
+    ['1 234', 2],
+    [' 12', 2],
+    ['12 ', 2],
+    ['1.2.3', 2],
+    ['abc', 2],
+    ['0x10', 2],
+    ['١٢', 0],
+    ['Infinity', 2],
+    ['NaN', 2],
+    ['99999999999999999', 2],
   ];
   for (const [text, exp] of bad) assert.equal(parseDecimalAmount(text, exp), undefined, JSON.stringify(text));
 });

@@ -24,7 +24,9 @@ function rejects(fn: () => unknown, path: string, message?: RegExp) {
 
 test('tie rule: earlier members of `among` get the leftover units', () => {
   assert.deepEqual(computeSplit(100, equal('a', 'b', 'c')), [
-    { userId: 'a', amount: 34 }, { userId: 'b', amount: 33 }, { userId: 'c', amount: 33 },
+    { userId: 'a', amount: 34 },
+    { userId: 'b', amount: 33 },
+    { userId: 'c', amount: 33 },
   ]);
   assert.deepEqual(amounts(computeSplit(101, equal('a', 'b', 'c'))), [34, 34, 33]);
   assert.deepEqual(amounts(computeSplit(100, equal('c', 'b', 'a'))), [34, 33, 33]);
@@ -33,7 +35,10 @@ test('tie rule: earlier members of `among` get the leftover units', () => {
 
 test('zero parts are dropped: 1 among 3 is a single part for the first member', () => {
   assert.deepEqual(computeSplit(1, equal('a', 'b', 'c')), [{ userId: 'a', amount: 1 }]);
-  assert.deepEqual(computeSplit(2, equal('a', 'b', 'c')), [{ userId: 'a', amount: 1 }, { userId: 'b', amount: 1 }]);
+  assert.deepEqual(computeSplit(2, equal('a', 'b', 'c')), [
+    { userId: 'a', amount: 1 },
+    { userId: 'b', amount: 1 },
+  ]);
   assert.deepEqual(computeSplit(10, exact({ a: 0, b: 10 })), [{ userId: 'b', amount: 10 }]);
   assert.deepEqual(computeSplit(10, percent({ a: 0, b: 100 })), [{ userId: 'b', amount: 10 }]);
 });
@@ -46,15 +51,22 @@ test('largest remainder beats input order', () => {
 });
 
 test('exact, percent and shares keep object key order', () => {
-  assert.deepEqual(computeSplit(30, exact({ z: 10, a: 20 })), [{ userId: 'z', amount: 10 }, { userId: 'a', amount: 20 }]);
+  assert.deepEqual(computeSplit(30, exact({ z: 10, a: 20 })), [
+    { userId: 'z', amount: 10 },
+    { userId: 'a', amount: 20 },
+  ]);
   assert.deepEqual(ids(computeSplit(100, percent({ z: 25, a: 75 }))), ['z', 'a']);
-  assert.deepEqual(computeSplit(100, shares({ z: 3, a: 1 })), [{ userId: 'z', amount: 75 }, { userId: 'a', amount: 25 }]);
+  assert.deepEqual(computeSplit(100, shares({ z: 3, a: 1 })), [
+    { userId: 'z', amount: 75 },
+    { userId: 'a', amount: 25 },
+  ]);
 });
 
 test('big amounts with big weights stay exact (products past 2^53)', () => {
-  assert.deepEqual(amounts(computeSplit(MAX_AMOUNT, shares({ a: 1_000_000, b: 999_999, c: 1 }))), [
-    500_000_000_000, 499_999_500_000, 500_000,
-  ]);
+  assert.deepEqual(
+    amounts(computeSplit(MAX_AMOUNT, shares({ a: 1_000_000, b: 999_999, c: 1 }))),
+    [500_000_000_000, 499_999_500_000, 500_000],
+  );
   assert.deepEqual(amounts(computeSplit(MAX_AMOUNT - 1, percent({ a: 0.01, b: 99.99 }))), [100_000_000, 999_899_999_999]);
 });
 
@@ -106,7 +118,10 @@ test('splitUserIds lists every named user in input order, zero parts included', 
 
 // ---- properties ----
 
-const userIds = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }).map((s) => `u_${s}`), { minLength: 1, maxLength: 12 });
+const userIds = fc.uniqueArray(
+  fc.string({ minLength: 1, maxLength: 6 }).map((s) => `u_${s}`),
+  { minLength: 1, maxLength: 12 },
+);
 const amount = fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: MAX_AMOUNT }));
 
 /** Basis points for n users summing to exactly 10,000. */
@@ -118,28 +133,36 @@ const basisPoints = (n: number) =>
 
 /** A split plus the weight each user should get, for checking parts against exact shares. */
 const weightedSplit = userIds.chain((us) =>
-  fc.oneof(
-    fc.constant({ split: equal(...us), weights: us.map(() => 1) }),
-    basisPoints(us.length).map((bp) => ({
-      split: percent(Object.fromEntries(us.map((u, i) => [u, bp[i] / 100]))),
-      weights: bp,
-    })),
-    fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: us.length, maxLength: us.length }).map((s) => ({
-      split: shares(Object.fromEntries(us.map((u, i) => [u, s[i]]))),
-      weights: s,
-    })),
-  ).map((x) => ({ ...x, users: us })),
+  fc
+    .oneof(
+      fc.constant({ split: equal(...us), weights: us.map(() => 1) }),
+      basisPoints(us.length).map((bp) => ({
+        split: percent(Object.fromEntries(us.map((u, i) => [u, bp[i] / 100]))),
+        weights: bp,
+      })),
+      fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: us.length, maxLength: us.length }).map((s) => ({
+        split: shares(Object.fromEntries(us.map((u, i) => [u, s[i]]))),
+        weights: s,
+      })),
+    )
+    .map((x) => ({ ...x, users: us })),
 );
 
 test('property: parts add up to amount, none ≤ 0, input order kept, each within one unit of its exact share', () => {
   fc.assert(
     fc.property(amount, weightedSplit, (a, { split, weights, users }) => {
       const parts = computeSplit(a, split);
-      assert.equal(parts.reduce((s, p) => s + p.amount, 0), a);
+      assert.equal(
+        parts.reduce((s, p) => s + p.amount, 0),
+        a,
+      );
       assert.ok(parts.length >= 1);
       for (const p of parts) assert.ok(Number.isSafeInteger(p.amount) && p.amount > 0);
       const order = parts.map((p) => users.indexOf(p.userId));
-      assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), 'input order');
+      assert.ok(
+        order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])),
+        'input order',
+      );
       const W = BigInt(weights.reduce((s, w) => s + w, 0));
       users.forEach((u, i) => {
         const part = BigInt(parts.find((p) => p.userId === u)?.amount ?? 0);
@@ -163,13 +186,16 @@ test('property: equal split gives the first (amount mod n) members one more unit
 
 test('property: exact split returns the given non-zero amounts unchanged', () => {
   fc.assert(
-    fc.property(userIds.chain((us) => fc.tuple(fc.constant(us), fc.array(fc.nat(1_000_000), { minLength: us.length, maxLength: us.length }))), ([us, xs]) => {
-      const total = xs.reduce((s, x) => s + x, 0);
-      fc.pre(total > 0);
-      const input = Object.fromEntries(us.map((u, i) => [u, xs[i]]));
-      const expected = us.map((u, i) => ({ userId: u, amount: xs[i] })).filter((p) => p.amount > 0);
-      assert.deepEqual(computeSplit(total, exact(input)), expected);
-      rejects(() => computeSplit(total + 1, exact(input)), 'split.amounts');
-    }),
+    fc.property(
+      userIds.chain((us) => fc.tuple(fc.constant(us), fc.array(fc.nat(1_000_000), { minLength: us.length, maxLength: us.length }))),
+      ([us, xs]) => {
+        const total = xs.reduce((s, x) => s + x, 0);
+        fc.pre(total > 0);
+        const input = Object.fromEntries(us.map((u, i) => [u, xs[i]]));
+        const expected = us.map((u, i) => ({ userId: u, amount: xs[i] })).filter((p) => p.amount > 0);
+        assert.deepEqual(computeSplit(total, exact(input)), expected);
+        rejects(() => computeSplit(total + 1, exact(input)), 'split.amounts');
+      },
+    ),
   );
 });

@@ -56,41 +56,61 @@ const LOCALES = [
 
 test('property: whatever Intl writes for a locale reads back exactly in that locale', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: MAX_AMOUNT }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(...LOCALES), fc.boolean(), (m, exponent, [locale, decimal], grouping) => {
-      // A decimal string into Intl, never m / 10 ** exponent: the formatting is exact too.
-      const text = new Intl.NumberFormat(locale, { minimumFractionDigits: exponent, maximumFractionDigits: exponent, useGrouping: grouping }).format(formatMinor(m, exponent) as `${number}`);
-      const r = parseTypedAmount(text, exponent, decimal);
-      assert.deepEqual(r, { ok: true, minor: m }, `${text} in ${locale}`);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: MAX_AMOUNT }),
+      fc.integer({ min: 0, max: 4 }),
+      fc.constantFrom(...LOCALES),
+      fc.boolean(),
+      (m, exponent, [locale, decimal], grouping) => {
+        // A decimal string into Intl, never m / 10 ** exponent: the formatting is exact too.
+        const text = new Intl.NumberFormat(locale, {
+          minimumFractionDigits: exponent,
+          maximumFractionDigits: exponent,
+          useGrouping: grouping,
+        }).format(formatMinor(m, exponent) as `${number}`);
+        const r = parseTypedAmount(text, exponent, decimal);
+        assert.deepEqual(r, { ok: true, minor: m }, `${text} in ${locale}`);
+      },
+    ),
     { numRuns: 2000 },
   );
 });
 
 test('property: the plain decimal reads back in any locale, even past 2^53 / 100 where floats would round', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: MAX_AMOUNT }), fc.integer({ min: 0, max: 4 }), fc.constantFrom('.', ','), (m, exponent, decimal) => {
-      const plain = formatMinor(m, exponent);
-      const fraction = plain.split('.')[1] ?? '';
-      // A plain "1.234" is the one ambiguous form; anything else must read exactly.
-      fc.pre(!(fraction.length === 3 && decimal === ','));
-      assert.deepEqual(parseTypedAmount(plain, exponent, decimal), { ok: true, minor: m });
-      assert.deepEqual(parseTypedAmount(plain.replace('.', ','), exponent, decimal).ok || fraction.length === 3, true);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: MAX_AMOUNT }),
+      fc.integer({ min: 0, max: 4 }),
+      fc.constantFrom('.', ','),
+      (m, exponent, decimal) => {
+        const plain = formatMinor(m, exponent);
+        const fraction = plain.split('.')[1] ?? '';
+        // A plain "1.234" is the one ambiguous form; anything else must read exactly.
+        fc.pre(!(fraction.length === 3 && decimal === ','));
+        assert.deepEqual(parseTypedAmount(plain, exponent, decimal), { ok: true, minor: m });
+        assert.deepEqual(parseTypedAmount(plain.replace('.', ','), exponent, decimal).ok || fraction.length === 3, true);
+      },
+    ),
     { numRuns: 2000 },
   );
 });
 
 test('property: any text gives an exact safe integer or a reason, never a throw; a leading minus is "negative"', () => {
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom(...'0123456789.,- \u00a0\'e+'.split('')), maxLength: 24 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom('.', ','), (text, exponent, decimal) => {
-      const r = parseTypedAmount(text, exponent, decimal);
-      if (r.ok) {
-        assert.ok(Number.isSafeInteger(r.minor) && r.minor >= 0, text);
-        assert.ok(!/^\s*-/.test(text), text);
-      } else if (/^\s*-/.test(text)) {
-        assert.equal(r.reason, 'negative', text);
-      }
-    }),
+    fc.property(
+      fc.string({ unit: fc.constantFrom(..."0123456789.,- \u00a0'e+".split('')), maxLength: 24 }),
+      fc.integer({ min: 0, max: 4 }),
+      fc.constantFrom('.', ','),
+      (text, exponent, decimal) => {
+        const r = parseTypedAmount(text, exponent, decimal);
+        if (r.ok) {
+          assert.ok(Number.isSafeInteger(r.minor) && r.minor >= 0, text);
+          assert.ok(!/^\s*-/.test(text), text);
+        } else if (/^\s*-/.test(text)) {
+          assert.equal(r.reason, 'negative', text);
+        }
+      },
+    ),
     { numRuns: 5000 },
   );
 });

@@ -45,5 +45,9 @@ export async function expectInputBorders(page: Page, where: string) {
       .map((el) => ({ id: el.id, border: rgb(getComputedStyle(el).borderTopColor).slice(0, 3), behind: behind(el) }));
   });
   assert.ok(pairs.length > 0, `${where}: some inputs to check`);
-  for (const p of pairs) assert.ok(contrast(p.border, p.behind) >= 3, `${where}: #${p.id} border ${p.border} on ${p.behind} is ${contrast(p.border, p.behind).toFixed(2)}:1`);
+  for (const p of pairs)
+    assert.ok(
+      contrast(p.border, p.behind) >= 3,
+      `${where}: #${p.id} border ${p.border} on ${p.behind} is ${contrast(p.border, p.behind).toFixed(2)}:1`,
+    );
 }

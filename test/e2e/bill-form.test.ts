@@ -11,7 +11,12 @@ const part = (page: Page, name: string) => page.locator(`output[aria-label="${na
 const parts = (page: Page) => Promise.all(['Alice (you)', 'Bob', 'Carol'].map((n) => part(page, n).textContent()));
 
 test('bills in every split mode, checked as the API checks them', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const { server, people: [alice, bob, carol], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob', 'Carol'], currency: 'EUR', signedIn: 'Alice' });
+  const {
+    server,
+    people: [alice, bob, carol],
+    groupId,
+    context,
+  } = await browserTest(t, { people: ['Alice', 'Bob', 'Carol'], currency: 'EUR', signedIn: 'Alice' });
   const page = await context.newPage();
   const posts: string[] = [];
   page.on('request', (r) => {
@@ -63,7 +68,11 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.deepEqual(await parts(page), ['€50.00', '€25.00', '€25.00']);
   await submit.click();
   await page.getByRole('status').getByText('Added Groceries.').waitFor();
-  assert.deepEqual(JSON.parse(posts[0]), { description: 'Groceries', amount: 10000, split: { mode: 'shares', shares: { [alice.id]: 2, [bob.id]: 1, [carol.id]: 1 } } });
+  assert.deepEqual(JSON.parse(posts[0]), {
+    description: 'Groceries',
+    amount: 10000,
+    split: { mode: 'shares', shares: { [alice.id]: 2, [bob.id]: 1, [carol.id]: 1 } },
+  });
   await billCard(page, 'Groceries').waitFor();
 
   // A percent bill goes over the wire as the API's percent numbers, the amount as integer cents.
@@ -76,11 +85,17 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.deepEqual(await parts(page), ['€333.30', '€333.30', '€333.41']);
   await submit.click();
   await billCard(page, 'Rent').waitFor();
-  assert.deepEqual(JSON.parse(posts[1]), { description: 'Rent', amount: 100001, split: { mode: 'percent', percents: { [alice.id]: 33.33, [bob.id]: 33.33, [carol.id]: 33.34 } } });
+  assert.deepEqual(JSON.parse(posts[1]), {
+    description: 'Rent',
+    amount: 100001,
+    split: { mode: 'percent', percents: { [alice.id]: 33.33, [bob.id]: 33.33, [carol.id]: 33.34 } },
+  });
 
   // What only the API can refuse shows next to the field, in words for people (never the validator's).
   // (The request is altered on its way out to provoke a refusal the form itself would have prevented.)
-  await page.route('**/api/groups/*/bills', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }));
+  await page.route('**/api/groups/*/bills', (route) =>
+    route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }),
+  );
   await page.getByLabel('Description').fill('Coffee');
   await amount.fill('9');
   await page.getByLabel('Equally').check();
@@ -93,11 +108,21 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.deepEqual(await bills.allTextContents(), ['Coffee', 'Rent', 'Groceries'], 'newest first');
 
   // Bob pays his part of the groceries: Alice sees it live, and the bill can no longer be deleted.
-  const groceries = (await call(server.url, 'GET', `/api/groups/${groupId}/bills`, { token: alice.token })).body.bills.find((b: { description: string }) => b.description === 'Groceries');
+  const groceries = (await call(server.url, 'GET', `/api/groups/${groupId}/bills`, { token: alice.token })).body.bills.find(
+    (b: { description: string }) => b.description === 'Groceries',
+  );
   assert.equal((await call(server.url, 'POST', `/api/bills/${groceries.id}/pay`, { token: bob.token })).status, 200);
   await toast(page, 'Bob paid €25.00 for Groceries').waitFor();
-  await billCard(page, 'Groceries').locator('.share', { hasText: 'Bob' }).getByText(/^paid /).waitFor();
-  assert.equal(await billCard(page, 'Groceries').getByRole('button', { name: /^Delete/ }).count(), 0);
+  await billCard(page, 'Groceries')
+    .locator('.share', { hasText: 'Bob' })
+    .getByText(/^paid /)
+    .waitFor();
+  assert.equal(
+    await billCard(page, 'Groceries')
+      .getByRole('button', { name: /^Delete/ })
+      .count(),
+    0,
+  );
 
   // Delete an own bill nobody has paid.
   await billCard(page, 'Coffee').getByRole('button', { name: 'Delete Coffee' }).click();
@@ -119,7 +144,9 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
 });
 
-test('sign up, sign in and out; the session survives a reload and signing out reaches every tab', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('sign up, sign in and out; the session survives a reload and signing out reaches every tab', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const { server, browser } = await browserTest(t);
   const context = await newPerson(browser);
   const page = await context.newPage();

@@ -23,7 +23,10 @@ export function assertBuilt() {
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }
 
 export const DESKTOP = { width: 1280, height: 900 };
@@ -137,7 +140,8 @@ export async function unread(page: Page): Promise<number> {
 }
 
 export const toast = (page: Page, text: string) => page.locator('.toast', { hasText: text });
-export const billCard = (page: Page, description: string) => page.locator('article.bill', { has: page.getByRole('heading', { name: description, exact: true }) });
+export const billCard = (page: Page, description: string) =>
+  page.locator('article.bill', { has: page.getByRole('heading', { name: description, exact: true }) });
 
 /** Opens a group from the groups page, by its link. */
 export async function openGroup(page: Page, name: string) {

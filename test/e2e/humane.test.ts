@@ -40,14 +40,20 @@ async function signedInPage(browser: Browser, url: string, user: TestUser, size:
 async function tabTo(page: Page, matches: (el: { id: string; text: string; tag: string }) => boolean, what: string, max = 80) {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
-    const el = await page.evaluate(() => ({ id: document.activeElement?.id ?? '', text: (document.activeElement as HTMLElement | null)?.innerText ?? '', tag: document.activeElement?.tagName ?? '' }));
+    const el = await page.evaluate(() => ({
+      id: document.activeElement?.id ?? '',
+      text: (document.activeElement as HTMLElement | null)?.innerText ?? '',
+      tag: document.activeElement?.tagName ?? '',
+    }));
     if (matches(el)) return;
   }
   assert.fail(`${what}: not reached with ${max} Tabs`);
 }
 
 for (const size of SIZES) {
-  test(`${size.name}: every field error is a sentence, checked before sending and mapped from the server`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  test(`${size.name}: every field error is a sentence, checked before sending and mapped from the server`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
     const { server, browser } = await browserTest(t);
     const context = await newPerson(browser, size);
     const page = await context.newPage();
@@ -91,7 +97,9 @@ for (const size of SIZES) {
 
     // What the server refuses anyway is said in the same words (the request is altered on its way out so
     // the server sees what the form would never send).
-    await page.route('**/api/auth/register', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), name: ' \t' }) }));
+    await page.route('**/api/auth/register', (route) =>
+      route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), name: ' \t' }) }),
+    );
     await page.getByLabel('Email').fill(`zoe.${process.pid}.${size.name}@example.test`);
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign up' }).click();
@@ -115,7 +123,10 @@ for (const size of SIZES) {
     await page.getByLabel('Password').fill('whatever it is');
     await context.setOffline(true);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').getByText(/Could not reach Chipin, so nothing was saved\. Check your connection and try again/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Could not reach Chipin, so nothing was saved\. Check your connection and try again/)
+      .waitFor();
     assert.equal(await page.getByLabel('Email').inputValue(), 'someone@example.test');
     await context.setOffline(false);
 
@@ -128,7 +139,9 @@ for (const size of SIZES) {
     assert.equal(await signed.locator('#group-name').getAttribute('maxlength'), '100');
     await signed.getByRole('button', { name: 'Create group' }).click();
     assert.equal(await errorOf(signed, 'group-name').innerText(), 'Give the group a name.');
-    await signed.route('**/api/groups', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), name: 'n'.repeat(101) }) }));
+    await signed.route('**/api/groups', (route) =>
+      route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), name: 'n'.repeat(101) }) }),
+    );
     await signed.getByLabel('Name').fill('Flat');
     await signed.getByRole('button', { name: 'Create group' }).click();
     await errorOf(signed, 'group-name').getByText('Give the group a name on one line, at most 100 characters.').waitFor();
@@ -159,7 +172,9 @@ for (const size of SIZES) {
     assert.equal(await errorOf(signed, 'bill-amount').innerText(), 'The amount must be more than zero.');
     await signed.getByLabel('Amount (EUR)').fill('20000000000');
     assert.equal(await errorOf(signed, 'bill-amount').innerText(), 'The amount can be at most €10,000,000,000.00.');
-    await signed.route('**/api/groups/*/bills', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }));
+    await signed.route('**/api/groups/*/bills', (route) =>
+      route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }),
+    );
     await signed.getByLabel('Description').fill('Coffee');
     await signed.getByLabel('Amount (EUR)').fill('9');
     await signed.getByRole('button', { name: 'Add bill' }).click();
@@ -170,15 +185,25 @@ for (const size of SIZES) {
     await expectInputBorders(signed, 'group page');
   });
 
-  test(`${size.name}: long unbroken names and descriptions wrap; no page scrolls sideways; axe finds nothing`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  test(`${size.name}: long unbroken names and descriptions wrap; no page scrolls sideways; axe finds nothing`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
     const { server, browser } = await browserTest(t);
     const longName = `Alice${'x'.repeat(95)}`;
     const [alice, bob] = [await register(server.url, longName), await register(server.url, 'Bob')];
     const g = await call(server.url, 'POST', '/api/groups', { token: alice.token, body: { name: 'G'.repeat(100), currency: 'USD' } });
     const groupId = g.body.group.id as string;
-    assert.equal((await call(server.url, 'POST', `/api/groups/${groupId}/members`, { token: alice.token, body: { email: bob.email } })).status, 201);
+    assert.equal(
+      (await call(server.url, 'POST', `/api/groups/${groupId}/members`, { token: alice.token, body: { email: bob.email } })).status,
+      201,
+    );
     const description = 'D'.repeat(200);
-    const bill = (await call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description, amount: 999_999_999_999, split: { mode: 'equal', among: [alice.id, bob.id] } } })).body.bill;
+    const bill = (
+      await call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
+        token: bob.token,
+        body: { description, amount: 999_999_999_999, split: { mode: 'equal', among: [alice.id, bob.id] } },
+      })
+    ).body.bill;
 
     const page = await signedInPage(browser, server.url, alice, size);
     await page.goto(`${server.url}/`);
@@ -202,11 +227,21 @@ for (const size of SIZES) {
     assert.equal(Math.round(boxes[0]!.x + boxes[0]!.width), Math.round(boxes[1]!.x + boxes[1]!.width), 'amounts end in one column');
 
     // A toast with the long text, live.
-    await call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: `E${'e'.repeat(199)}`, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } } });
+    await call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
+      token: bob.token,
+      body: { description: `E${'e'.repeat(199)}`, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } },
+    });
     await toast(page, 'Bob added E').waitFor();
     await expectNoSideScroll(page, 'group page with a toast');
     // A burst from one person is one toast, and never more than three are shown.
-    await Promise.all(['One', 'Two', 'Three'].map((d) => call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: d, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } } })));
+    await Promise.all(
+      ['One', 'Two', 'Three'].map((d) =>
+        call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
+          token: bob.token,
+          body: { description: d, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } },
+        }),
+      ),
+    );
     await page.locator('.toast-title', { hasText: /^[3-4] new bills from Bob$/ }).waitFor();
     assert.equal(await page.locator('.toast', { hasText: 'new bills from Bob' }).count(), 1);
     assert.ok((await page.locator('.toast').count()) <= 3);
@@ -219,7 +254,12 @@ for (const size of SIZES) {
     await expectNoAxeViolations(page, `bill page (${size.name})`);
 
     // A bill deleted meanwhile: its notification's link still leads back to its group.
-    const gone = (await call(server.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: 'Gone', amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } } })).body.bill;
+    const gone = (
+      await call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
+        token: bob.token,
+        body: { description: 'Gone', amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } },
+      })
+    ).body.bill;
     assert.equal((await call(server.url, 'DELETE', `/api/bills/${gone.id}`, { token: bob.token })).status, 204);
     await page.goto(`${server.url}/bills/${gone.id}?group=${groupId}`);
     await page.getByRole('heading', { level: 1, name: 'Bill not found' }).waitFor();
@@ -227,7 +267,9 @@ for (const size of SIZES) {
     await page.getByRole('heading', { level: 1, name: 'G'.repeat(100) }).waitFor();
   });
 
-  test(`${size.name}: keyboard only — create a bill, mark it paid, undo; Escape keeps a bill; amounts as typed`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  test(`${size.name}: keyboard only — create a bill, mark it paid, undo; Escape keeps a bill; amounts as typed`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
     const { server, browser } = await browserTest(t);
     const [alice, bob] = [await register(server.url, 'Alice'), await register(server.url, 'Bob')];
     const euros = await groupWith(server.url, alice, [bob], 'EUR');
@@ -269,7 +311,10 @@ for (const size of SIZES) {
     await tabTo(pb, (el) => el.text.startsWith('Mark as paid'), 'Mark as paid');
     await pb.keyboard.press('Enter');
     await pb.waitForFunction(() => (document.activeElement as HTMLElement | null)?.innerText.startsWith('Undo') === true);
-    await billCard(pb, 'Pizza').locator('.share', { hasText: 'Bob' }).getByText(/^paid /).waitFor();
+    await billCard(pb, 'Pizza')
+      .locator('.share', { hasText: 'Bob' })
+      .getByText(/^paid /)
+      .waitFor();
     await toast(pa, 'Bob paid €6.25 for Pizza').waitFor();
     await expectNoAxeViolations(pb, `group page with Undo (${size.name})`);
     await pb.keyboard.press('Enter');
@@ -278,7 +323,12 @@ for (const size of SIZES) {
     await toast(pa, 'Bob undid paying €6.25 for Pizza').waitFor();
     const stored = (await call(server.url, 'GET', `/api/groups/${euros}/bills`, { token: alice.token })).body.bills[0];
     assert.equal(stored.shares.find((s: { userId: string }) => s.userId === bob.id).paidAt, null);
-    assert.equal((await call(server.url, 'GET', `/api/groups/${euros}/balances`, { token: alice.token })).body.balances.find((b: { userId: string }) => b.userId === bob.id).net, -625);
+    assert.equal(
+      (await call(server.url, 'GET', `/api/groups/${euros}/balances`, { token: alice.token })).body.balances.find(
+        (b: { userId: string }) => b.userId === bob.id,
+      ).net,
+      -625,
+    );
 
     // The account menu closes when keyboard focus leaves it.
     await tabTo(pa, (el) => el.tag === 'BUTTON' && el.text.endsWith('Alice'), 'the account button');

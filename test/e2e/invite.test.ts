@@ -7,11 +7,17 @@ import assert from 'node:assert/strict';
 import { call } from '../support/api.ts';
 import { browserTest, newPerson, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
-test('a signed-out person opens an invite link, signs up, takes a pending member\'s place and sees the history', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test("a signed-out person opens an invite link, signs up, takes a pending member's place and sees the history", {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const { server, browser, people, groupId, context } = await browserTest(t, { people: ['Ann', 'Bob'], signedIn: 'Ann' });
   const [ann, bob] = people;
-  const dan = (await call(server.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Dan' } })).body.group.members[2];
-  for (const [description, amount] of [['Dinner', 3000], ['Taxi', 1500]] as const) {
+  const dan = (await call(server.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Dan' } })).body.group
+    .members[2];
+  for (const [description, amount] of [
+    ['Dinner', 3000],
+    ['Taxi', 1500],
+  ] as const) {
     const res = await call(server.url, 'POST', `/api/groups/${groupId}/bills`, {
       token: ann.token,
       body: { description, amount, split: { mode: 'equal', among: [ann.id, bob.id, dan.id] } },
@@ -65,7 +71,10 @@ test('a signed-out person opens an invite link, signs up, takes a pending member
   // What Dan owed is Daniel's now.
   const balances = await call(server.url, 'GET', `/api/groups/${groupId}/balances`, { token: ann.token });
   const daniel = balances.body.balances.filter((b: { userId: string }) => b.userId !== ann.id && b.userId !== bob.id);
-  assert.deepEqual(daniel.map((b: { net: number }) => b.net), [-1500]);
+  assert.deepEqual(
+    daniel.map((b: { net: number }) => b.net),
+    [-1500],
+  );
 
   // Ann's open page saw it live: the activity entry and the member list, no reload.
   await pa.getByRole('list', { name: 'Activity' }).getByText('Daniel joined, as Dan').waitFor();

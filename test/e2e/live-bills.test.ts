@@ -4,9 +4,22 @@
 // the payment toast and her balance changes. A screenshot of the live toast goes to docs/screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCREENSHOTS, billCard, browserTest, newPerson, openGroup, signUp, toast, unread, waitLive, LIVE_TIMEOUT_MS, TEST_TIMEOUT_MS, eventually } from './browser.ts';
+import {
+  SCREENSHOTS,
+  billCard,
+  browserTest,
+  newPerson,
+  openGroup,
+  signUp,
+  toast,
+  unread,
+  waitLive,
+  LIVE_TIMEOUT_MS,
+  TEST_TIMEOUT_MS,
+  eventually,
+} from './browser.ts';
 
-test('a bill and its payment show up live on the other people\'s open pages', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test("a bill and its payment show up live on the other people's open pages", { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const { server, browser } = await browserTest(t);
   const [alice, bob, carol] = await Promise.all([newPerson(browser), newPerson(browser), newPerson(browser)]);
   const [pa, pb, pc] = await Promise.all([alice.newPage(), bob.newPage(), carol.newPage()]);
@@ -70,13 +83,19 @@ test('a bill and its payment show up live on the other people\'s open pages', { 
   // Bob pays his part; Alice sees the payment and her balance change, without a reload.
   const aliceBalance = pa.locator('.balance-list li', { hasText: 'Alice (you)' });
   await aliceBalance.getByText('is owed $33.33').waitFor();
-  await billCard(pb, 'Dinner').getByRole('button', { name: /^Mark as paid\W+\$33\.33 for Dinner$/ }).click();
+  await billCard(pb, 'Dinner')
+    .getByRole('button', { name: /^Mark as paid\W+\$33\.33 for Dinner$/ })
+    .click();
   await toast(pa, 'Bob paid $33.33 for Dinner').waitFor();
   await aliceBalance.getByText('settled up').waitFor();
-  await billCard(pa, 'Dinner').locator('.share', { hasText: 'Bob' }).getByText(/^paid /).waitFor();
+  await billCard(pa, 'Dinner')
+    .locator('.share', { hasText: 'Bob' })
+    .getByText(/^paid /)
+    .waitFor();
   await pa.locator('.settlements-empty').waitFor();
 
-  for (const p of [pa, pb, pc]) assert.equal(await p.evaluate(() => (window as unknown as { untouched?: boolean }).untouched), true, 'no page reloaded');
+  for (const p of [pa, pb, pc])
+    assert.equal(await p.evaluate(() => (window as unknown as { untouched?: boolean }).untouched), true, 'no page reloaded');
 
   // The bill's own page, from Bob's toast list in the bell (the toast may have timed out by now).
   await pb.getByRole('button', { name: /^Notifications/ }).click();

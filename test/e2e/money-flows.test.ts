@@ -24,7 +24,9 @@ test('edit, remind, and record-and-confirm a payment, live between two people', 
   await billCard(pb, 'Dinner').waitFor();
 
   // Remind: Alice nudges everyone who owes; Bob gets the toast.
-  await billCard(pa, 'Dinner').getByRole('button', { name: /^Remind/ }).click();
+  await billCard(pa, 'Dinner')
+    .getByRole('button', { name: /^Remind/ })
+    .click();
   await pa.getByRole('status').getByText('Reminded Bob').waitFor();
   await toast(pb, 'Alice reminds you to pay $30.00 for Dinner').waitFor({ timeout: LIVE_TIMEOUT_MS });
 
@@ -67,5 +69,8 @@ test('edit, remind, and record-and-confirm a payment, live between two people', 
   await pb.locator('.payment[data-status="confirmed"]').waitFor();
   await pb.locator('.balance-list li', { hasText: 'Bob (you)' }).getByText('settled up').waitFor();
   await pa.locator('.settlements-empty').waitFor();
-  await billCard(pb, 'Dinner at Luigi').locator('.share', { hasText: 'Bob' }).getByText(/^paid /).waitFor();
+  await billCard(pb, 'Dinner at Luigi')
+    .locator('.share', { hasText: 'Bob' })
+    .getByText(/^paid /)
+    .waitFor();
 });

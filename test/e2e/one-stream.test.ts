@@ -5,10 +5,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { billFor } from '../support/api.ts';
-import { billCard, browserTest, eventually, holdStreams, streamConnections, streamRole, toast, unread, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
+import {
+  billCard,
+  browserTest,
+  eventually,
+  holdStreams,
+  streamConnections,
+  streamRole,
+  toast,
+  unread,
+  waitLive,
+  TEST_TIMEOUT_MS,
+} from './browser.ts';
 
 test('five tabs share one stream, and another tab takes over when the leader closes', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
+  const {
+    server,
+    people: [alice, bob],
+    groupId,
+    context,
+  } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
 
   const tabs: Page[] = [];
   for (let i = 0; i < 5; i++) {
@@ -20,7 +36,11 @@ test('five tabs share one stream, and another tab takes over when the leader clo
   await Promise.all(tabs.map(waitLive));
   const roles = await Promise.all(tabs.map(streamRole));
   assert.deepEqual([...roles].sort(), ['follower', 'follower', 'follower', 'follower', 'leader']);
-  assert.deepEqual(server.hub.stats(), { subscribers: 1, users: 1, timer: true, hints: { queued: 0, running: false, timer: false } }, 'the server holds one stream for Bob');
+  assert.deepEqual(
+    server.hub.stats(),
+    { subscribers: 1, users: 1, timer: true, hints: { queued: 0, running: false, timer: false } },
+    'the server holds one stream for Bob',
+  );
   assert.deepEqual(await streamConnections(server.url), { sse: 1, ws: 0 });
 
   const before = await Promise.all(tabs.map(unread));
@@ -39,7 +59,7 @@ test('five tabs share one stream, and another tab takes over when the leader clo
   const rest = tabs.filter((p) => p !== leader);
   await leader.close();
   await held.first;
-  await eventually(() => server.hub.stats().subscribers === 0, 'the old leader\'s stream to close');
+  await eventually(() => server.hub.stats().subscribers === 0, "the old leader's stream to close");
   await billFor(server.url, alice, groupId, [bob], 5000, 'Taxi');
   await held.release();
 
@@ -60,7 +80,12 @@ test('five tabs share one stream, and another tab takes over when the leader clo
 });
 
 test('?transport=ws switches the shared stream to WebSocket', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
+  const {
+    server,
+    people: [alice, bob],
+    groupId,
+    context,
+  } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
   const first = await context.newPage();
   await first.goto(`${server.url}/groups/${groupId}?transport=ws`);
   await waitLive(first);
@@ -83,7 +108,12 @@ test('?transport=ws switches the shared stream to WebSocket', { timeout: TEST_TI
 });
 
 test('without navigator.locks (plain http from another host) each tab opens its own stream', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const { server, people: [alice, bob], groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
+  const {
+    server,
+    people: [alice, bob],
+    groupId,
+    context,
+  } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Bob' });
   // What an insecure context looks like to the page: the Web Locks API is not exposed.
   await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
   const tabs = [await context.newPage(), await context.newPage()];

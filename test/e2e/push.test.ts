@@ -51,7 +51,12 @@ type Shown = { title: string; body: string; tag: string; data: { id?: string; ty
 
 const shownNotifications = (page: Page) =>
   page.evaluate(async () =>
-    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as Shown['data'] })),
+    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      tag: n.tag,
+      data: n.data as Shown['data'],
+    })),
   );
 
 async function waitShown(page: Page, title: string): Promise<Shown[]> {
@@ -64,7 +69,9 @@ async function waitShown(page: Page, title: string): Promise<Shown[]> {
   }
 }
 
-test('a push shows a notification (one per bill), and a click on it opens the bill in the open tab', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('a push shows a notification (one per bill), and a click on it opens the bill in the open tab', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const { server, alice, bob, groupId, context, page } = await setup(t, { grant: true });
 
   // The worker registers at the site's root scope, served by the server's static route under the CSP.
@@ -89,7 +96,12 @@ test('a push shows a notification (one per bill), and a click on it opens the bi
   const manifest = await cdp.send('Page.getAppManifest');
   assert.equal(manifest.url, `${server.url}/manifest.webmanifest`);
   assert.deepEqual(manifest.errors, []);
-  const parsed = JSON.parse(manifest.data ?? '{}') as { display?: string; start_url?: string; theme_color?: string; icons?: { src: string; sizes: string; type: string }[] };
+  const parsed = JSON.parse(manifest.data ?? '{}') as {
+    display?: string;
+    start_url?: string;
+    theme_color?: string;
+    icons?: { src: string; sizes: string; type: string }[];
+  };
   assert.equal(parsed.display, 'standalone');
   assert.equal(parsed.start_url, '/');
   assert.equal(parsed.theme_color, '#0f766e');
@@ -171,7 +183,9 @@ test('a push shows a notification (one per bill), and a click on it opens the bi
   assert.deepEqual(await shownNotifications(page), [], 'the clicked notification is closed');
 });
 
-test('the device switch asks for permission only when clicked, and says so when the browser refuses', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('the device switch asks for permission only when clicked, and says so when the browser refuses', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const { server, page } = await setup(t);
   const asked: string[] = [];
   page.on('request', (r) => {
@@ -185,7 +199,10 @@ test('the device switch asks for permission only when clicked, and says so when 
 
   // Headless Chromium answers the prompt with a refusal: the switch shows "blocked" and how to undo it.
   await device.getByRole('button', { name: 'Turn on for this device' }).click();
-  await device.getByRole('status').getByText(/^Blocked\. .*site settings/).waitFor();
+  await device
+    .getByRole('status')
+    .getByText(/^Blocked\. .*site settings/)
+    .waitFor();
   assert.equal(await device.getAttribute('data-push-state'), 'blocked');
   assert.equal(await device.getByRole('button').count(), 0, 'nothing to click while blocked');
   assert.deepEqual(asked, [], 'no subscription without permission');
@@ -199,14 +216,23 @@ async function fakeSubscriptions(context: BrowserContext) {
   const endpoint = `${PUSH_ORIGIN}/push/${randomBytes(8).toString('hex')}`;
   await context.addInitScript(
     ({ endpoint, keys }) => {
-      type Fake = { endpoint: string; expirationTime: null; options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer }; toJSON(): unknown; unsubscribe(): Promise<boolean> };
+      type Fake = {
+        endpoint: string;
+        expirationTime: null;
+        options: { userVisibleOnly: boolean; applicationServerKey: ArrayBuffer };
+        toJSON(): unknown;
+        unsubscribe(): Promise<boolean>;
+      };
       const w = window as unknown as { pushTest: { current: Fake | null; keyUsed: string | undefined } };
       w.pushTest = { current: null, keyUsed: undefined };
       PushManager.prototype.getSubscription = async () => w.pushTest.current as unknown as PushSubscription | null;
       PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
         const raw = options?.applicationServerKey as Uint8Array;
         const key = new Uint8Array(raw).buffer;
-        w.pushTest.keyUsed = btoa(String.fromCharCode(...new Uint8Array(key))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+        w.pushTest.keyUsed = btoa(String.fromCharCode(...new Uint8Array(key)))
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_')
+          .replace(/=+$/, '');
         w.pushTest.current = {
           endpoint,
           expirationTime: null,
@@ -240,12 +266,22 @@ test('turning the device on registers its subscription with the VAPID key, and o
   await device.getByRole('status').getByText(/^On\./).waitFor();
 
   const { publicKey } = (await call(server.url, 'GET', '/api/push/public-key')).body;
-  assert.equal(await page.evaluate(() => (window as unknown as { pushTest: { keyUsed?: string } }).pushTest.keyUsed), publicKey, 'subscribed with the server\'s VAPID key');
+  assert.equal(
+    await page.evaluate(() => (window as unknown as { pushTest: { keyUsed?: string } }).pushTest.keyUsed),
+    publicKey,
+    "subscribed with the server's VAPID key",
+  );
   const listed = await call(server.url, 'GET', '/api/push/subscriptions', { token: bob.token });
-  assert.deepEqual(listed.body.subscriptions.map((s: { endpoint: string }) => s.endpoint), [fake.endpoint]);
+  assert.deepEqual(
+    listed.body.subscriptions.map((s: { endpoint: string }) => s.endpoint),
+    [fake.endpoint],
+  );
 
   await device.getByRole('button', { name: 'Turn off on this device' }).click();
-  await device.getByRole('status').getByText(/^Off\./).waitFor();
+  await device
+    .getByRole('status')
+    .getByText(/^Off\./)
+    .waitFor();
   const after = await call(server.url, 'GET', '/api/push/subscriptions', { token: bob.token });
   assert.deepEqual(after.body.subscriptions, [], 'the server forgot the device');
 });
@@ -263,7 +299,9 @@ test('a toast on a visible page is reported as seen, with its id', { timeout: TE
   assert.equal((await request.response())?.status(), 204);
 });
 
-test('the preferences page reads and saves the whole object; the inbox and live stream are not switchable', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('the preferences page reads and saves the whole object; the inbox and live stream are not switchable', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const { server, bob, page } = await setup(t);
   await page.goto(`${server.url}/settings/notifications`);
   await page.getByRole('heading', { name: 'What reaches you, and how' }).waitFor();

@@ -5,7 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { billFor, groupWith, register } from '../support/api.ts';
 import { startChildServer } from '../support/child-server.ts';
-import { WEB_ROOT, assertBuilt, billCard, connection, holdStreams, newPerson, openBrowser, signInWithToken, toast, unread, waitConnection, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
+import {
+  WEB_ROOT,
+  assertBuilt,
+  billCard,
+  connection,
+  holdStreams,
+  newPerson,
+  openBrowser,
+  signInWithToken,
+  toast,
+  unread,
+  waitConnection,
+  waitLive,
+  TEST_TIMEOUT_MS,
+} from './browser.ts';
 
 test('after a server restart, a bill created while the page reconnects appears exactly once', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   assertBuilt();

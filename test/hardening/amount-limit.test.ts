@@ -22,7 +22,14 @@ async function owes(s: TestServer, groupId: string, debtor: TestUser, creditor: 
 }
 
 const bill = (s: TestServer, owner: TestUser, groupId: string, amount: number, among: TestUser[]) =>
-  call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: owner.token, body: { description: 'Big', amount, split: { mode: 'exact', amounts: Object.fromEntries(among.map((u) => [u.id, amount / among.length])) } } });
+  call(s.url, 'POST', `/api/groups/${groupId}/bills`, {
+    token: owner.token,
+    body: {
+      description: 'Big',
+      amount,
+      split: { mode: 'exact', amounts: Object.fromEntries(among.map((u) => [u.id, amount / among.length])) },
+    },
+  });
 
 /** Everything a refused bill must leave alone: the group's bills, debts and each member's notifications. */
 async function snapshot(s: TestServer, groupId: string, users: TestUser[]) {
@@ -40,7 +47,9 @@ function expectLimit(res: { status: number; headers: Headers; body: any }) {
   assert.match(res.body.detail, new RegExp(String(MAX_GROUP_DEBT)), 'the detail names the bound');
 }
 
-test("the issue's reproduction: the 9,008th bill of 10^12 between two members is refused; balances stay 200 and exact", { timeout: 60_000 }, async (t) => {
+test("the issue's reproduction: the 9,008th bill of 10^12 between two members is refused; balances stay 200 and exact", {
+  timeout: 60_000,
+}, async (t) => {
   const s = await started(t);
   const [alice, bob] = await Promise.all([register(s.url, 'Alice'), register(s.url, 'Bob')]);
   const groupId = await groupWith(s.url, alice, [bob]);
@@ -54,7 +63,10 @@ test("the issue's reproduction: the 9,008th bill of 10^12 between two members is
 
   const balances = await call(s.url, 'GET', `/api/groups/${groupId}/balances`, { token: bob.token });
   assert.equal(balances.status, 200, JSON.stringify(balances.body));
-  assert.deepEqual(balances.body.balances, [{ userId: alice.id, net: before }, { userId: bob.id, net: -before }]);
+  assert.deepEqual(balances.body.balances, [
+    { userId: alice.id, net: before },
+    { userId: bob.id, net: -before },
+  ]);
   assert.deepEqual(balances.body.settlements, [{ from: bob.id, to: alice.id, amount: before }]);
 });
 

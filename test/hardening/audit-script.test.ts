@@ -27,7 +27,15 @@ function run(report: unknown, exceptions: unknown | string, ...flags: string[]):
   });
 }
 
-const advisory = (name: string, severity: string, ghsa: string) => ({ source: 1, name, dependency: name, title: `${name} is bad`, url: `https://github.com/advisories/${ghsa}`, severity, range: '<9.9.9' });
+const advisory = (name: string, severity: string, ghsa: string) => ({
+  source: 1,
+  name,
+  dependency: name,
+  title: `${name} is bad`,
+  url: `https://github.com/advisories/${ghsa}`,
+  severity,
+  range: '<9.9.9',
+});
 const REPORT = {
   auditReportVersion: 2,
   vulnerabilities: {
@@ -40,7 +48,13 @@ const REPORT = {
 };
 const later = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
 const earlier = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-const exception = (reviewAgain: string) => ({ id: 'GHSA-2222-3333-4444', package: 'foo', reason: 'Only reachable through foo.parse(untrusted), which Chipin never calls.', reviewed: '2026-11-22', reviewAgain });
+const exception = (reviewAgain: string) => ({
+  id: 'GHSA-2222-3333-4444',
+  package: 'foo',
+  reason: 'Only reachable through foo.parse(untrusted), which Chipin never calls.',
+  reviewed: '2026-11-22',
+  reviewAgain,
+});
 
 test('a high advisory without an exception fails; a moderate one does not', { timeout: 30_000 }, async () => {
   const r = await run(REPORT, { exceptions: [] });
@@ -69,7 +83,10 @@ test('an exception without a real reason, or an unmatched one, is reported', { t
 });
 
 test('a registry that does not answer is one line, a failure only under --strict', { timeout: 30_000 }, async () => {
-  const refused = { message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', statusCode: 405 };
+  const refused = {
+    message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk',
+    statusCode: 405,
+  };
   const r = await run(refused, { exceptions: [] });
   assert.equal(r.code, 0);
   assert.equal(r.err.trim().split('\n').length, 1);

@@ -45,15 +45,34 @@ before(async () => {
   await pay(rita, (await billFor(server.url, olga, groupId, [rita], 2000, `Taxi ${OLGA_MARK}`)).id);
   await billFor(server.url, olga, groupId, [rita], 3000, `Dinner ${OLGA_MARK}`);
   // Devices and preferences on both sides; each endpoint carries its world's marker.
-  for (const [u, mark] of [[olga, OLGA_MARK], [rita, OLGA_MARK], [sam, SAM_MARK], [sue, SAM_MARK]] as const) await subscribe(u, mark);
-  for (const u of [olga, sam]) assert.equal((await call(server.url, 'PUT', '/api/me/notification-preferences', { token: u.token, body: { preferences: { 'bill.paid': { push: false } } } })).status, 200);
+  for (const [u, mark] of [
+    [olga, OLGA_MARK],
+    [rita, OLGA_MARK],
+    [sam, SAM_MARK],
+    [sue, SAM_MARK],
+  ] as const)
+    await subscribe(u, mark);
+  for (const u of [olga, sam])
+    assert.equal(
+      (
+        await call(server.url, 'PUT', '/api/me/notification-preferences', {
+          token: u.token,
+          body: { preferences: { 'bill.paid': { push: false } } },
+        })
+      ).status,
+      200,
+    );
 });
 after(() => server?.close());
 
 async function newGroup(owner: TestUser, members: TestUser[], name: string) {
   const res = await call(server.url, 'POST', '/api/groups', { token: owner.token, body: { name } });
   assert.equal(res.status, 201);
-  for (const m of members) assert.equal((await call(server.url, 'POST', `/api/groups/${res.body.group.id}/members`, { token: owner.token, body: { email: m.email } })).status, 201);
+  for (const m of members)
+    assert.equal(
+      (await call(server.url, 'POST', `/api/groups/${res.body.group.id}/members`, { token: owner.token, body: { email: m.email } })).status,
+      201,
+    );
   return res.body.group.id as string;
 }
 
@@ -87,7 +106,8 @@ async function pay(user: TestUser, billId: string) {
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 
-const userOf = (role: Role): TestUser | undefined => ({ anonymous: undefined, stranger: sam, member: max, owner: olga, receiver: rita })[role];
+const userOf = (role: Role): TestUser | undefined =>
+  ({ anonymous: undefined, stranger: sam, member: max, owner: olga, receiver: rita })[role];
 
 /** What a role may not see: the other world's ids, emails and marker. Anonymous may see neither. */
 function foreignTo(role: Role): string[] {
@@ -99,13 +119,17 @@ function foreignTo(role: Role): string[] {
 
 function assertNoForeignData(role: Role, what: string, res: Res) {
   const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
-  for (const token of foreignTo(role)) assert.ok(!text.includes(token), `${what} as ${role}: the answer contains ${JSON.stringify(token)}: ${text.slice(0, 400)}`);
+  for (const token of foreignTo(role))
+    assert.ok(!text.includes(token), `${what} as ${role}: the answer contains ${JSON.stringify(token)}: ${text.slice(0, 400)}`);
 }
 
 /** A fresh bill of Olga's that Rita owes (Max is in the group but not in the split). */
 const freshBill = async () => (await billFor(server.url, olga, groupId, [rita], 1200, `Snack ${OLGA_MARK}`)).id as string;
 const freshPayment = async () => {
-  const res = await call(server.url, 'POST', `/api/groups/${groupId}/payments`, { token: rita.token, body: { to: olga.id, amount: 50, note: `Cash ${OLGA_MARK}` } });
+  const res = await call(server.url, 'POST', `/api/groups/${groupId}/payments`, {
+    token: rita.token,
+    body: { to: olga.id, amount: 50, note: `Cash ${OLGA_MARK}` },
+  });
   assert.equal(res.status, 201);
   return res.body.payment.id as string;
 };
@@ -127,7 +151,10 @@ type Row = {
   route: string;
   expect: Record<Role, number>;
   /** Builds the request for one cell; fixtures that a success would use up are made fresh per cell. */
-  request: (role: Role, user: TestUser | undefined) => Promise<{ method: string; path: string; body?: unknown; headers?: Record<string, string> }>;
+  request: (
+    role: Role,
+    user: TestUser | undefined,
+  ) => Promise<{ method: string; path: string; body?: unknown; headers?: Record<string, string> }>;
   /**
    * The answer may show the group to someone not (yet) in it: an invite link is the credential, and its
    * holder sees the group's name and people (issue 16). The other world must still not appear.
@@ -182,26 +209,50 @@ const ROWS: Row[] = [
     route: 'POST /api/auth/password',
     expect: OK_FOR_ALL(204),
     request: async () => ({ method: 'POST', path: '/api/auth/password', body: { current: PASSWORD, next: 'a brand new secret' } }),
-    then: async (_role, u) => assert.equal((await call(server.url, 'GET', '/api/me', { token: u.token })).status, 200, 'the caller stays signed in'),
+    then: async (_role, u) =>
+      assert.equal((await call(server.url, 'GET', '/api/me', { token: u.token })).status, 200, 'the caller stays signed in'),
   },
   {
     route: 'GET /api/groups',
     expect: OK_FOR_ALL(200),
     request: async () => ({ method: 'GET', path: '/api/groups' }),
     then: (role, u, res) => {
-      for (const g of res.body.groups) assert.ok(g.members.some((m: { id: string }) => m.id === u.id), `${role} sees a group it is not in`);
-      assert.equal(res.body.groups.some((g: { id: string }) => g.id === groupId), role !== 'stranger');
+      for (const g of res.body.groups)
+        assert.ok(
+          g.members.some((m: { id: string }) => m.id === u.id),
+          `${role} sees a group it is not in`,
+        );
+      assert.equal(
+        res.body.groups.some((g: { id: string }) => g.id === groupId),
+        role !== 'stranger',
+      );
     },
   },
-  { route: 'POST /api/groups', expect: OK_FOR_ALL(201), request: async () => ({ method: 'POST', path: '/api/groups', body: { name: 'Own' } }) },
-  { route: 'GET /api/groups/:groupId', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}` }) },
+  {
+    route: 'POST /api/groups',
+    expect: OK_FOR_ALL(201),
+    request: async () => ({ method: 'POST', path: '/api/groups', body: { name: 'Own' } }),
+  },
+  {
+    route: 'GET /api/groups/:groupId',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}` }),
+  },
   {
     route: 'POST /api/groups/:groupId/members',
     expect: OK_FOR_MEMBERS(201),
     request: async () => ({ method: 'POST', path: `/api/groups/${groupId}/members`, body: { email: (await freshUser()).email } }),
   },
-  { route: 'GET /api/groups/:groupId/balances', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/balances` }) },
-  { route: 'GET /api/groups/:groupId/bills', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/bills` }) },
+  {
+    route: 'GET /api/groups/:groupId/balances',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/balances` }),
+  },
+  {
+    route: 'GET /api/groups/:groupId/bills',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/bills` }),
+  },
   {
     route: 'POST /api/groups/:groupId/bills',
     expect: OK_FOR_MEMBERS(201),
@@ -209,10 +260,18 @@ const ROWS: Row[] = [
     request: async (_role, u) => ({
       method: 'POST',
       path: `/api/groups/${groupId}/bills`,
-      body: { description: 'Lunch', amount: 1000, split: { mode: 'equal', among: [u?.id ?? olga.id, u?.id === olga.id ? rita.id : olga.id] } },
+      body: {
+        description: 'Lunch',
+        amount: 1000,
+        split: { mode: 'equal', among: [u?.id ?? olga.id, u?.id === olga.id ? rita.id : olga.id] },
+      },
     }),
   },
-  { route: 'GET /api/bills/:billId', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}` }) },
+  {
+    route: 'GET /api/bills/:billId',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}` }),
+  },
   {
     route: 'POST /api/bills/:billId/pay',
     expect: { anonymous: 401, stranger: 404, member: 403, owner: 403, receiver: 200 },
@@ -241,9 +300,21 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'DELETE', path: `/api/bills/${await freshBill()}` }),
   },
   // Issue 16: invite links, leaving and removing, activity.
-  { route: 'POST /api/groups/:groupId/invites', expect: OK_FOR_MEMBERS(201), request: async () => ({ method: 'POST', path: `/api/groups/${groupId}/invites`, body: {} }) },
-  { route: 'GET /api/groups/:groupId/invites', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/invites` }) },
-  { route: 'DELETE /api/invites/:inviteId', expect: OK_FOR_MEMBERS(204), request: async () => ({ method: 'DELETE', path: `/api/invites/${(await freshInvite()).id}` }) },
+  {
+    route: 'POST /api/groups/:groupId/invites',
+    expect: OK_FOR_MEMBERS(201),
+    request: async () => ({ method: 'POST', path: `/api/groups/${groupId}/invites`, body: {} }),
+  },
+  {
+    route: 'GET /api/groups/:groupId/invites',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/invites` }),
+  },
+  {
+    route: 'DELETE /api/invites/:inviteId',
+    expect: OK_FOR_MEMBERS(204),
+    request: async () => ({ method: 'DELETE', path: `/api/invites/${(await freshInvite()).id}` }),
+  },
   {
     route: 'GET /api/invites/:token',
     expect: { anonymous: 200, stranger: 200, member: 200, owner: 200, receiver: 200 },
@@ -264,24 +335,45 @@ const ROWS: Row[] = [
     expect: OK_FOR_MEMBERS(204),
     request: async () => ({ method: 'DELETE', path: `/api/groups/${groupId}/members/${await freshPending()}` }),
   },
-  { route: 'GET /api/groups/:groupId/activity', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/activity` }) },
+  {
+    route: 'GET /api/groups/:groupId/activity',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/activity` }),
+  },
   {
     route: 'PATCH /api/bills/:billId',
     expect: { anonymous: 401, stranger: 404, member: 403, owner: 200, receiver: 403 },
-    request: async () => ({ method: 'PATCH', path: `/api/bills/${await freshBill()}`, body: { notes: 'edited' }, headers: { 'if-match': '"1"' } }),
+    request: async () => ({
+      method: 'PATCH',
+      path: `/api/bills/${await freshBill()}`,
+      body: { notes: 'edited' },
+      headers: { 'if-match': '"1"' },
+    }),
   },
-  { route: 'GET /api/bills/:billId/history', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}/history` }) },
+  {
+    route: 'GET /api/bills/:billId/history',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/bills/${await freshBill()}/history` }),
+  },
   {
     route: 'POST /api/bills/:billId/remind',
     expect: { anonymous: 401, stranger: 404, member: 403, owner: 202, receiver: 403 },
     request: async () => ({ method: 'POST', path: `/api/bills/${await freshBill()}/remind` }),
   },
-  { route: 'GET /api/groups/:groupId/payments', expect: OK_FOR_MEMBERS(200), request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/payments` }) },
+  {
+    route: 'GET /api/groups/:groupId/payments',
+    expect: OK_FOR_MEMBERS(200),
+    request: async () => ({ method: 'GET', path: `/api/groups/${groupId}/payments` }),
+  },
   {
     route: 'POST /api/groups/:groupId/payments',
     // To Olga from anyone else in the group; Olga herself pays Rita.
     expect: OK_FOR_MEMBERS(201),
-    request: async (_role, u) => ({ method: 'POST', path: `/api/groups/${groupId}/payments`, body: { to: u?.id === olga.id ? rita.id : olga.id, amount: 100 } }),
+    request: async (_role, u) => ({
+      method: 'POST',
+      path: `/api/groups/${groupId}/payments`,
+      body: { to: u?.id === olga.id ? rita.id : olga.id, amount: 100 },
+    }),
   },
   {
     route: 'POST /api/payments/:paymentId/confirm',
@@ -300,8 +392,15 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'GET', path: '/api/notifications?limit=100' }),
     then: async (_role, u, res) => {
       // Exactly the caller's own rows, as stored.
-      const own = (await server.store.read.listNotifications(u.id, 100, undefined)).map((n) => ({ id: String(n.id), type: n.type, data: JSON.parse(n.data) }));
-      assert.deepEqual(res.body.notifications.map((n: { id: string; type: string; data: unknown }) => ({ id: n.id, type: n.type, data: n.data })), own);
+      const own = (await server.store.read.listNotifications(u.id, 100, undefined)).map((n) => ({
+        id: String(n.id),
+        type: n.type,
+        data: JSON.parse(n.data),
+      }));
+      assert.deepEqual(
+        res.body.notifications.map((n: { id: string; type: string; data: unknown }) => ({ id: n.id, type: n.type, data: n.data })),
+        own,
+      );
     },
   },
   {
@@ -324,7 +423,7 @@ const ROWS: Row[] = [
     request: async (role) => ({ method: 'POST', path: '/api/push/subscriptions', body: device(role) }),
     then: async (_role, u, res) => {
       const mine = (await server.store.read.listPushSubscriptions([u.id])).map((d) => d.id);
-      assert.ok(mine.includes(res.body.subscription.id), 'the device is stored as the caller\'s');
+      assert.ok(mine.includes(res.body.subscription.id), "the device is stored as the caller's");
     },
   },
   {
@@ -333,7 +432,12 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'GET', path: '/api/push/subscriptions' }),
     then: async (_role, u, res) => {
       const own = (await server.store.read.listPushSubscriptions([u.id])).map((d) => ({ id: d.id, endpoint: d.endpoint }));
-      assert.deepEqual(res.body.subscriptions.map((d: { id: string; endpoint: string }) => ({ id: d.id, endpoint: d.endpoint })).sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)), own.sort((a, b) => a.id.localeCompare(b.id)));
+      assert.deepEqual(
+        res.body.subscriptions
+          .map((d: { id: string; endpoint: string }) => ({ id: d.id, endpoint: d.endpoint }))
+          .sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)),
+        own.sort((a, b) => a.id.localeCompare(b.id)),
+      );
     },
   },
   {
@@ -356,7 +460,11 @@ const ROWS: Row[] = [
   {
     route: 'PUT /api/me/notification-preferences',
     expect: OK_FOR_ALL(200),
-    request: async () => ({ method: 'PUT', path: '/api/me/notification-preferences', body: { preferences: { 'group.member_added': { email: true } } } }),
+    request: async () => ({
+      method: 'PUT',
+      path: '/api/me/notification-preferences',
+      body: { preferences: { 'group.member_added': { email: true } } },
+    }),
     then: async (_role, u, res) => {
       assert.equal(res.body.preferences['group.member_added'].email, true);
       assert.deepEqual(res.body.preferences, preferencesOf(await server.store.read.preferencesOf([u.id])));
@@ -366,7 +474,8 @@ const ROWS: Row[] = [
     route: 'POST /api/notifications/seen',
     expect: OK_FOR_ALL(204),
     request: async () => ({ method: 'POST', path: '/api/notifications/seen', body: { all: true } }),
-    then: async (_role, u) => assert.equal(await server.store.read.seenUpTo(u.id), (await server.store.read.notificationState(u.id)).lastId),
+    then: async (_role, u) =>
+      assert.equal(await server.store.read.seenUpTo(u.id), (await server.store.read.notificationState(u.id)).lastId),
   },
   // The email's unsubscribe link: the signed token is the credential (RFC 8058: the mail provider POSTs
   // without a session), so any caller holding it gets the same answer and a session changes nothing. Each
@@ -383,7 +492,10 @@ const ROWS: Row[] = [
     request: async () => ({ method: 'POST', path: `/unsubscribe/${links.sign((linkUser = await freshUser()).id)}` }),
     always: async () => {
       const prefs = (await ownState(linkUser!)).preferences;
-      assert.ok(Object.values(prefs).every((c) => c.email === false), `the link's owner still gets email: ${JSON.stringify(prefs)}`);
+      assert.ok(
+        Object.values(prefs).every((c) => c.email === false),
+        `the link's owner still gets email: ${JSON.stringify(prefs)}`,
+      );
     },
   },
 ];
@@ -412,8 +524,16 @@ test('every route × every role gets the status it must, and nothing of the othe
         // A link holder may see Olga's world (the link shows it); never Sam's.
         assertNoForeignData(row.linkHolder ? 'member' : role, what, res);
         if (res.status < 300 && user) await row.then?.(role, user, res);
-        assert.deepEqual(await Promise.all(others.map((u) => server.store.read.notificationState(u.id))).then((s) => s.map((x) => x.readUpTo)), readBefore.map((x) => x.readUpTo), `${what} as ${role} moved someone else's read position`);
-        assert.deepEqual(await Promise.all(others.map(ownState)), ownBefore, `${what} as ${role} changed someone else's preferences, devices or seen mark`);
+        assert.deepEqual(
+          await Promise.all(others.map((u) => server.store.read.notificationState(u.id))).then((s) => s.map((x) => x.readUpTo)),
+          readBefore.map((x) => x.readUpTo),
+          `${what} as ${role} moved someone else's read position`,
+        );
+        assert.deepEqual(
+          await Promise.all(others.map(ownState)),
+          ownBefore,
+          `${what} as ${role} changed someone else's preferences, devices or seen mark`,
+        );
         await row.always?.(role, res);
         if (row.route === 'POST /api/auth/logout' && userOf(role)) {
           // Only the session the request came with ended.
@@ -428,8 +548,21 @@ test('every route × every role gets the status it must, and nothing of the othe
 test('the matrix has a row for every declared route', { timeout: 10_000 }, () => {
   // Open to anyone by contract (issue 2): sign-up, sign-in, health and the OpenAPI document; /metrics is
   // restricted by address (loopback), not by user. The streams have their own tests below.
-  const covered = new Set([...ROWS.map((r) => r.route), 'POST /api/auth/register', 'POST /api/auth/login', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /healthz', 'GET /api/openapi.json', 'GET /metrics']);
-  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from the authorization matrix');
+  const covered = new Set([
+    ...ROWS.map((r) => r.route),
+    'POST /api/auth/register',
+    'POST /api/auth/login',
+    'GET /api/notifications/stream',
+    'GET /api/notifications/ws',
+    'GET /healthz',
+    'GET /api/openapi.json',
+    'GET /metrics',
+  ]);
+  assert.deepEqual(
+    declaredRoutes().filter((r) => !covered.has(r)),
+    [],
+    'routes missing from the authorization matrix',
+  );
 });
 
 test("a stranger's 404 says no more than a missing id's: existence is not leaked", { timeout: 60_000 }, async () => {
@@ -449,7 +582,12 @@ test("a stranger's 404 says no more than a missing id's: existence is not leaked
   const [, samMac] = links.sign(sam.id).split('.');
   const forged = [`${olga.id}.${randomBytes(32).toString('base64url')}`, `${olga.id}.${samMac}`, olga.id];
   pairs.push(['DELETE', `/api/push/subscriptions/${olgaDevice}`, '/api/push/subscriptions/0000000000zzzzzzzzzz']);
-  for (const token of forged) pairs.push(['POST', `/unsubscribe/${token}`, `/unsubscribe/${links.sign('0000000000zzzzzzzzzz').split('.')[0]}.${randomBytes(32).toString('base64url')}`]);
+  for (const token of forged)
+    pairs.push([
+      'POST',
+      `/unsubscribe/${token}`,
+      `/unsubscribe/${links.sign('0000000000zzzzzzzzzz').split('.')[0]}.${randomBytes(32).toString('base64url')}`,
+    ]);
   for (const [method, real, missing] of pairs) {
     const a = await call(server.url, method, real, { token: sam.token });
     const b = await call(server.url, method, missing, { token: sam.token });
@@ -475,7 +613,10 @@ test('streams refuse the anonymous and a session that ended', { timeout: 60_000 
   await assert.rejects(ws.opened, /401/);
   const login = await call(server.url, 'POST', '/api/auth/login', { body: { email: rita.email, password: PASSWORD } });
   assert.equal((await call(server.url, 'POST', '/api/auth/logout', { token: login.body.token })).status, 204);
-  const ended = await fetch(`${server.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${login.body.token}` }, signal: AbortSignal.timeout(5000) });
+  const ended = await fetch(`${server.url}/api/notifications/stream`, {
+    headers: { authorization: `Bearer ${login.body.token}` },
+    signal: AbortSignal.timeout(5000),
+  });
   assert.equal(ended.status, 401);
   await ended.body?.cancel();
   await assert.rejects(openWs(server.url, login.body.token).opened, /401/);
@@ -487,20 +628,31 @@ test('streams refuse the anonymous and a session that ended', { timeout: 60_000 
 
 /** A user's stored notifications after `afterId`, as the stream carries them. */
 async function storedAfter(user: TestUser, afterId: number) {
-  return (await server.store.read.notificationsAfter(user.id, afterId, 10_000)).map((n) => ({ id: String(n.id), type: n.type, data: JSON.parse(n.data) as unknown }));
+  return (await server.store.read.notificationsAfter(user.id, afterId, 10_000)).map((n) => ({
+    id: String(n.id),
+    type: n.type,
+    data: JSON.parse(n.data) as unknown,
+  }));
 }
 
-const received = (s: StreamClient) => s.notifications().map((r) => ({ id: r.data.id as string, type: r.data.type as string, data: r.data.data as unknown }));
+const received = (s: StreamClient) =>
+  s.notifications().map((r) => ({ id: r.data.id as string, type: r.data.type as string, data: r.data.data as unknown }));
 
 type Opened = { user: TestUser; transport: 'sse' | 'ws'; from: number; forged: string; stream: StreamClient };
 
-function open(user: TestUser, transport: 'sse' | 'ws', opts: { lastEventId?: string; query?: string; headers?: Record<string, string> }): StreamClient {
+function open(
+  user: TestUser,
+  transport: 'sse' | 'ws',
+  opts: { lastEventId?: string; query?: string; headers?: Record<string, string> },
+): StreamClient {
   return transport === 'sse' ? openSse(server.url, user.token, opts) : openWs(server.url, user.token, opts);
 }
 
 test("streams carry only the caller's notifications, whatever resume id is forged or guessed", { timeout: 60_000 }, async (t) => {
   const everyone = [olga, rita, max, sam, sue];
-  const lastIds = new Map(await Promise.all(everyone.map(async (u) => [u.id, (await server.store.read.notificationState(u.id)).lastId] as const)));
+  const lastIds = new Map(
+    await Promise.all(everyone.map(async (u) => [u.id, (await server.store.read.notificationState(u.id)).lastId] as const)),
+  );
   const opened: Opened[] = [];
   for (const user of everyone) {
     const others = everyone.filter((u) => u.id !== user.id);
@@ -512,8 +664,16 @@ test("streams carry only the caller's notifications, whatever resume id is forge
       { from: 0, forged: 'lastEventId 0', opts: { lastEventId: '0' } },
       { from: Math.min(otherLast, own), forged: `another user's newest id (${otherLast})`, opts: { lastEventId: String(otherLast) } },
       { from: 0, forged: 'header 0 beats a query id', opts: { lastEventId: '0', query: `?lastEventId=${otherLast}` } },
-      { from: 0, forged: 'user-switching parameters', opts: { query: `?lastEventId=0&userId=${others[0].id}&user=${others[0].id}&as=${others[0].id}` } },
-      { from: 0, forged: 'another user id in headers', opts: { lastEventId: '0', headers: { 'x-user-id': others[0].id, 'x-forwarded-user': others[0].id } } },
+      {
+        from: 0,
+        forged: 'user-switching parameters',
+        opts: { query: `?lastEventId=0&userId=${others[0].id}&user=${others[0].id}&as=${others[0].id}` },
+      },
+      {
+        from: 0,
+        forged: 'another user id in headers',
+        opts: { lastEventId: '0', headers: { 'x-user-id': others[0].id, 'x-forwarded-user': others[0].id } },
+      },
     ];
     for (const transport of ['sse', 'ws'] as const) {
       for (const v of variants) opened.push({ user, transport, from: v.from, forged: v.forged, stream: open(user, transport, v.opts) });
@@ -530,7 +690,11 @@ test("streams carry only the caller's notifications, whatever resume id is forge
     await o.stream.waitFor(expected.length);
     const resets = o.stream.received.filter((r) => r.event === 'reset');
     if (o.forged.startsWith("another user's newest") && Number(o.forged.match(/\((\d+)\)/)![1]) > own) {
-      assert.deepEqual(resets.map((r) => r.data), [{ type: 'reset', id: String(own) }], `${o.user.name} ${o.transport} ${o.forged}`);
+      assert.deepEqual(
+        resets.map((r) => r.data),
+        [{ type: 'reset', id: String(own) }],
+        `${o.user.name} ${o.transport} ${o.forged}`,
+      );
     } else {
       assert.equal(resets.length, 0, `${o.user.name} ${o.transport} ${o.forged}: unexpected reset`);
     }
@@ -544,7 +708,10 @@ test("streams carry only the caller's notifications, whatever resume id is forge
   await pay(sue, s1.id);
   const b2 = await billFor(server.url, olga, groupId, [max], 500, `Gone ${OLGA_MARK}`);
   assert.equal((await call(server.url, 'DELETE', `/api/bills/${b2.id}`, { token: olga.token })).status, 204);
-  assert.equal((await call(server.url, 'POST', `/api/groups/${samGroupId}/members`, { token: sam.token, body: { email: newcomer.email } })).status, 201);
+  assert.equal(
+    (await call(server.url, 'POST', `/api/groups/${samGroupId}/members`, { token: sam.token, body: { email: newcomer.email } })).status,
+    201,
+  );
   await billFor(server.url, rita, groupId, [olga], 300, `Back ${OLGA_MARK}`);
 
   for (const o of opened) {
@@ -558,10 +725,15 @@ test("streams carry only the caller's notifications, whatever resume id is forge
   for (const o of opened) {
     const what = `${o.user.name} ${o.transport} (${o.forged})`;
     const own = lastIds.get(o.user.id)!;
-    assert.deepEqual(received(o.stream), await storedAfter(o.user, Math.min(o.from, own)), `${what}: not exactly the user's own notifications`);
+    assert.deepEqual(
+      received(o.stream),
+      await storedAfter(o.user, Math.min(o.from, own)),
+      `${what}: not exactly the user's own notifications`,
+    );
     const text = JSON.stringify(o.stream.received);
     const foreign = o.user === sam || o.user === sue ? foreignTo('stranger') : foreignTo('owner');
     for (const token of foreign) assert.ok(!text.includes(token), `${what} carried ${token}`);
-    for (const r of o.stream.received.filter((x) => x.event === 'group.updated')) assert.ok(groupsOf(o.user).has(r.data.groupId), `${what}: group.updated for ${r.data.groupId}`);
+    for (const r of o.stream.received.filter((x) => x.event === 'group.updated'))
+      assert.ok(groupsOf(o.user).has(r.data.groupId), `${what}: group.updated for ${r.data.groupId}`);
   }
 });

@@ -86,13 +86,25 @@ before(async () => {
   const paid = await fetch(`${server.url}/api/bills/${paidBillId}/pay`, { method: 'POST', headers: bearer(bob) });
   assert.equal(paid.status, 200);
   carolOutside = await register(server.url, 'Carol');
-  const invite = await fetch(`${server.url}/api/groups/${groupId}/invites`, { method: 'POST', headers: { ...bearer(alice), 'content-type': 'application/json' }, body: '{}' });
+  const invite = await fetch(`${server.url}/api/groups/${groupId}/invites`, {
+    method: 'POST',
+    headers: { ...bearer(alice), 'content-type': 'application/json' },
+    body: '{}',
+  });
   const { invite: made } = (await invite.json()) as { invite: { id: string; url: string } };
   inviteId = made.id;
   inviteToken = made.url.split('/join/')[1];
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: alice.email, password: PASSWORD }) });
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: alice.email, password: PASSWORD }),
+  });
   logoutToken = ((await login.json()) as { token: string }).token;
-  const sub = await fetch(`${server.url}/api/push/subscriptions`, { method: 'POST', headers: { ...bearer(alice), 'content-type': 'application/json' }, body: JSON.stringify(device('alice-phone')) });
+  const sub = await fetch(`${server.url}/api/push/subscriptions`, {
+    method: 'POST',
+    headers: { ...bearer(alice), 'content-type': 'application/json' },
+    body: JSON.stringify(device('alice-phone')),
+  });
   assert.equal(sub.status, 201);
   aliceDevice = ((await sub.json()) as { subscription: { id: string } }).subscription.id;
   links = await loadUnsubscribeTokens(server.store.read);
@@ -105,14 +117,21 @@ after(async () => {
 });
 
 const bearer = (u: TestUser | string) => ({ authorization: `Bearer ${typeof u === 'string' ? u : u.token}` });
-const short = (s: string | undefined) => (s === undefined ? '' : s.length > 300 ? `${JSON.stringify(s.slice(0, 300))}… (${s.length} chars)` : JSON.stringify(s));
-const describe = (r: Req) => `${r.what}: ${r.method} ${r.path.length > 200 ? `${r.path.slice(0, 200)}…` : r.path} ${JSON.stringify(r.headers).slice(0, 300)} ${short(r.body)}`;
+const short = (s: string | undefined) =>
+  s === undefined ? '' : s.length > 300 ? `${JSON.stringify(s.slice(0, 300))}… (${s.length} chars)` : JSON.stringify(s);
+const describe = (r: Req) =>
+  `${r.what}: ${r.method} ${r.path.length > 200 ? `${r.path.slice(0, 200)}…` : r.path} ${JSON.stringify(r.headers).slice(0, 300)} ${short(r.body)}`;
 
 /** Sends one request with a deadline; a stream that opens is cancelled at once (and fails the check). */
 async function send(req: Req): Promise<{ status: number; type: string; text: string }> {
   let res: Response;
   try {
-    res = await fetch(server.url + req.path, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    res = await fetch(server.url + req.path, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   } catch (e) {
     throw new Error(`${describe(req)}\n→ no answer within ${REQUEST_TIMEOUT_MS} ms: ${(e as Error).message}`);
   }
@@ -178,7 +197,9 @@ function badBodies(spec: BodySpec): fc.Arbitrary<BodyCase> {
   const with_ = (k: string, v: Frag) => objectText(spec.template.map(([kk, vv]) => [kk, kk === k ? v : vv]));
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...keys).chain((k) => spec.fields[k].bad.map((v) => json(with_(k, v), `bad ${k}`))) },
-    ...(required.length > 0 ? [fc.constantFrom(...required).map((k) => json(objectText(spec.template.filter(([kk]) => kk !== k)), `missing ${k}`))] : []),
+    ...(required.length > 0
+      ? [fc.constantFrom(...required).map((k) => json(objectText(spec.template.filter(([kk]) => kk !== k)), `missing ${k}`))]
+      : []),
     fc.tuple(extraKey(keys), anyJson).map(([k, v]) => json(objectText([...spec.template, [k, v]]), `extra field ${JSON.stringify(k)}`)),
     notObject.map((b) => json(b, 'not an object')),
     invalidJson(valid).map((b) => json(b, 'invalid JSON')),
@@ -193,19 +214,34 @@ const badNoBody: fc.Arbitrary<BodyCase> = fc.oneof(
   fc.tuple(wrongContentType, anyJson).map(([ct, b]) => ({ body: b, contentType: ct, what: `content-type ${ct}` })),
 );
 
-const bodyReq = (method: string, path: string, headers: Record<string, string>) => (c: BodyCase): Req => ({
-  method,
-  path,
-  headers: { ...headers, 'content-type': c.contentType },
-  body: c.body,
-  what: c.what,
-});
+const bodyReq =
+  (method: string, path: string, headers: Record<string, string>) =>
+  (c: BodyCase): Req => ({
+    method,
+    path,
+    headers: { ...headers, 'content-type': c.contentType },
+    body: c.body,
+    what: c.what,
+  });
 
-const notCurrency = fc.oneof(notString, fc.string({ maxLength: 6 }).filter((s) => !isCurrencyCode(s)).map(text), fc.stringMatching(/^[A-Z]{3}$/).filter((s) => !isCurrencyCode(s)).map(text));
+const notCurrency = fc.oneof(
+  notString,
+  fc
+    .string({ maxLength: 6 })
+    .filter((s) => !isCurrencyCode(s))
+    .map(text),
+  fc
+    .stringMatching(/^[A-Z]{3}$/)
+    .filter((s) => !isCurrencyCode(s))
+    .map(text),
+);
 const badAmount = fc.oneof(
   notNumber,
   oddNumbers,
-  fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isInteger(n)).map(text),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true })
+    .filter((n) => !Number.isInteger(n))
+    .map(text),
   fc.integer({ min: -1e9, max: 0 }).map(text),
   fc.integer({ min: 1_000_000_000_001, max: Number.MAX_SAFE_INTEGER }).map(text),
 );
@@ -215,64 +251,241 @@ function badSplit(): fc.Arbitrary<Frag> {
   const A = alice.id;
   const B = bob.id;
   const split = (mode: unknown, rest: Entries) => objectText([['mode', text(mode)], ...rest]);
-  const stranger = fc.oneof(fc.constant(dave.id), fc.stringMatching(/^[0-9a-z]{20}$/), fc.string({ unit: 'binary', minLength: 1, maxLength: 70 }));
-  const notTwoDecimals = fc.integer({ min: 1, max: 99_999 }).filter((k) => k % 10 !== 0).map((k) => k / 1000);
+  const stranger = fc.oneof(
+    fc.constant(dave.id),
+    fc.stringMatching(/^[0-9a-z]{20}$/),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 70 }),
+  );
+  const notTwoDecimals = fc
+    .integer({ min: 1, max: 99_999 })
+    .filter((k) => k % 10 !== 0)
+    .map((k) => k / 1000);
   return fc.oneof(
     notObject,
     fc.constant('{}'),
-    fc.oneof(notString, fc.string().filter((s) => !['equal', 'exact', 'percent', 'shares'].includes(s)).map(text)).map((m) => objectText([['mode', m], ['among', text([A, B])]])),
+    fc
+      .oneof(
+        notString,
+        fc
+          .string()
+          .filter((s) => !['equal', 'exact', 'percent', 'shares'].includes(s))
+          .map(text),
+      )
+      .map((m) =>
+        objectText([
+          ['mode', m],
+          ['among', text([A, B])],
+        ]),
+      ),
     fc.constantFrom('equal', 'exact', 'percent', 'shares').map((m) => split(m, [])),
     // equal
     fc.constantFrom([], [A], [A, B, B], [B, B]).map((among) => split('equal', [['among', text(among)]])),
     fc.array(stranger, { minLength: 1, maxLength: 3 }).map((s) => split('equal', [['among', text([A, B, ...s])]])),
-    fc.array(anyJson, { minLength: 1, maxLength: 3 }).filter((xs) => xs.some((x) => JSON.parse(x) !== A && JSON.parse(x) !== B)).map((xs) => split('equal', [['among', `[${[text(A), ...xs].join(',')}]`]])),
+    fc
+      .array(anyJson, { minLength: 1, maxLength: 3 })
+      .filter((xs) => xs.some((x) => JSON.parse(x) !== A && JSON.parse(x) !== B))
+      .map((xs) => split('equal', [['among', `[${[text(A), ...xs].join(',')}]`]])),
     fc.constant(split('equal', [['among', text(Array.from({ length: 501 }, (_, i) => `u${i}`))]])),
-    fc.tuple(extraKey(['mode', 'among']), anyJson).map(([k, v]) => split('equal', [['among', text([A, B])], [k, v]])),
+    fc.tuple(extraKey(['mode', 'among']), anyJson).map(([k, v]) =>
+      split('equal', [
+        ['among', text([A, B])],
+        [k, v],
+      ]),
+    ),
     // exact
-    fc.tuple(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 1e6 })).filter(([x, y]) => x + y !== 3000).map(([x, y]) => split('exact', [['amounts', objectText([[A, text(x)], [B, text(y)]])]])),
+    fc
+      .tuple(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }))
+      .filter(([x, y]) => x + y !== 3000)
+      .map(([x, y]) =>
+        split('exact', [
+          [
+            'amounts',
+            objectText([
+              [A, text(x)],
+              [B, text(y)],
+            ]),
+          ],
+        ]),
+      ),
     fc.constant(split('exact', [['amounts', objectText([[A, '3000']])]])),
-    stranger.map((s) => split('exact', [['amounts', objectText([[B, '3000'], [s, '0']])]])),
-    fc.tuple(fc.oneof(badAmount, fc.constant('-5')), fc.constant(B)).map(([v, k]) => split('exact', [['amounts', objectText([[A, '0'], [k, v]])]])),
+    stranger.map((s) =>
+      split('exact', [
+        [
+          'amounts',
+          objectText([
+            [B, '3000'],
+            [s, '0'],
+          ]),
+        ],
+      ]),
+    ),
+    fc.tuple(fc.oneof(badAmount, fc.constant('-5')), fc.constant(B)).map(([v, k]) =>
+      split('exact', [
+        [
+          'amounts',
+          objectText([
+            [A, '0'],
+            [k, v],
+          ]),
+        ],
+      ]),
+    ),
     // percent
-    notTwoDecimals.map((p) => split('percent', [['percents', objectText([[A, text(p)], [B, text(100 - p)]])]])),
-    fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 200 })).filter(([x, y]) => x + y !== 100).map(([x, y]) => split('percent', [['percents', objectText([[A, text(x)], [B, text(y)]])]])),
+    notTwoDecimals.map((p) =>
+      split('percent', [
+        [
+          'percents',
+          objectText([
+            [A, text(p)],
+            [B, text(100 - p)],
+          ]),
+        ],
+      ]),
+    ),
+    fc
+      .tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 200 }))
+      .filter(([x, y]) => x + y !== 100)
+      .map(([x, y]) =>
+        split('percent', [
+          [
+            'percents',
+            objectText([
+              [A, text(x)],
+              [B, text(y)],
+            ]),
+          ],
+        ]),
+      ),
     fc.constant(split('percent', [['percents', objectText([[A, '100']])]])),
     // shares
-    fc.oneof(fc.integer({ min: -5, max: 0 }), fc.integer({ min: 1_000_001, max: 1e9 }), fc.double({ min: 0.01, max: 10, noNaN: true }).filter((n) => !Number.isInteger(n))).map((s) => split('shares', [['shares', objectText([[A, '1'], [B, text(s)]])]])),
+    fc
+      .oneof(
+        fc.integer({ min: -5, max: 0 }),
+        fc.integer({ min: 1_000_001, max: 1e9 }),
+        fc.double({ min: 0.01, max: 10, noNaN: true }).filter((n) => !Number.isInteger(n)),
+      )
+      .map((s) =>
+        split('shares', [
+          [
+            'shares',
+            objectText([
+              [A, '1'],
+              [B, text(s)],
+            ]),
+          ],
+        ]),
+      ),
     fc.constant(split('shares', [['shares', objectText([[A, '5']])]])),
     // keys no user has
-    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf').map((k) => split('shares', [['shares', objectText([[A, '1'], [k, '1']])]])),
-    fc.constantFrom('amounts', 'percents', 'shares').map((k) => split('equal', [['among', text([A, B])], [k, '{}']])),
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf').map((k) =>
+      split('shares', [
+        [
+          'shares',
+          objectText([
+            [A, '1'],
+            [k, '1'],
+          ]),
+        ],
+      ]),
+    ),
+    fc.constantFrom('amounts', 'percents', 'shares').map((k) =>
+      split('equal', [
+        ['among', text([A, B])],
+        [k, '{}'],
+      ]),
+    ),
   );
 }
 
 function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
   const register_: BodySpec = {
-    template: [['name', text('Zed')], ['email', text('zed.hardening@example.test')], ['password', text(PASSWORD)]],
+    template: [
+      ['name', text('Zed')],
+      ['email', text('zed.hardening@example.test')],
+      ['password', text(PASSWORD)],
+    ],
     fields: {
       name: { required: true, bad: badText(100) },
       email: { required: true, bad: badEmail },
-      password: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(`${s}padding!`))) },
+      password: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.string({ maxLength: 7 }).map(text),
+          tooLong(1024).map(text),
+          withLoneSurrogate.map((s) => text(`${s}padding!`)),
+        ),
+      },
     },
   };
   const login: BodySpec = {
-    template: [['email', text(alice.email)], ['password', text(PASSWORD)]],
+    template: [
+      ['email', text(alice.email)],
+      ['password', text(PASSWORD)],
+    ],
     fields: {
       // Well-formed but wrong credentials are refused too (401), after the same password work.
-      email: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(254).map(text), fc.emailAddress().filter((e) => e !== alice.email).map(text)) },
-      password: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(1024).map(text), fc.string({ minLength: 1, maxLength: 30 }).filter((p) => p !== PASSWORD).map(text)) },
+      email: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.constant(text('')),
+          tooLong(254).map(text),
+          fc
+            .emailAddress()
+            .filter((e) => e !== alice.email)
+            .map(text),
+        ),
+      },
+      password: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.constant(text('')),
+          tooLong(1024).map(text),
+          fc
+            .string({ minLength: 1, maxLength: 30 })
+            .filter((p) => p !== PASSWORD)
+            .map(text),
+        ),
+      },
     },
   };
   // A wrong current password is refused too (400), after the same password work; nothing changes.
   const password: BodySpec = {
-    template: [['current', text(PASSWORD)], ['next', text('a brand new secret')]],
+    template: [
+      ['current', text(PASSWORD)],
+      ['next', text('a brand new secret')],
+    ],
     fields: {
-      current: { required: true, bad: fc.oneof(notString, fc.constant(text('')), tooLong(1024).map(text), fc.string({ minLength: 1, maxLength: 30 }).filter((p) => p !== PASSWORD).map(text)) },
-      next: { required: true, bad: fc.oneof(notString, fc.string({ maxLength: 7 }).map(text), tooLong(1024).map(text), withLoneSurrogate.map((s) => text(`${s}padding!`))) },
+      current: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.constant(text('')),
+          tooLong(1024).map(text),
+          fc
+            .string({ minLength: 1, maxLength: 30 })
+            .filter((p) => p !== PASSWORD)
+            .map(text),
+        ),
+      },
+      next: {
+        required: true,
+        bad: fc.oneof(
+          notString,
+          fc.string({ maxLength: 7 }).map(text),
+          tooLong(1024).map(text),
+          withLoneSurrogate.map((s) => text(`${s}padding!`)),
+        ),
+      },
     },
   };
   const group: BodySpec = {
-    template: [['name', text('Trip')], ['currency', text('EUR')]],
+    template: [
+      ['name', text('Trip')],
+      ['currency', text('EUR')],
+    ],
     fields: { name: { required: true, bad: badText(100) }, currency: { required: false, bad: notCurrency } },
   };
   const member: BodySpec = {
@@ -285,18 +498,41 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     fields: {
       expiresInDays: {
         required: false,
-        bad: fc.oneof(fc.integer({ min: -1_000_000, max: 0 }).map(String), fc.integer({ min: 31, max: 1_000_000 }).map(String), fc.constantFrom('1.5', '"7"', 'null', 'true', '[]', '{}')),
+        bad: fc.oneof(
+          fc.integer({ min: -1_000_000, max: 0 }).map(String),
+          fc.integer({ min: 31, max: 1_000_000 }).map(String),
+          fc.constantFrom('1.5', '"7"', 'null', 'true', '[]', '{}'),
+        ),
       },
     },
   };
   const acceptBody: BodySpec = {
     template: [['memberId', text(alice.id)]],
     // Alice is a member with an email: not claimable (403) even when well formed; malformed ids are 400.
-    fields: { memberId: { required: false, bad: fc.oneof(notString, fc.constantFrom('', 'a b', 'x'.repeat(65), 'é').map(text), fc.constant(text(alice.id))) } },
+    fields: {
+      memberId: {
+        required: false,
+        bad: fc.oneof(notString, fc.constantFrom('', 'a b', 'x'.repeat(65), 'é').map(text), fc.constant(text(alice.id))),
+      },
+    },
   };
   const bill: BodySpec = {
-    template: [['description', text('Dinner')], ['amount', '3000'], ['split', objectText([['mode', text('equal')], ['among', text([alice.id, bob.id])]])]],
-    fields: { description: { required: true, bad: badText(200) }, amount: { required: true, bad: badAmount }, split: { required: true, bad: badSplit() } },
+    template: [
+      ['description', text('Dinner')],
+      ['amount', '3000'],
+      [
+        'split',
+        objectText([
+          ['mode', text('equal')],
+          ['among', text([alice.id, bob.id])],
+        ]),
+      ],
+    ],
+    fields: {
+      description: { required: true, bad: badText(200) },
+      amount: { required: true, bad: badAmount },
+      split: { required: true, bad: badSplit() },
+    },
   };
   const readAll: BodySpec = { template: [['all', 'true']], fields: { all: { required: true, bad: anyJson.filter((f) => f !== 'true') } } };
   const readUpTo: BodySpec = {
@@ -304,7 +540,14 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     fields: {
       upTo: {
         required: true,
-        bad: fc.oneof(notString, fc.string().filter((s) => !NOTIFICATION_ID.test(s)).map(text), fc.bigInt({ min: 1000n, max: 10n ** 16n - 1n }).map((n) => text(String(n)))),
+        bad: fc.oneof(
+          notString,
+          fc
+            .string()
+            .filter((s) => !NOTIFICATION_ID.test(s))
+            .map(text),
+          fc.bigInt({ min: 1000n, max: 10n ** 16n - 1n }).map((n) => text(String(n))),
+        ),
       },
     },
   };
@@ -313,31 +556,50 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
   const fine = device('bob-laptop');
   const b64 = (bytes: Buffer) => text(bytes.toString('base64url'));
   const point = (first: number, length = 65) => Buffer.concat([Buffer.from([first]), randomBytes(length - 1)]);
-  const keys = (p256dh: Frag, auth: Frag) => objectText([['p256dh', p256dh], ['auth', auth]]);
+  const keys = (p256dh: Frag, auth: Frag) =>
+    objectText([
+      ['p256dh', p256dh],
+      ['auth', auth],
+    ]);
   const pushSub: BodySpec = {
-    template: [['endpoint', text(fine.endpoint)], ['expirationTime', 'null'], ['keys', keys(text(fine.keys.p256dh), text(fine.keys.auth))]],
+    template: [
+      ['endpoint', text(fine.endpoint)],
+      ['expirationTime', 'null'],
+      ['keys', keys(text(fine.keys.p256dh), text(fine.keys.auth))],
+    ],
     fields: {
       endpoint: {
         required: true,
         bad: fc.oneof(
           notString,
-          fc.constantFrom(
-            'http://127.0.0.1:9/push/bob-laptop',
-            'https://127.0.0.1:10/push/bob-laptop',
-            'https://127.0.0.1/push/bob-laptop',
-            'https://localhost:9/push/bob-laptop',
-            'https://169.254.169.254/latest/meta-data',
-            'https://user:pw@127.0.0.1:9/push/bob-laptop',
-            'wss://127.0.0.1:9/push/bob-laptop',
-            'file:///etc/passwd',
-            'not a url at all',
-            '',
-          ).map(text),
-          fc.webUrl().filter((u) => new URL(u).origin !== PUSH_ORIGIN).map(text),
+          fc
+            .constantFrom(
+              'http://127.0.0.1:9/push/bob-laptop',
+              'https://127.0.0.1:10/push/bob-laptop',
+              'https://127.0.0.1/push/bob-laptop',
+              'https://localhost:9/push/bob-laptop',
+              'https://169.254.169.254/latest/meta-data',
+              'https://user:pw@127.0.0.1:9/push/bob-laptop',
+              'wss://127.0.0.1:9/push/bob-laptop',
+              'file:///etc/passwd',
+              'not a url at all',
+              '',
+            )
+            .map(text),
+          fc
+            .webUrl()
+            .filter((u) => new URL(u).origin !== PUSH_ORIGIN)
+            .map(text),
           tooLong(2048).map((s) => text(`${PUSH_ORIGIN}/${s}`)),
         ),
       },
-      expirationTime: { required: false, bad: fc.oneof(notNumber.filter((f) => f !== 'null'), fc.constantFrom('"1"', 'true', '{}', '[]')) },
+      expirationTime: {
+        required: false,
+        bad: fc.oneof(
+          notNumber.filter((f) => f !== 'null'),
+          fc.constantFrom('"1"', 'true', '{}', '[]'),
+        ),
+      },
       keys: {
         required: true,
         bad: fc.oneof(
@@ -354,8 +616,16 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
             keys(text(fine.keys.p256dh), b64(randomBytes(17))),
             keys(text(fine.keys.p256dh), text(fine.keys.auth.replace(/^./, '/'))),
           ),
-          fc.tuple(extraKey(['p256dh', 'auth']), anyJson).map(([k, v]) => objectText([['p256dh', text(fine.keys.p256dh)], ['auth', text(fine.keys.auth)], [k, v]])),
-          fc.tuple(fc.constantFrom('p256dh', 'auth'), notString).map(([k, v]) => (k === 'p256dh' ? keys(v, text(fine.keys.auth)) : keys(text(fine.keys.p256dh), v))),
+          fc.tuple(extraKey(['p256dh', 'auth']), anyJson).map(([k, v]) =>
+            objectText([
+              ['p256dh', text(fine.keys.p256dh)],
+              ['auth', text(fine.keys.auth)],
+              [k, v],
+            ]),
+          ),
+          fc
+            .tuple(fc.constantFrom('p256dh', 'auth'), notString)
+            .map(([k, v]) => (k === 'p256dh' ? keys(v, text(fine.keys.auth)) : keys(text(fine.keys.p256dh), v))),
         ),
       },
     },
@@ -370,16 +640,42 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
         required: true,
         bad: fc.oneof(
           notObject,
-          fc.oneof(extraKey(types as string[]), fc.constantFrom('bill', 'BILL.PAID', 'bill.paid ', '*', 'x'.repeat(65))).filter((k) => !types.includes(k)).map((k) => objectText([['bill.paid', '{"push":false}'], [k, '{"push":false}']])),
+          fc
+            .oneof(extraKey(types as string[]), fc.constantFrom('bill', 'BILL.PAID', 'bill.paid ', '*', 'x'.repeat(65)))
+            .filter((k) => !types.includes(k))
+            .map((k) =>
+              objectText([
+                ['bill.paid', '{"push":false}'],
+                [k, '{"push":false}'],
+              ]),
+            ),
           notObject.map((c) => objectText([['bill.paid', c]])),
           fc.tuple(fc.constantFrom('push', 'email'), notBoolean).map(([k, v]) => objectText([['bill.paid', objectText([[k, v]])]])),
-          fc.tuple(extraKey(['push', 'email']), anyJson).map(([k, v]) => objectText([['bill.paid', objectText([['push', 'false'], [k, v]])]])),
-          fc.constant(objectText([['bill.paid', '{"push":false}'], ...Array.from({ length: 64 }, (_, i): [string, Frag] => [`t${i}`, '{"push":false}'])])),
+          fc.tuple(extraKey(['push', 'email']), anyJson).map(([k, v]) =>
+            objectText([
+              [
+                'bill.paid',
+                objectText([
+                  ['push', 'false'],
+                  [k, v],
+                ]),
+              ],
+            ]),
+          ),
+          fc.constant(
+            objectText([
+              ['bill.paid', '{"push":false}'],
+              ...Array.from({ length: 64 }, (_, i): [string, Frag] => [`t${i}`, '{"push":false}']),
+            ]),
+          ),
         ),
       },
     },
   };
-  const billKey = fc.oneof(fc.integer({ min: 256, max: 2000 }).map((n) => 'k'.repeat(n)), headerValue.filter((v) => !/^[\x21-\x7e]{1,255}$/.test(v.trim())));
+  const billKey = fc.oneof(
+    fc.integer({ min: 256, max: 2000 }).map((n) => 'k'.repeat(n)),
+    headerValue.filter((v) => !/^[\x21-\x7e]{1,255}$/.test(v.trim())),
+  );
   return [
     { name: 'POST /api/auth/register', cases: () => badBodies(register_).map(bodyReq('POST', '/api/auth/register', {})) },
     { name: 'POST /api/auth/login', cases: () => badBodies(login).map(bodyReq('POST', '/api/auth/login', {})) },
@@ -387,13 +683,20 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
     { name: 'POST /api/auth/logout-all', cases: () => badNoBody.map(bodyReq('POST', '/api/auth/logout-all', bearer(logoutToken))) },
     { name: 'POST /api/auth/password', cases: () => badBodies(password).map(bodyReq('POST', '/api/auth/password', bearer(logoutToken))) },
     { name: 'POST /api/groups', cases: () => badBodies(group).map(bodyReq('POST', '/api/groups', bearer(alice))) },
-    { name: 'POST /api/groups/:groupId/members', cases: () => badBodies(member).map(bodyReq('POST', `/api/groups/${groupId}/members`, bearer(alice))) },
+    {
+      name: 'POST /api/groups/:groupId/members',
+      cases: () => badBodies(member).map(bodyReq('POST', `/api/groups/${groupId}/members`, bearer(alice))),
+    },
     {
       name: 'POST /api/groups/:groupId/bills',
       cases: () =>
         fc.oneof(
           { weight: 4, arbitrary: badBodies(bill).map(bodyReq('POST', `/api/groups/${groupId}/bills`, bearer(alice))) },
-          billKey.map((key) => bodyReq('POST', `/api/groups/${groupId}/bills`, { ...bearer(alice), 'idempotency-key': key })(json(objectText(bill.template), 'bad Idempotency-Key'))),
+          billKey.map((key) =>
+            bodyReq('POST', `/api/groups/${groupId}/bills`, { ...bearer(alice), 'idempotency-key': key })(
+              json(objectText(bill.template), 'bad Idempotency-Key'),
+            ),
+          ),
         ),
     },
     {
@@ -401,7 +704,14 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
       cases: () =>
         fc.oneof(
           { weight: 3, arbitrary: badNoBody.map(bodyReq('POST', `/api/bills/${billId}/pay`, bearer(bob))) },
-          billKey.map((key): Req => ({ method: 'POST', path: `/api/bills/${billId}/pay`, headers: { ...bearer(bob), 'idempotency-key': key }, what: 'bad Idempotency-Key' })),
+          billKey.map(
+            (key): Req => ({
+              method: 'POST',
+              path: `/api/bills/${billId}/pay`,
+              headers: { ...bearer(bob), 'idempotency-key': key },
+              what: 'bad Idempotency-Key',
+            }),
+          ),
         ),
     },
     {
@@ -410,20 +720,48 @@ function bodyRoutes(): { name: string; cases: () => fc.Arbitrary<Req> }[] {
       cases: () =>
         fc.oneof(
           { weight: 3, arbitrary: badNoBody.map(bodyReq('POST', `/api/bills/${paidBillId}/unpay`, bearer(bob))) },
-          billKey.map((key): Req => ({ method: 'POST', path: `/api/bills/${paidBillId}/unpay`, headers: { ...bearer(bob), 'idempotency-key': key }, what: 'bad Idempotency-Key' })),
+          billKey.map(
+            (key): Req => ({
+              method: 'POST',
+              path: `/api/bills/${paidBillId}/unpay`,
+              headers: { ...bearer(bob), 'idempotency-key': key },
+              what: 'bad Idempotency-Key',
+            }),
+          ),
         ),
     },
     { name: 'DELETE /api/bills/:billId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/bills/${billId}`, bearer(alice))) },
-    { name: 'POST /api/notifications/read', cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/read', bearer(bob))) },
-    { name: 'POST /api/groups/:groupId/invites', cases: () => badBodies(invite).map(bodyReq('POST', `/api/groups/${groupId}/invites`, bearer(alice))) },
-    { name: 'POST /api/invites/:token/accept', cases: () => badBodies(acceptBody).map(bodyReq('POST', `/api/invites/${inviteToken}/accept`, bearer(carolOutside))) },
-    { name: 'DELETE /api/groups/:groupId/members/:userId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/groups/${groupId}/members/${bob.id}`, bearer(bob))) },
+    {
+      name: 'POST /api/notifications/read',
+      cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/read', bearer(bob))),
+    },
+    {
+      name: 'POST /api/groups/:groupId/invites',
+      cases: () => badBodies(invite).map(bodyReq('POST', `/api/groups/${groupId}/invites`, bearer(alice))),
+    },
+    {
+      name: 'POST /api/invites/:token/accept',
+      cases: () => badBodies(acceptBody).map(bodyReq('POST', `/api/invites/${inviteToken}/accept`, bearer(carolOutside))),
+    },
+    {
+      name: 'DELETE /api/groups/:groupId/members/:userId',
+      cases: () => badNoBody.map(bodyReq('DELETE', `/api/groups/${groupId}/members/${bob.id}`, bearer(bob))),
+    },
     { name: 'DELETE /api/invites/:inviteId', cases: () => badNoBody.map(bodyReq('DELETE', `/api/invites/${inviteId}`, bearer(alice))) },
     { name: 'POST /api/push/subscriptions', cases: () => badBodies(pushSub).map(bodyReq('POST', '/api/push/subscriptions', bearer(bob))) },
-    { name: 'DELETE /api/push/subscriptions/:id', cases: () => badNoBody.map(bodyReq('DELETE', `/api/push/subscriptions/${aliceDevice}`, bearer(alice))) },
-    { name: 'PUT /api/me/notification-preferences', cases: () => badBodies(preferences).map(bodyReq('PUT', '/api/me/notification-preferences', bearer(bob))) },
+    {
+      name: 'DELETE /api/push/subscriptions/:id',
+      cases: () => badNoBody.map(bodyReq('DELETE', `/api/push/subscriptions/${aliceDevice}`, bearer(alice))),
+    },
+    {
+      name: 'PUT /api/me/notification-preferences',
+      cases: () => badBodies(preferences).map(bodyReq('PUT', '/api/me/notification-preferences', bearer(bob))),
+    },
     // The same body as read; an upTo beyond the caller's newest notification is refused too.
-    { name: 'POST /api/notifications/seen', cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/seen', bearer(bob))) },
+    {
+      name: 'POST /api/notifications/seen',
+      cases: () => fc.oneof(badBodies(readAll), badBodies(readUpTo)).map(bodyReq('POST', '/api/notifications/seen', bearer(bob))),
+    },
   ];
 }
 
@@ -443,7 +781,13 @@ const ROUTES: Record<string, RouteRef> = {
   'POST /api/groups': { method: 'POST', path: () => '/api/groups', user: () => alice, body: () => ({ name: 'Trip' }), changes: true },
   'GET /api/groups': { method: 'GET', path: () => '/api/groups', user: () => alice, changes: false },
   'GET /api/groups/:groupId': { method: 'GET', path: (g) => `/api/groups/${g}`, user: () => alice, changes: false },
-  'POST /api/groups/:groupId/members': { method: 'POST', path: (g) => `/api/groups/${g}/members`, user: () => alice, body: () => ({ email: dave.email }), changes: true },
+  'POST /api/groups/:groupId/members': {
+    method: 'POST',
+    path: (g) => `/api/groups/${g}/members`,
+    user: () => alice,
+    body: () => ({ email: dave.email }),
+    changes: true,
+  },
   'GET /api/groups/:groupId/balances': { method: 'GET', path: (g) => `/api/groups/${g}/balances`, user: () => alice, changes: false },
   'POST /api/groups/:groupId/bills': {
     method: 'POST',
@@ -457,31 +801,109 @@ const ROUTES: Record<string, RouteRef> = {
   'POST /api/bills/:billId/pay': { method: 'POST', path: (_g, b) => `/api/bills/${b}/pay`, user: () => bob, changes: true },
   'DELETE /api/bills/:billId': { method: 'DELETE', path: (_g, b) => `/api/bills/${b}`, user: () => alice, changes: true },
   // The base request names the bill bob has paid (the bill id stands for "the id that works" in the cases above).
-  'POST /api/bills/:billId/unpay': { method: 'POST', path: (_g, b) => `/api/bills/${b === billId ? paidBillId : b}/unpay`, user: () => bob, changes: true },
-  'PATCH /api/bills/:billId': { method: 'PATCH', path: (_g, b) => `/api/bills/${b}`, user: () => alice, body: () => ({ notes: 'x' }), changes: true },
+  'POST /api/bills/:billId/unpay': {
+    method: 'POST',
+    path: (_g, b) => `/api/bills/${b === billId ? paidBillId : b}/unpay`,
+    user: () => bob,
+    changes: true,
+  },
+  'PATCH /api/bills/:billId': {
+    method: 'PATCH',
+    path: (_g, b) => `/api/bills/${b}`,
+    user: () => alice,
+    body: () => ({ notes: 'x' }),
+    changes: true,
+  },
   'GET /api/bills/:billId/history': { method: 'GET', path: (_g, b) => `/api/bills/${b}/history`, user: () => alice, changes: false },
   'POST /api/bills/:billId/remind': { method: 'POST', path: (_g, b) => `/api/bills/${b}/remind`, user: () => alice, changes: true },
   'GET /api/groups/:groupId/payments': { method: 'GET', path: (g) => `/api/groups/${g}/payments`, user: () => alice, changes: false },
-  'POST /api/groups/:groupId/payments': { method: 'POST', path: (g) => `/api/groups/${g}/payments`, user: () => bob, body: () => ({ to: alice.id, amount: 1 }), changes: true },
+  'POST /api/groups/:groupId/payments': {
+    method: 'POST',
+    path: (g) => `/api/groups/${g}/payments`,
+    user: () => bob,
+    body: () => ({ to: alice.id, amount: 1 }),
+    changes: true,
+  },
   // The path id here is a payment's: a bill id (the default) names no payment.
-  'POST /api/payments/:paymentId/confirm': { method: 'POST', path: (_g, p) => `/api/payments/${p}/confirm`, user: () => alice, changes: true },
-  'POST /api/payments/:paymentId/dispute': { method: 'POST', path: (_g, p) => `/api/payments/${p}/dispute`, user: () => alice, changes: true },
+  'POST /api/payments/:paymentId/confirm': {
+    method: 'POST',
+    path: (_g, p) => `/api/payments/${p}/confirm`,
+    user: () => alice,
+    changes: true,
+  },
+  'POST /api/payments/:paymentId/dispute': {
+    method: 'POST',
+    path: (_g, p) => `/api/payments/${p}/dispute`,
+    user: () => alice,
+    changes: true,
+  },
   'GET /api/notifications': { method: 'GET', path: () => '/api/notifications', user: () => bob, changes: false },
-  'POST /api/notifications/read': { method: 'POST', path: () => '/api/notifications/read', user: () => bob, body: () => ({ all: true }), changes: true },
+  'POST /api/notifications/read': {
+    method: 'POST',
+    path: () => '/api/notifications/read',
+    user: () => bob,
+    body: () => ({ all: true }),
+    changes: true,
+  },
   'GET /api/notifications/stream': { method: 'GET', path: () => '/api/notifications/stream', user: () => bob, changes: false },
-  'POST /api/groups/:groupId/invites': { method: 'POST', path: (g) => `/api/groups/${g}/invites`, user: () => alice, body: () => ({}), changes: true },
+  'POST /api/groups/:groupId/invites': {
+    method: 'POST',
+    path: (g) => `/api/groups/${g}/invites`,
+    user: () => alice,
+    body: () => ({}),
+    changes: true,
+  },
   'GET /api/groups/:groupId/invites': { method: 'GET', path: (g) => `/api/groups/${g}/invites`, user: () => alice, changes: false },
   'GET /api/groups/:groupId/activity': { method: 'GET', path: (g) => `/api/groups/${g}/activity`, user: () => alice, changes: false },
-  'DELETE /api/groups/:groupId/members/:userId': { method: 'DELETE', path: (g, b) => `/api/groups/${g}/members/${b}`, user: () => alice, changes: true },
+  'DELETE /api/groups/:groupId/members/:userId': {
+    method: 'DELETE',
+    path: (g, b) => `/api/groups/${g}/members/${b}`,
+    user: () => alice,
+    changes: true,
+  },
   'DELETE /api/invites/:inviteId': { method: 'DELETE', path: (_g, b) => `/api/invites/${b}`, user: () => alice, changes: true },
-  'POST /api/invites/:token/accept': { method: 'POST', path: (_g, b) => `/api/invites/${b}/accept`, user: () => alice, body: () => ({}), changes: true },
-  'POST /api/push/subscriptions': { method: 'POST', path: () => '/api/push/subscriptions', user: () => bob, body: () => device('bob-tablet'), changes: true },
+  'POST /api/invites/:token/accept': {
+    method: 'POST',
+    path: (_g, b) => `/api/invites/${b}/accept`,
+    user: () => alice,
+    body: () => ({}),
+    changes: true,
+  },
+  'POST /api/push/subscriptions': {
+    method: 'POST',
+    path: () => '/api/push/subscriptions',
+    user: () => bob,
+    body: () => device('bob-tablet'),
+    changes: true,
+  },
   'GET /api/push/subscriptions': { method: 'GET', path: () => '/api/push/subscriptions', user: () => alice, changes: false },
   // The base request names alice's own device (the bill id stands for "the id that works" in the cases above).
-  'DELETE /api/push/subscriptions/:id': { method: 'DELETE', path: (_g, b) => `/api/push/subscriptions/${b === billId ? aliceDevice : b}`, user: () => alice, changes: true },
-  'GET /api/me/notification-preferences': { method: 'GET', path: () => '/api/me/notification-preferences', user: () => bob, changes: false },
-  'PUT /api/me/notification-preferences': { method: 'PUT', path: () => '/api/me/notification-preferences', user: () => bob, body: () => ({ preferences: { 'bill.paid': { push: false } } }), changes: true },
-  'POST /api/notifications/seen': { method: 'POST', path: () => '/api/notifications/seen', user: () => bob, body: () => ({ all: true }), changes: true },
+  'DELETE /api/push/subscriptions/:id': {
+    method: 'DELETE',
+    path: (_g, b) => `/api/push/subscriptions/${b === billId ? aliceDevice : b}`,
+    user: () => alice,
+    changes: true,
+  },
+  'GET /api/me/notification-preferences': {
+    method: 'GET',
+    path: () => '/api/me/notification-preferences',
+    user: () => bob,
+    changes: false,
+  },
+  'PUT /api/me/notification-preferences': {
+    method: 'PUT',
+    path: () => '/api/me/notification-preferences',
+    user: () => bob,
+    body: () => ({ preferences: { 'bill.paid': { push: false } } }),
+    changes: true,
+  },
+  'POST /api/notifications/seen': {
+    method: 'POST',
+    path: () => '/api/notifications/seen',
+    user: () => bob,
+    body: () => ({ all: true }),
+    changes: true,
+  },
 };
 
 function request(ref: RouteRef, headers: Record<string, string>, what: string, g = groupId, b = billId): Req {
@@ -501,9 +923,9 @@ test('path ids that name nothing, or nothing of the right kind', { timeout: 120_
     const byGroup = name.includes(':groupId');
     await t.test(name, () =>
       check(
-        fc.oneof(badId, fc.constantFrom(alice.id, bob.id, byGroup ? billId : groupId)).map((id) =>
-          request(ref, bearer(ref.user()), `path id ${JSON.stringify(id)}`, byGroup ? id : groupId, byGroup ? billId : id),
-        ),
+        fc
+          .oneof(badId, fc.constantFrom(alice.id, bob.id, byGroup ? billId : groupId))
+          .map((id) => request(ref, bearer(ref.user()), `path id ${JSON.stringify(id)}`, byGroup ? id : groupId, byGroup ? billId : id)),
         Math.ceil(RUNS / 2),
       ),
     );
@@ -512,29 +934,55 @@ test('path ids that name nothing, or nothing of the right kind', { timeout: 120_
 
 test('credentials that name no session, and foreign origins on changes', { timeout: 120_000 }, async (t) => {
   const own = new URL(server.url).origin;
-  const foreignOrigin = fc.oneof(fc.webUrl().map((u) => new URL(u).origin), fc.constantFrom('null', 'http://127.0.0.1:1', 'https://127.0.0.1', own.replace('127.0.0.1', 'localhost')), headerValue).filter((o) => o.trim() !== own && o.trim() !== '');
+  const foreignOrigin = fc
+    .oneof(
+      fc.webUrl().map((u) => new URL(u).origin),
+      fc.constantFrom('null', 'http://127.0.0.1:1', 'https://127.0.0.1', own.replace('127.0.0.1', 'localhost')),
+      headerValue,
+    )
+    .filter((o) => o.trim() !== own && o.trim() !== '');
   for (const [name, ref] of Object.entries(ROUTES)) {
     const noSession = fc.oneof(
       fc.constant({}).map((h) => ({ h, what: 'no credentials' })),
       badAuthorization.map((v) => ({ h: { authorization: v }, what: 'bad Authorization' })),
       headerValue.map((v) => ({ h: { cookie: `chipin_session=${v}` }, what: 'unknown session cookie' })),
       // A malformed Authorization header is not silently skipped in favour of a valid cookie.
-      badAuthorization.filter((v) => v.trim() !== '').map((v) => ({ h: { authorization: v, cookie: `chipin_session=${ref.user().token}`, origin: own }, what: 'bad Authorization beside a good cookie' })),
+      badAuthorization
+        .filter((v) => v.trim() !== '')
+        .map((v) => ({
+          h: { authorization: v, cookie: `chipin_session=${ref.user().token}`, origin: own },
+          what: 'bad Authorization beside a good cookie',
+        })),
     );
     const cases = ref.changes
-      ? fc.oneof(noSession, foreignOrigin.map((o) => ({ h: { ...bearer(ref.user()), origin: o }, what: `foreign Origin ${o}` })), fc.constant({ h: { cookie: `chipin_session=${ref.user().token}` }, what: 'cookie without Origin' }))
+      ? fc.oneof(
+          noSession,
+          foreignOrigin.map((o) => ({ h: { ...bearer(ref.user()), origin: o }, what: `foreign Origin ${o}` })),
+          fc.constant({ h: { cookie: `chipin_session=${ref.user().token}` }, what: 'cookie without Origin' }),
+        )
       : noSession;
-    await t.test(name, () => check(cases.map(({ h, what }) => request(ref, h, what)), Math.ceil(RUNS / 2)));
+    await t.test(name, () =>
+      check(
+        cases.map(({ h, what }) => request(ref, h, what)),
+        Math.ceil(RUNS / 2),
+      ),
+    );
   }
   await t.test('POST /api/auth/register and /login from a foreign origin', () =>
     check(
-      fc.tuple(foreignOrigin, fc.constantFrom('register', 'login')).map(([o, route]): Req => ({
-        method: 'POST',
-        path: `/api/auth/${route}`,
-        headers: { origin: o, 'content-type': 'application/json' },
-        body: JSON.stringify(route === 'register' ? { name: 'Zed', email: 'zed.origin@example.test', password: PASSWORD } : { email: alice.email, password: PASSWORD }),
-        what: `foreign Origin ${o}`,
-      })),
+      fc.tuple(foreignOrigin, fc.constantFrom('register', 'login')).map(
+        ([o, route]): Req => ({
+          method: 'POST',
+          path: `/api/auth/${route}`,
+          headers: { origin: o, 'content-type': 'application/json' },
+          body: JSON.stringify(
+            route === 'register'
+              ? { name: 'Zed', email: 'zed.origin@example.test', password: PASSWORD }
+              : { email: alice.email, password: PASSWORD },
+          ),
+          what: `foreign Origin ${o}`,
+        }),
+      ),
       Math.ceil(RUNS / 4),
     ),
   );
@@ -543,25 +991,47 @@ test('credentials that name no session, and foreign origins on changes', { timeo
 /** A query string with at least one bad parameter, among good, bad and unknown ones, in any order. */
 function badQuery(params: Record<string, { good: fc.Arbitrary<string>; bad: fc.Arbitrary<string> }>): fc.Arbitrary<string> {
   const names = Object.keys(params);
-  const unknown = fc.tuple(fc.oneof(fc.string({ maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 10 })).filter((k) => !names.includes(k)), fc.string({ maxLength: 10 }));
-  const bad = fc.oneof(...(names.length > 0 ? [fc.constantFrom(...names).chain((n) => params[n].bad.map((v) => [n, v] as [string, string]))] : []), unknown);
-  const any = fc.oneof(bad, ...(names.length > 0 ? [fc.constantFrom(...names).chain((n) => params[n].good.map((v) => [n, v] as [string, string]))] : []));
-  return fc
-    .tuple(bad, fc.array(any, { maxLength: 3 }), fc.nat())
-    .map(([first, rest, at]) => {
-      const all = [...rest];
-      all.splice(at % (rest.length + 1), 0, first);
-      return `?${new URLSearchParams(all.map(([k, v]) => [k.toWellFormed(), v.toWellFormed()])).toString()}`;
-    });
+  const unknown = fc.tuple(
+    fc.oneof(fc.string({ maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 10 })).filter((k) => !names.includes(k)),
+    fc.string({ maxLength: 10 }),
+  );
+  const bad = fc.oneof(
+    ...(names.length > 0 ? [fc.constantFrom(...names).chain((n) => params[n].bad.map((v) => [n, v] as [string, string]))] : []),
+    unknown,
+  );
+  const any = fc.oneof(
+    bad,
+    ...(names.length > 0 ? [fc.constantFrom(...names).chain((n) => params[n].good.map((v) => [n, v] as [string, string]))] : []),
+  );
+  return fc.tuple(bad, fc.array(any, { maxLength: 3 }), fc.nat()).map(([first, rest, at]) => {
+    const all = [...rest];
+    all.splice(at % (rest.length + 1), 0, first);
+    return `?${new URLSearchParams(all.map(([k, v]) => [k.toWellFormed(), v.toWellFormed()])).toString()}`;
+  });
 }
 
 test('bad query strings', { timeout: 120_000 }, async (t) => {
   const limit = {
     good: fc.integer({ min: 1, max: 100 }).map(String),
-    bad: fc.oneof(fc.string({ maxLength: 8 }).filter((s) => !/^[0-9]{1,4}$/.test(s)), fc.integer({ min: 101, max: 9999 }).map(String), fc.constantFrom('0', '00', '0000'), fc.stringMatching(/^[1-9][0-9]{4,30}$/)),
+    bad: fc.oneof(
+      fc.string({ maxLength: 8 }).filter((s) => !/^[0-9]{1,4}$/.test(s)),
+      fc.integer({ min: 101, max: 9999 }).map(String),
+      fc.constantFrom('0', '00', '0000'),
+      fc.stringMatching(/^[1-9][0-9]{4,30}$/),
+    ),
   };
-  const cursor = { good: fc.stringMatching(/^[0-9a-z]{20}$/), bad: fc.oneof(fc.string({ maxLength: 30 }), tooLong(200), fc.string({ unit: 'binary', maxLength: 20 })).filter((s) => !/^[0-9a-z]{20}$/.test(s)) };
-  const beforeId = { good: fc.integer({ min: 0, max: 1e9 }).map(String), bad: fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('-1', '01', '1.0', '1e3', ' 1', '99999999999999999')).filter((s) => !NOTIFICATION_ID.test(s)) };
+  const cursor = {
+    good: fc.stringMatching(/^[0-9a-z]{20}$/),
+    bad: fc
+      .oneof(fc.string({ maxLength: 30 }), tooLong(200), fc.string({ unit: 'binary', maxLength: 20 }))
+      .filter((s) => !/^[0-9a-z]{20}$/.test(s)),
+  };
+  const beforeId = {
+    good: fc.integer({ min: 0, max: 1e9 }).map(String),
+    bad: fc
+      .oneof(fc.string({ maxLength: 30 }), fc.constantFrom('-1', '01', '1.0', '1e3', ' 1', '99999999999999999'))
+      .filter((s) => !NOTIFICATION_ID.test(s)),
+  };
   const routes: [string, () => fc.Arbitrary<string>][] = [
     [`/api/groups/${groupId}/bills`, () => badQuery({ limit, cursor })],
     [`/api/groups/${groupId}/balances`, () => badQuery({})],
@@ -569,7 +1039,16 @@ test('bad query strings', { timeout: 120_000 }, async (t) => {
   ];
   for (const [path, q] of routes) {
     await t.test(`GET ${path.replace(groupId, ':groupId')}`, () =>
-      check(q().map((qs): Req => ({ method: 'GET', path: path + qs, headers: bearer(path.includes('notifications') ? bob : alice), what: `query ${qs}` }))),
+      check(
+        q().map(
+          (qs): Req => ({
+            method: 'GET',
+            path: path + qs,
+            headers: bearer(path.includes('notifications') ? bob : alice),
+            what: `query ${qs}`,
+          }),
+        ),
+      ),
     );
   }
 });
@@ -579,16 +1058,39 @@ const badResumeId = headerValue.filter((v) => v.trim() !== '' && !NOTIFICATION_I
 test('GET /api/notifications/stream: malformed resume ids are refused before the stream opens', { timeout: 120_000 }, () =>
   check(
     fc.oneof(
-      badResumeId.map((v): Req => ({ method: 'GET', path: `/api/notifications/stream?lastEventId=${encodeURIComponent(v)}`, headers: bearer(bob), what: 'bad ?lastEventId' })),
-      badResumeId.map((v): Req => ({ method: 'GET', path: '/api/notifications/stream', headers: { ...bearer(bob), 'last-event-id': v }, what: 'bad Last-Event-ID' })),
-      fc.constant<Req>({ method: 'GET', path: '/api/notifications/stream?lastEventId=1&lastEventId=2', headers: bearer(bob), what: 'two ?lastEventId' }),
+      badResumeId.map(
+        (v): Req => ({
+          method: 'GET',
+          path: `/api/notifications/stream?lastEventId=${encodeURIComponent(v)}`,
+          headers: bearer(bob),
+          what: 'bad ?lastEventId',
+        }),
+      ),
+      badResumeId.map(
+        (v): Req => ({
+          method: 'GET',
+          path: '/api/notifications/stream',
+          headers: { ...bearer(bob), 'last-event-id': v },
+          what: 'bad Last-Event-ID',
+        }),
+      ),
+      fc.constant<Req>({
+        method: 'GET',
+        path: '/api/notifications/stream?lastEventId=1&lastEventId=2',
+        headers: bearer(bob),
+        what: 'two ?lastEventId',
+      }),
     ),
-  ));
+  ),
+);
 
 /** A WebSocket upgrade that must be refused: the status, type and body of the refusal. */
 function refusedUpgrade(query: string, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/notifications/ws${query}`, { headers, handshakeTimeout: REQUEST_TIMEOUT_MS });
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/notifications/ws${query}`, {
+      headers,
+      handshakeTimeout: REQUEST_TIMEOUT_MS,
+    });
     ws.once('open', () => {
       ws.terminate();
       reject(new Error('the upgrade was accepted'));
@@ -609,7 +1111,9 @@ test('GET /api/notifications/ws: bad resume ids, no session, foreign origins, an
     badResumeId.map((v) => ({ q: '', h: { ...bearer(bob), 'last-event-id': v }, what: 'bad Last-Event-ID' })),
     badAuthorization.map((v) => ({ q: '', h: { authorization: v }, what: 'bad Authorization' })),
     fc.constant({ q: '', h: {} as Record<string, string>, what: 'no credentials' }),
-    fc.constantFrom('http://evil.example', 'null', own.replace('127.0.0.1', 'localhost')).map((o) => ({ q: '', h: { cookie: `chipin_session=${bob.token}`, origin: o }, what: `cookie from ${o}` })),
+    fc
+      .constantFrom('http://evil.example', 'null', own.replace('127.0.0.1', 'localhost'))
+      .map((o) => ({ q: '', h: { cookie: `chipin_session=${bob.token}`, origin: o }, what: `cookie from ${o}` })),
   );
   await fc.assert(
     fc.asyncProperty(cases, async ({ q, h, what }) => {
@@ -624,7 +1128,9 @@ test('GET /api/notifications/ws: bad resume ids, no session, foreign origins, an
   assertProblem(plain.status, plain.type, plain.text, 'GET /api/notifications/ws without Upgrade');
 });
 
-test('GET /api/session: credentials that name no session are "signed out" (200, user null), a cross-origin cookie read is 403', { timeout: 120_000 }, async () => {
+test('GET /api/session: credentials that name no session are "signed out" (200, user null), a cross-origin cookie read is 403', {
+  timeout: 120_000,
+}, async () => {
   // The web app's first request on every load: never a 401, so any bad credential is the signed-out
   // answer, in time, with nothing changed; but a cookie sent from another origin is refused, not read.
   const own = new URL(server.url).origin;
@@ -644,8 +1150,23 @@ test('GET /api/session: credentials that name no session are "signed out" (200, 
     { numRuns: Math.ceil(RUNS / 2), endOnFailure: true },
   );
   const foreign = fc.constantFrom('http://evil.example', 'null', own.replace('127.0.0.1', 'localhost'), 'http://127.0.0.1:1');
-  await check(foreign.map((o): Req => ({ method: 'GET', path: '/api/session', headers: { cookie: `chipin_session=${bob.token}`, origin: o }, what: `cookie from ${o}` })), Math.ceil(RUNS / 4));
-  const res = await send({ method: 'GET', path: '/api/session', headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' }, what: 'cookie from another origin' });
+  await check(
+    foreign.map(
+      (o): Req => ({
+        method: 'GET',
+        path: '/api/session',
+        headers: { cookie: `chipin_session=${bob.token}`, origin: o },
+        what: `cookie from ${o}`,
+      }),
+    ),
+    Math.ceil(RUNS / 4),
+  );
+  const res = await send({
+    method: 'GET',
+    path: '/api/session',
+    headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' },
+    what: 'cookie from another origin',
+  });
   assert.equal(res.status, 403);
 });
 
@@ -656,37 +1177,109 @@ test('email unsubscribe links that are not a valid signature of a user are refus
   const [, bobMac] = links.sign(bob.id).split('.');
   const token = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((mac) => `${alice.id}.${mac}`),
-    fc.constantFrom(`${alice.id}.${bobMac}`, alice.id, `${alice.id}.`, good.slice(0, -1), `${good}A`, `${good}.${bobMac}`, `.${good.split('.')[1]}`, good.replace('.', '..'), encodeURIComponent(`${good} `)),
+    fc.constantFrom(
+      `${alice.id}.${bobMac}`,
+      alice.id,
+      `${alice.id}.`,
+      good.slice(0, -1),
+      `${good}A`,
+      `${good}.${bobMac}`,
+      `.${good.split('.')[1]}`,
+      good.replace('.', '..'),
+      encodeURIComponent(`${good} `),
+    ),
     fc.stringMatching(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/),
     badId.filter((id) => id !== '.' && id !== '..'),
     tooLong(200).map((s) => encodeURIComponent(s)),
   );
   await check(
     fc.oneof(
-      fc.tuple(fc.constantFrom('GET', 'POST'), token).map(([method, t]): Req => ({ method, path: `/unsubscribe/${t}`, headers: {}, what: `token ${JSON.stringify(t).slice(0, 120)}` })),
+      fc
+        .tuple(fc.constantFrom('GET', 'POST'), token)
+        .map(([method, t]): Req => ({ method, path: `/unsubscribe/${t}`, headers: {}, what: `token ${JSON.stringify(t).slice(0, 120)}` })),
       // A good link with a body that is not one: broken JSON is refused before the link is looked at.
-      invalidJson('{}').map((b): Req => ({ method: 'POST', path: `/unsubscribe/${good}`, headers: { 'content-type': 'application/json' }, body: b, what: 'invalid JSON body' })),
+      invalidJson('{}').map(
+        (b): Req => ({
+          method: 'POST',
+          path: `/unsubscribe/${good}`,
+          headers: { 'content-type': 'application/json' },
+          body: b,
+          what: 'invalid JSON body',
+        }),
+      ),
     ),
   );
 });
 
 test('methods a route does not have, and unknown /api paths', { timeout: 120_000 }, async () => {
-  const paths = ['/healthz', '/metrics', '/api/openapi.json', '/api/push/public-key', '/api/push/subscriptions', '/api/me/notification-preferences', '/api/notifications/seen', '/api/me', '/api/groups', `/api/groups/${groupId}`, `/api/groups/${groupId}/bills`, `/api/bills/${billId}`, `/api/bills/${billId}/pay`, `/api/bills/${paidBillId}/unpay`, '/api/session', '/api/notifications', '/api/notifications/read', '/api/auth/login'];
-  const known = new Set(['GET /healthz', 'GET /metrics', 'GET /api/openapi.json', 'GET /api/push/public-key', 'GET /api/push/subscriptions', 'POST /api/push/subscriptions', 'GET /api/me/notification-preferences', 'PUT /api/me/notification-preferences', 'POST /api/notifications/seen', 'GET /api/me', 'GET /api/groups', 'POST /api/groups', `GET /api/groups/${groupId}`, `GET /api/groups/${groupId}/bills`, `POST /api/groups/${groupId}/bills`, `GET /api/bills/${billId}`, `DELETE /api/bills/${billId}`, `POST /api/bills/${billId}/pay`, `POST /api/bills/${paidBillId}/unpay`, 'GET /api/session', 'GET /api/notifications', 'POST /api/notifications/read', 'POST /api/auth/login']);
+  const paths = [
+    '/healthz',
+    '/metrics',
+    '/api/openapi.json',
+    '/api/push/public-key',
+    '/api/push/subscriptions',
+    '/api/me/notification-preferences',
+    '/api/notifications/seen',
+    '/api/me',
+    '/api/groups',
+    `/api/groups/${groupId}`,
+    `/api/groups/${groupId}/bills`,
+    `/api/bills/${billId}`,
+    `/api/bills/${billId}/pay`,
+    `/api/bills/${paidBillId}/unpay`,
+    '/api/session',
+    '/api/notifications',
+    '/api/notifications/read',
+    '/api/auth/login',
+  ];
+  const known = new Set([
+    'GET /healthz',
+    'GET /metrics',
+    'GET /api/openapi.json',
+    'GET /api/push/public-key',
+    'GET /api/push/subscriptions',
+    'POST /api/push/subscriptions',
+    'GET /api/me/notification-preferences',
+    'PUT /api/me/notification-preferences',
+    'POST /api/notifications/seen',
+    'GET /api/me',
+    'GET /api/groups',
+    'POST /api/groups',
+    `GET /api/groups/${groupId}`,
+    `GET /api/groups/${groupId}/bills`,
+    `POST /api/groups/${groupId}/bills`,
+    `GET /api/bills/${billId}`,
+    `DELETE /api/bills/${billId}`,
+    `POST /api/bills/${billId}/pay`,
+    `POST /api/bills/${paidBillId}/unpay`,
+    'GET /api/session',
+    'GET /api/notifications',
+    'POST /api/notifications/read',
+    'POST /api/auth/login',
+  ]);
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'), async (path, method) => {
       fc.pre(!known.has(`${method} ${path}`));
-      await expectRefused({ method, path, headers: { ...bearer(alice), 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}', what: 'unknown method' });
+      await expectRefused({
+        method,
+        path,
+        headers: { ...bearer(alice), 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : '{}',
+        what: 'unknown method',
+      });
     }),
     { numRuns: 60, endOnFailure: true },
   );
   await fc.assert(
     // Not '.' or '..': the URL parser resolves those out of /api before the request is sent.
-    fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).filter((s) => s !== '.' && s !== '..'), async (segment) => {
-      const path = `/api/${encodeURIComponent(segment)}`;
-      fc.pre(!['/api/me', '/api/groups', '/api/notifications', '/api/openapi.json', '/api/auth'].includes(path));
-      await expectRefused({ method: 'GET', path, headers: { ...bearer(alice), accept: 'text/html' }, what: 'unknown /api path' });
-    }),
+    fc.asyncProperty(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).filter((s) => s !== '.' && s !== '..'),
+      async (segment) => {
+        const path = `/api/${encodeURIComponent(segment)}`;
+        fc.pre(!['/api/me', '/api/groups', '/api/notifications', '/api/openapi.json', '/api/auth'].includes(path));
+        await expectRefused({ method: 'GET', path, headers: { ...bearer(alice), accept: 'text/html' }, what: 'unknown /api path' });
+      },
+    ),
     { numRuns: 40, endOnFailure: true },
   );
 });
@@ -702,7 +1295,12 @@ test('a body over 64 KiB is 413 on every route that reads one, with or without a
     ['POST', '/api/auth/logout', bearer(logoutToken), (f) => ({ f })],
     ['POST', '/api/groups', bearer(alice), (f) => ({ name: f })],
     ['POST', `/api/groups/${groupId}/members`, bearer(alice), (f) => ({ email: dave.email, f })],
-    ['POST', `/api/groups/${groupId}/bills`, bearer(alice), (f) => ({ description: f, amount: 3000, split: { mode: 'equal', among: [alice.id, bob.id] } })],
+    [
+      'POST',
+      `/api/groups/${groupId}/bills`,
+      bearer(alice),
+      (f) => ({ description: f, amount: 3000, split: { mode: 'equal', among: [alice.id, bob.id] } }),
+    ],
     ['POST', `/api/bills/${billId}/pay`, bearer(bob), (f) => ({ f })],
     ['POST', `/api/bills/${paidBillId}/unpay`, bearer(bob), (f) => ({ f })],
     ['DELETE', `/api/bills/${billId}`, bearer(alice), (f) => ({ f })],
@@ -717,8 +1315,20 @@ test('a body over 64 KiB is 413 on every route that reads one, with or without a
         return body;
       };
       const over = sized(LIMIT + 1);
-      await expectRefused({ method, path, headers: { ...headers, 'content-type': 'application/json' }, body: over, what: 'one byte over the limit' });
-      const res = await send({ method, path, headers: { ...headers, 'content-type': 'application/json' }, body: over, what: 'over the limit' });
+      await expectRefused({
+        method,
+        path,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: over,
+        what: 'one byte over the limit',
+      });
+      const res = await send({
+        method,
+        path,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: over,
+        what: 'over the limit',
+      });
       assert.equal(res.status, 413);
       // Chunked, with no Content-Length to check up front: the limit holds while reading.
       const chunks = [over.slice(0, 40_000), over.slice(40_000)];
@@ -739,7 +1349,13 @@ test('a body over 64 KiB is 413 on every route that reads one, with or without a
       assertProblem(streamed.status, streamed.headers.get('content-type') ?? '', await streamed.text(), `${method} ${path} chunked`);
       assertUnchanged(`${method} ${path} chunked`);
       // At the limit itself the body is read (and refused for what it says, not for its size).
-      const at = await send({ method, path, headers: { ...headers, 'content-type': 'application/json' }, body: sized(LIMIT), what: 'at the limit' });
+      const at = await send({
+        method,
+        path,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: sized(LIMIT),
+        what: 'at the limit',
+      });
       assert.notEqual(at.status, 413, `${method} ${path}: exactly 64 KiB was refused as too large`);
       assertProblem(at.status, at.type, at.text, `${method} ${path} at the limit`);
       assertUnchanged(`${method} ${path} at the limit`);
@@ -787,7 +1403,10 @@ test('requests Node refuses before any route (not HTTP, huge or broken headers) 
       `GET /api/me HTTP/1.1\r\n${host}Authorization: Bearer ${alice.token}\r\n Folded: header\r\n\r\n`,
     ),
     fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 80 }).map((junk) => `${junk}\r\n\r\n`),
-    fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 40 }).filter((v) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v)).map((v) => `GET /api/me HTTP/1.1\r\n${host}X-Fuzz: ${v}\r\n\r\n`),
+    fc
+      .string({ unit: 'binary-ascii', minLength: 1, maxLength: 40 })
+      .filter((v) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v))
+      .map((v) => `GET /api/me HTTP/1.1\r\n${host}X-Fuzz: ${v}\r\n\r\n`),
   );
   await fc.assert(
     fc.asyncProperty(cases, async (bytes) => {
@@ -810,7 +1429,12 @@ test('requests Node refuses before any route (not HTTP, huge or broken headers) 
 test('pathological strings cost no more than ordinary ones (no regular-expression backtracking)', { timeout: 120_000 }, async () => {
   // Each is a long run of characters the text patterns accept, ended by one they refuse: a pattern
   // like ^A*[B]A*$ would try every split of the run (seconds at 60 KB).
-  const runs = [`${'x'.repeat(60_000)}\u0001`, `${'é'.repeat(30_000)}\ud800`, `${' '.repeat(60_000)}\u0085`, `${'a@'.repeat(30_000)}\u0000`];
+  const runs = [
+    `${'x'.repeat(60_000)}\u0001`,
+    `${'é'.repeat(30_000)}\ud800`,
+    `${' '.repeat(60_000)}\u0085`,
+    `${'a@'.repeat(30_000)}\u0000`,
+  ];
   for (const filler of runs) {
     for (const [path, body, who] of [
       ['/api/groups', { name: filler }, alice],
@@ -818,7 +1442,13 @@ test('pathological strings cost no more than ordinary ones (no regular-expressio
       [`/api/groups/${groupId}/members`, { email: filler }, alice],
       ['/api/auth/register', { name: 'Zed', email: filler, password: PASSWORD }, undefined],
     ] as const) {
-      const req: Req = { method: 'POST', path, headers: { ...(who ? bearer(who) : {}), 'content-type': 'application/json' }, body: JSON.stringify(body), what: `${filler.length} pathological chars` };
+      const req: Req = {
+        method: 'POST',
+        path,
+        headers: { ...(who ? bearer(who) : {}), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        what: `${filler.length} pathological chars`,
+      };
       const start = performance.now();
       await expectRefused(req);
       const ms = performance.now() - start;
@@ -831,17 +1461,41 @@ test('well-formed text in any script is stored as given (names trimmed, descript
   // The other side of refusing controls and lone surrogates: everything else is accepted and comes back
   // exactly, including markup, which the web app renders as text.
   const wellFormed = fc
-    .string({ unit: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), fc.constantFrom(' ', '<', '>', '&', '"', "'", '\u202e', '\u200d', '😀', '字')), minLength: 1, maxLength: 60 })
+    .string({
+      unit: fc.oneof(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+        fc.constantFrom(' ', '<', '>', '&', '"', "'", '\u202e', '\u200d', '😀', '字'),
+      ),
+      minLength: 1,
+      maxLength: 60,
+    })
     .filter((t) => /\S/.test(t) && !/[\p{Cc}\p{Cs}]/u.test(t) && [...t].length <= 100);
   await fc.assert(
     fc.asyncProperty(wellFormed, wellFormed, async (name, description) => {
-      const g = await send({ method: 'POST', path: '/api/groups', headers: { ...bearer(alice), 'content-type': 'application/json' }, body: JSON.stringify({ name }), what: 'group' });
+      const g = await send({
+        method: 'POST',
+        path: '/api/groups',
+        headers: { ...bearer(alice), 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+        what: 'group',
+      });
       assert.equal(g.status, 201, g.text);
       const group = JSON.parse(g.text).group;
       assert.equal(group.name, name.trim());
-      const b = await send({ method: 'POST', path: `/api/groups/${groupId}/bills`, headers: { ...bearer(alice), 'content-type': 'application/json' }, body: JSON.stringify({ description, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } }), what: 'bill' });
+      const b = await send({
+        method: 'POST',
+        path: `/api/groups/${groupId}/bills`,
+        headers: { ...bearer(alice), 'content-type': 'application/json' },
+        body: JSON.stringify({ description, amount: 100, split: { mode: 'equal', among: [alice.id, bob.id] } }),
+        what: 'bill',
+      });
       assert.equal(b.status, 201, b.text);
-      const stored = await send({ method: 'GET', path: `/api/bills/${JSON.parse(b.text).bill.id}`, headers: bearer(bob), what: 'read back' });
+      const stored = await send({
+        method: 'GET',
+        path: `/api/bills/${JSON.parse(b.text).bill.id}`,
+        headers: bearer(bob),
+        what: 'read back',
+      });
       assert.equal(JSON.parse(stored.text).bill.description, description);
       const readGroup = await send({ method: 'GET', path: `/api/groups/${group.id}`, headers: bearer(alice), what: 'read back' });
       assert.equal(JSON.parse(readGroup.text).group.name, name.trim());
@@ -871,17 +1525,34 @@ test('every declared route is covered by the cases above', { timeout: 10_000 }, 
     // Its only input is the credential: its own test above (never a 401; a cross-origin cookie read is 403).
     'GET /api/session',
   ]);
-  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes without hostile-input cases: add them here');
+  assert.deepEqual(
+    declaredRoutes().filter((r) => !covered.has(r)),
+    [],
+    'routes without hostile-input cases: add them here',
+  );
 });
 
 test('the fixtures are live: each base request, as built here, would succeed', { timeout: 120_000 }, async () => {
   // Without this, a refusal above could come from a broken fixture rather than from the bad part.
   // Run last and read-only where possible; the changing ones on fresh objects.
-  for (const name of ['GET /api/push/subscriptions', 'GET /api/me/notification-preferences', 'GET /api/me', 'GET /api/groups', 'GET /api/groups/:groupId', 'GET /api/groups/:groupId/balances', 'GET /api/groups/:groupId/bills', 'GET /api/bills/:billId', 'GET /api/notifications']) {
+  for (const name of [
+    'GET /api/push/subscriptions',
+    'GET /api/me/notification-preferences',
+    'GET /api/me',
+    'GET /api/groups',
+    'GET /api/groups/:groupId',
+    'GET /api/groups/:groupId/balances',
+    'GET /api/groups/:groupId/bills',
+    'GET /api/bills/:billId',
+    'GET /api/notifications',
+  ]) {
     const res = await send(request(ROUTES[name], bearer(ROUTES[name].user()), 'fixture'));
     assert.equal(res.status, 200, `${name}: ${res.status} ${res.text.slice(0, 200)}`);
   }
-  const stream = await fetch(`${server.url}/api/notifications/stream?lastEventId=0`, { headers: bearer(bob), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const stream = await fetch(`${server.url}/api/notifications/stream?lastEventId=0`, {
+    headers: bearer(bob),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   assert.equal(stream.status, 200);
   await stream.body?.cancel();
   const ok = async (req: Req, status: number) => {
@@ -892,8 +1563,20 @@ test('the fixtures are live: each base request, as built here, would succeed', {
   await ok(request(ROUTES['POST /api/notifications/seen'], bearer(bob), 'seen all'), 204);
   await ok(request(ROUTES['PUT /api/me/notification-preferences'], bearer(bob), 'bill.paid pushes off'), 200);
   await ok(request(ROUTES['POST /api/push/subscriptions'], bearer(bob), 'add a device'), 201);
-  await ok({ method: 'POST', path: '/api/push/subscriptions', headers: { ...bearer(bob), 'content-type': 'application/json' }, body: objectText([['endpoint', text(`${PUSH_ORIGIN}/push/bob-laptop`)], ['keys', text(device('x').keys)]]), what: 'the body template' }, 201);
-  await ok(request(ROUTES['DELETE /api/push/subscriptions/:id'], bearer(alice), 'remove alice\'s device'), 204);
+  await ok(
+    {
+      method: 'POST',
+      path: '/api/push/subscriptions',
+      headers: { ...bearer(bob), 'content-type': 'application/json' },
+      body: objectText([
+        ['endpoint', text(`${PUSH_ORIGIN}/push/bob-laptop`)],
+        ['keys', text(device('x').keys)],
+      ]),
+      what: 'the body template',
+    },
+    201,
+  );
+  await ok(request(ROUTES['DELETE /api/push/subscriptions/:id'], bearer(alice), "remove alice's device"), 204);
   await ok({ method: 'GET', path: `/unsubscribe/${links.sign(alice.id)}`, headers: {}, what: 'unsubscribe page' }, 200);
   await ok({ method: 'POST', path: `/unsubscribe/${links.sign(alice.id)}`, headers: {}, what: 'one-click unsubscribe' }, 200);
   await ok(request(ROUTES['POST /api/groups/:groupId/members'], bearer(alice), 'add dave'), 201);
@@ -904,7 +1587,25 @@ test('the fixtures are live: each base request, as built here, would succeed', {
   const other = await billFor(server.url, alice, groupId, [bob]);
   await ok(request(ROUTES['DELETE /api/bills/:billId'], bearer(alice), 'alice deletes', groupId, other.id), 204);
   await ok(request(ROUTES['POST /api/groups'], bearer(alice), 'create a group'), 201);
-  await ok({ method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: alice.email, password: PASSWORD }), what: 'login' }, 200);
-  await ok({ method: 'POST', path: '/api/auth/register', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Zed', email: 'zed.hardening@example.test', password: PASSWORD }), what: 'register' }, 201);
+  await ok(
+    {
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: alice.email, password: PASSWORD }),
+      what: 'login',
+    },
+    200,
+  );
+  await ok(
+    {
+      method: 'POST',
+      path: '/api/auth/register',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Zed', email: 'zed.hardening@example.test', password: PASSWORD }),
+      what: 'register',
+    },
+    201,
+  );
   await ok(request(ROUTES['POST /api/auth/logout'], bearer(logoutToken), 'logout'), 204);
 });

@@ -30,16 +30,25 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const toPay = (await billFor(s.url, ann, groupId, [bob])).id as string;
   const toDelete = (await billFor(s.url, ann, groupId, [bob])).id as string;
   // Payments Bob makes to Ann, which Ann confirms or disputes.
-  const paid = async () => (await call(s.url, 'POST', `/api/groups/${groupId}/payments`, { token: bob.token, body: { to: ann.id, amount: 5 } })).body.payment.id as string;
+  const paid = async () =>
+    (await call(s.url, 'POST', `/api/groups/${groupId}/payments`, { token: bob.token, body: { to: ann.id, amount: 5 } })).body.payment
+      .id as string;
   const toConfirm = await paid();
   const toDispute = await paid();
   const carol = await register(s.url, 'Carol');
   const stranger = await register(s.url, 'Sam');
   const joiner = await register(s.url, 'Jo');
-  const invite = async () => (await call(s.url, 'POST', `/api/groups/${groupId}/invites`, { token: ann.token, body: {} })).body.invite as { id: string; url: string };
+  const invite = async () =>
+    (await call(s.url, 'POST', `/api/groups/${groupId}/invites`, { token: ann.token, body: {} })).body.invite as {
+      id: string;
+      url: string;
+    };
   const [toRevoke, toAccept] = [await invite(), await invite()];
-  const pendingId = (await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Pat' } })).body.group.members.at(-1).id as string;
-  const toUnsubscribe = (await call(s.url, 'POST', '/api/push/subscriptions', { token: ann.token, body: device() })).body.subscription.id as string;
+  const pendingId = (
+    await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { name: 'Pat' } })
+  ).body.group.members.at(-1).id as string;
+  const toUnsubscribe = (await call(s.url, 'POST', '/api/push/subscriptions', { token: ann.token, body: device() })).body.subscription
+    .id as string;
 
   // One call per route as its user would make it (2xx), then the same anonymously (401).
   const rows: [route: string, method: string, path: string, body?: unknown][] = [
@@ -50,7 +59,12 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
     ['POST /api/groups/:groupId/members', 'POST', `/api/groups/${groupId}/members`, { email: carol.email }],
     ['GET /api/groups/:groupId/balances', 'GET', `/api/groups/${groupId}/balances`],
     ['GET /api/groups/:groupId/bills', 'GET', `/api/groups/${groupId}/bills`],
-    ['POST /api/groups/:groupId/bills', 'POST', `/api/groups/${groupId}/bills`, { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } }],
+    [
+      'POST /api/groups/:groupId/bills',
+      'POST',
+      `/api/groups/${groupId}/bills`,
+      { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } },
+    ],
     ['GET /api/bills/:billId', 'GET', `/api/bills/${toPay}`],
     ['PATCH /api/bills/:billId', 'PATCH', `/api/bills/${toPay}`, { notes: 'edited' }],
     ['GET /api/bills/:billId/history', 'GET', `/api/bills/${toPay}/history`],
@@ -86,17 +100,23 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   const session = await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: PASSWORD } });
   assert.equal(session.status, 200);
   noStore(session, 'POST /api/auth/login');
-  const signUp = await call(s.url, 'POST', '/api/auth/register', { body: { name: 'Dan', email: `dan.${process.pid}.cache@example.test`, password: PASSWORD } });
+  const signUp = await call(s.url, 'POST', '/api/auth/register', {
+    body: { name: 'Dan', email: `dan.${process.pid}.cache@example.test`, password: PASSWORD },
+  });
   assert.equal(signUp.status, 201);
   noStore(signUp, 'POST /api/auth/register');
   for (const [route, method, path, body] of rows) {
     // Bob pays his share of Ann's bill; logout ends the extra session, not the one the rest uses.
     const token =
-      route === 'POST /api/auth/logout' ? session.body.token
-      : route === 'POST /api/bills/:billId/pay' || route === 'POST /api/bills/:billId/unpay' ? bob.token
-      : route === 'POST /api/invites/:token/accept' ? joiner.token
-      : route.startsWith('POST /api/auth/') ? signUp.body.token
-      : ann.token;
+      route === 'POST /api/auth/logout'
+        ? session.body.token
+        : route === 'POST /api/bills/:billId/pay' || route === 'POST /api/bills/:billId/unpay'
+          ? bob.token
+          : route === 'POST /api/invites/:token/accept'
+            ? joiner.token
+            : route.startsWith('POST /api/auth/')
+              ? signUp.body.token
+              : ann.token;
     // An edit names the version it read (If-Match), or it is a 428.
     const headers = method === 'PATCH' ? { 'if-match': '"1"' } : undefined;
     const res = await call(s.url, method, path, { token, body, headers });
@@ -127,24 +147,71 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   // The email's unsubscribe link is outside /api but names a user (the token is the credential): its page
   // and its one-click answer are not stored either, whoever follows it, with or without a session.
   const link = `/unsubscribe/${(await loadUnsubscribeTokens(s.store.read)).sign(carol.id)}`;
-  for (const [method, token] of [['GET', undefined], ['GET', carol.token], ['POST', undefined], ['POST', carol.token]] as const) {
+  for (const [method, token] of [
+    ['GET', undefined],
+    ['GET', carol.token],
+    ['POST', undefined],
+    ['POST', carol.token],
+  ] as const) {
     const res = await call(s.url, method, link, { token });
     assert.equal(res.status, 200, `${method} /unsubscribe/:token`);
     noStore(res, `${method} /unsubscribe/:token ${token ? 'signed in' : 'anonymously'}`);
   }
-  const covered = new Set([...rows.map((r) => r[0]), 'GET /api/invites/:token', 'GET /api/session', 'GET /api/push/public-key', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'POST /api/auth/login', 'POST /api/auth/register', 'GET /api/notifications/stream', 'GET /api/notifications/ws', 'GET /api/openapi.json', 'GET /healthz', 'GET /metrics']);
-  assert.deepEqual(declaredRoutes().filter((r) => !covered.has(r)), [], 'routes missing from this table');
+  const covered = new Set([
+    ...rows.map((r) => r[0]),
+    'GET /api/invites/:token',
+    'GET /api/session',
+    'GET /api/push/public-key',
+    'GET /unsubscribe/:token',
+    'POST /unsubscribe/:token',
+    'POST /api/auth/login',
+    'POST /api/auth/register',
+    'GET /api/notifications/stream',
+    'GET /api/notifications/ws',
+    'GET /api/openapi.json',
+    'GET /healthz',
+    'GET /metrics',
+  ]);
+  assert.deepEqual(
+    declaredRoutes().filter((r) => !covered.has(r)),
+    [],
+    'routes missing from this table',
+  );
 
   // Errors raised at every stage of a signed-in request: the Origin check (onRequest), the body parser,
   // validation, the command, the rate limit, an unknown route, a wrong password.
   const errors: [string, Res, number][] = [
-    ['foreign Origin', await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 'X' }, headers: { origin: 'http://evil.example' } }), 403],
-    ['cookie without Origin', await call(s.url, 'POST', '/api/groups', { body: { name: 'X' }, headers: { cookie: `chipin_session=${bob.token}` } }), 403],
-    ['malformed JSON', await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: '{', headers: { 'content-type': 'application/json' } }), 400],
-    ['unsupported media type', await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: 'name=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415],
+    [
+      'foreign Origin',
+      await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 'X' }, headers: { origin: 'http://evil.example' } }),
+      403,
+    ],
+    [
+      'cookie without Origin',
+      await call(s.url, 'POST', '/api/groups', { body: { name: 'X' }, headers: { cookie: `chipin_session=${bob.token}` } }),
+      403,
+    ],
+    [
+      'malformed JSON',
+      await call(s.url, 'POST', '/api/groups', { token: ann.token, raw: '{', headers: { 'content-type': 'application/json' } }),
+      400,
+    ],
+    [
+      'unsupported media type',
+      await call(s.url, 'POST', '/api/groups', {
+        token: ann.token,
+        raw: 'name=X',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+    ],
     ['invalid body', await call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 12 } }), 400],
     ["a stranger's group", await call(s.url, 'GET', `/api/groups/${groupId}`, { token: stranger.token }), 404],
-    ['a cross-origin cookie read of the session', await call(s.url, 'GET', '/api/session', { headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' } }), 403],
+    [
+      'a cross-origin cookie read of the session',
+      await call(s.url, 'GET', '/api/session', { headers: { cookie: `chipin_session=${bob.token}`, origin: 'http://evil.example' } }),
+      403,
+    ],
     ['a bad bearer token', await call(s.url, 'GET', '/api/me', { token: 'nobody' }), 401],
     ['a wrong password', await call(s.url, 'POST', '/api/auth/login', { body: { email: ann.email, password: 'wrong password' } }), 401],
     ['an unknown API route', await call(s.url, 'GET', '/api/nothing-here', { token: ann.token }), 404],
@@ -155,7 +222,10 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   }
   // The bill limit is 3 a minute: Bob's fourth is refused with 429, also not to be stored.
   for (let i = 0; i < 3; i++) await billFor(s.url, bob, groupId, [ann]);
-  const limited = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: bob.token, body: { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } } });
+  const limited = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, {
+    token: bob.token,
+    body: { description: 'Tea', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } },
+  });
   assert.equal(limited.status, 429);
   noStore(limited, 'rate-limited bill');
 
@@ -164,7 +234,10 @@ test('every API route answers with Cache-Control: no-store, signed in or not, su
   assert.equal(refused.status, 401);
   noStore(refused, 'anonymous SSE');
   await refused.body?.cancel();
-  const stream = await fetch(`${s.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${bob.token}` }, signal: AbortSignal.timeout(5000) });
+  const stream = await fetch(`${s.url}/api/notifications/stream`, {
+    headers: { authorization: `Bearer ${bob.token}` },
+    signal: AbortSignal.timeout(5000),
+  });
   assert.equal(stream.status, 200);
   assert.equal(stream.headers.get('cache-control'), 'no-cache, no-transform');
   await stream.body?.cancel();

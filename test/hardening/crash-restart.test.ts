@@ -20,25 +20,35 @@ const READY_TIMEOUT_MS = 20_000;
 
 /** The line of a failed start that says why (the kit's error carries the server's last output). */
 const why = (e: unknown) => {
-  const lines = String((e as Error).message).trim().split('\n');
+  const lines = String((e as Error).message)
+    .trim()
+    .split('\n');
   return lines.find((l) => /chipin:|Error/.test(l)) ?? lines.slice(-3).join(' | ');
 };
 
-test(`SIGKILL of the npm start process group, restarted at once, ${RESTARTS} times: every restart comes up with its data`, { timeout: 240_000 }, async (t) => {
+test(`SIGKILL of the npm start process group, restarted at once, ${RESTARTS} times: every restart comes up with its data`, {
+  timeout: 240_000,
+}, async (t) => {
   let server: ChildServer | undefined;
   // Added before the folder's own hook: the server lets go of the file before the folder goes.
   t.after(() => server?.close());
   const dir = tempDir(t, 'chipin-restart-');
   const webRoot = join(dir, 'no-web');
   mkdirSync(webRoot);
-  server = await startChildServer({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT: webRoot }, { via: 'npm start', readyTimeoutMs: READY_TIMEOUT_MS });
+  server = await startChildServer(
+    { DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT: webRoot },
+    { via: 'npm start', readyTimeoutMs: READY_TIMEOUT_MS },
+  );
   const url = server.url;
   const owner = await register(url, 'Ola');
   const friend = await register(url, 'Fin');
   const g = await call(url, 'POST', '/api/groups', { token: owner.token, body: { name: 'Crashes', currency: 'EUR' } });
   assert.equal(g.status, 201);
   const groupId = g.body.group.id as string;
-  assert.equal((await call(url, 'POST', `/api/groups/${groupId}/members`, { token: owner.token, body: { email: friend.email } })).status, 201);
+  assert.equal(
+    (await call(url, 'POST', `/api/groups/${groupId}/members`, { token: owner.token, body: { email: friend.email } })).status,
+    201,
+  );
   const billIds = [(await billFor(url, owner, groupId, [friend], 1000, 'life 0')).id as string];
 
   const refused: string[] = [];
@@ -63,7 +73,11 @@ test(`SIGKILL of the npm start process group, restarted at once, ${RESTARTS} tim
     // Every bill acknowledged in an earlier life is there, and the session still signs in.
     const listed = await call(url, 'GET', `/api/groups/${groupId}/bills?limit=100`, { token: owner.token });
     assert.equal(listed.status, 200, `restart ${i}: ${JSON.stringify(listed.body)}`);
-    assert.deepEqual(new Set(listed.body.bills.map((b: { id: string }) => b.id)), new Set(billIds), `restart ${i}: the bills of earlier lives`);
+    assert.deepEqual(
+      new Set(listed.body.bills.map((b: { id: string }) => b.id)),
+      new Set(billIds),
+      `restart ${i}: the bills of earlier lives`,
+    );
     billIds.push((await billFor(url, owner, groupId, [friend], 1000 + i, `life ${i}`)).id);
   }
   t.diagnostic(`${cameUp} of ${RESTARTS} immediate restarts came up`);

@@ -15,8 +15,10 @@ export function declaredRoutes(): string[] {
   for (const file of readdirSync(DIR).filter((f) => f.endsWith('.ts'))) {
     const source = readFileSync(DIR + file, 'utf8');
     const prefix = AT_ROOT.has(file) ? '' : '/api';
-    for (const m of source.matchAll(/\b[A-Za-z_$][\w$]*\.(get|post|put|patch|delete)\(\s*'(\/[^']*)'/g)) out.push(`${m[1].toUpperCase()} ${prefix}${m[2]}`);
-    for (const m of source.matchAll(/\bapp\.route\(\{\s*method:\s*'(\w+)',\s*url:\s*'([^']+)'/g)) out.push(`${m[1].toUpperCase()} ${prefix}${m[2]}`);
+    for (const m of source.matchAll(/\b[A-Za-z_$][\w$]*\.(get|post|put|patch|delete)\(\s*'(\/[^']*)'/g))
+      out.push(`${m[1].toUpperCase()} ${prefix}${m[2]}`);
+    for (const m of source.matchAll(/\bapp\.route\(\{\s*method:\s*'(\w+)',\s*url:\s*'([^']+)'/g))
+      out.push(`${m[1].toUpperCase()} ${prefix}${m[2]}`);
   }
   return out.sort();
 }

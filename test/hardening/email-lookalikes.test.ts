@@ -14,12 +14,15 @@ const PASSWORD = 'correct horse battery';
 const tag = `${process.pid}x${Date.now().toString(36)}`;
 const fullwidth = (s: string) => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
-test('look-alike spellings of an address are the same account or refused, on register, login and add-member', { timeout: 60_000 }, async (t) => {
+test('look-alike spellings of an address are the same account or refused, on register, login and add-member', {
+  timeout: 60_000,
+}, async (t) => {
   const s = await startTestServer();
   t.after(() => s.close());
   const carolEmail = `carol.${tag}@example.test`;
   const joseEmail = `jos\u00E9.${tag}@example.test`; // NFC: é precomposed
-  const signUp = (email: string, name = 'Mallory') => call(s.url, 'POST', '/api/auth/register', { body: { name, email, password: PASSWORD } });
+  const signUp = (email: string, name = 'Mallory') =>
+    call(s.url, 'POST', '/api/auth/register', { body: { name, email, password: PASSWORD } });
   const carol = await signUp(carolEmail, 'Carol');
   assert.equal(carol.status, 201);
   const jose = await signUp(joseEmail, 'José');
@@ -111,7 +114,10 @@ test('an account stored before the rule keeps signing in with its own spelling, 
   const zwsp = `car\u200Bol.${tag}@example.test`;
   const nfdId = await legacy('José', nfd);
   const zwspId = await legacy('Carol', zwsp);
-  for (const [email, id] of [[nfd, nfdId], [zwsp, zwspId]] as const) {
+  for (const [email, id] of [
+    [nfd, nfdId],
+    [zwsp, zwspId],
+  ] as const) {
     const res = await call(s.url, 'POST', '/api/auth/login', { body: { email, password: PASSWORD } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.user.id, id);
@@ -122,5 +128,8 @@ test('an account stored before the rule keeps signing in with its own spelling, 
   const added = await call(s.url, 'POST', `/api/groups/${group.body.group.id}/members`, { token: owner.token, body: { email: nfd } });
   assert.equal(added.status, 201, JSON.stringify(added.body));
   assert.ok(added.body.group.members.some((m: { id: string }) => m.id === nfdId));
-  expectInvalid(await call(s.url, 'POST', `/api/groups/${group.body.group.id}/members`, { token: owner.token, body: { email: zwsp } }), 'email');
+  expectInvalid(
+    await call(s.url, 'POST', `/api/groups/${group.body.group.id}/members`, { token: owner.token, body: { email: zwsp } }),
+    'email',
+  );
 });

@@ -18,13 +18,35 @@ export const deepNesting: fc.Arbitrary<Frag> = fc
   .map(({ depth, kind }) => (kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
 
 /** Number literals JSON.parse turns into something odd: Infinity, 0 from underflow, -0, beyond 2^53. */
-export const oddNumbers: fc.Arbitrary<Frag> = fc.constantFrom('1e400', '-1e400', '1e-400', '-0', '123456789012345678901234567890', '9007199254740993', '0.1', '-1');
+export const oddNumbers: fc.Arbitrary<Frag> = fc.constantFrom(
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '-0',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '0.1',
+  '-1',
+);
 
 /** Strings with C0/C1 controls, lone surrogates, bidi overrides, markup and SQL: the usual suspects. */
 export const nastyStrings: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
-  fc.constantFrom('\u0000', '\u001b[31mred', '\ud800', 'a\udfffb', '\u202eevil', '\ufeff', '<script>alert(1)</script>', "'; DROP TABLE users;--", '\r\n', '%00', '../..', '{{7*7}}'),
+  fc.constantFrom(
+    '\u0000',
+    '\u001b[31mred',
+    '\ud800',
+    'a\udfffb',
+    '\u202eevil',
+    '\ufeff',
+    '<script>alert(1)</script>',
+    "'; DROP TABLE users;--",
+    '\r\n',
+    '%00',
+    '../..',
+    '{{7*7}}',
+  ),
 );
 
 /** Any JSON value as text, including deep and odd ones. */
@@ -45,7 +67,11 @@ export const notObject = anyJson.filter((f) => kindOf(f) !== 'object');
 
 /** A control character (C0, DEL or C1) somewhere in an otherwise ordinary string. */
 export const withControl: fc.Arbitrary<string> = fc
-  .tuple(fc.string({ maxLength: 10 }), fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })), fc.string({ maxLength: 10 }))
+  .tuple(
+    fc.string({ maxLength: 10 }),
+    fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })),
+    fc.string({ maxLength: 10 }),
+  )
   .map(([a, c, b]) => `x${a}${String.fromCharCode(c)}${b}`);
 
 /** A lone (unpaired) surrogate, which UTF-8 cannot encode: storing it would silently change the text. */
@@ -68,8 +94,17 @@ export const badText = (max: number): fc.Arbitrary<Frag> =>
 
 export const badEmail: fc.Arbitrary<Frag> = fc.oneof(
   notString,
-  fc.string({ maxLength: 30 }).filter((s) => !s.includes('@')).map(text),
-  fc.tuple(fc.string({ maxLength: 8 }), spaces.filter((s) => s.length > 0), fc.string({ maxLength: 8 })).map(([a, s, b]) => text(`${a}${s}@${b}x`)),
+  fc
+    .string({ maxLength: 30 })
+    .filter((s) => !s.includes('@'))
+    .map(text),
+  fc
+    .tuple(
+      fc.string({ maxLength: 8 }),
+      spaces.filter((s) => s.length > 0),
+      fc.string({ maxLength: 8 }),
+    )
+    .map(([a, s, b]) => text(`${a}${s}@${b}x`)),
   fc.constantFrom('a@b@c', '@example.test', 'ann@', '@').map(text),
   tooLong(254).map((s) => text(`${s}@example.test`)),
   withControl.map((s) => text(`${s}@example.test`)),
@@ -78,13 +113,35 @@ export const badEmail: fc.Arbitrary<Frag> = fc.oneof(
 
 /** Anything but an object with exactly the fields given, for bodies the route takes whole. */
 export const extraKey = (taken: string[]): fc.Arbitrary<string> =>
-  fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', 'NaN'), nastyStrings, fc.string({ maxLength: 12 })).filter((k) => !taken.includes(k));
+  fc
+    .oneof(
+      fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', 'NaN'),
+      nastyStrings,
+      fc.string({ maxLength: 12 }),
+    )
+    .filter((k) => !taken.includes(k));
 
 /** Broken JSON: a proper prefix of a valid object text is never valid JSON, and neither are these. */
 export const invalidJson = (valid: string): fc.Arbitrary<string> =>
   fc.oneof(
     fc.integer({ min: 1, max: Math.max(1, valid.length - 1) }).map((i) => valid.slice(0, i)),
-    fc.constantFrom('{', '}', "{'a':1}", '{"a":1,}', '{"a":undefined}', 'NaN', '{"a":01}', '{"a":"\\x"}', '{"a":1}garbage', '[1,2', '\u0000', '{"a":"\u0001"}', '{a:1}', '--', 'nul'),
+    fc.constantFrom(
+      '{',
+      '}',
+      "{'a':1}",
+      '{"a":1,}',
+      '{"a":undefined}',
+      'NaN',
+      '{"a":01}',
+      '{"a":"\\x"}',
+      '{"a":1}garbage',
+      '[1,2',
+      '\u0000',
+      '{"a":"\u0001"}',
+      '{a:1}',
+      '--',
+      'nul',
+    ),
   );
 
 /** Media types this API never parses as JSON (text/plain is parsed as a string, so it fails the schema). */
@@ -101,7 +158,10 @@ export const wrongContentType: fc.Arbitrary<string> = fc.oneof(
     'image/png',
     'application/problem+json',
   ),
-  fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z0-9.+-]{1,12}$/)).map(([t, s]) => `${t}/${s}`).filter((t) => t !== 'application/json' && t !== 'text/plain'),
+  fc
+    .tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z0-9.+-]{1,12}$/))
+    .map(([t, s]) => `${t}/${s}`)
+    .filter((t) => t !== 'application/json' && t !== 'text/plain'),
 );
 
 /** Header values fetch can send: printable ASCII and Latin-1 (no CR, LF or NUL). */
@@ -111,11 +171,22 @@ export const headerValue: fc.Arbitrary<string> = fc.string({
 });
 
 /** Harmless extra headers: they must not turn a refused request into an accepted one, nor into a 500. */
-export const noiseHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,12}$/), headerValue, { maxKeys: 3 });
+export const noiseHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,12}$/), headerValue, {
+  maxKeys: 3,
+});
 
 /** Authorization values that name no session: malformed schemes and well-formed tokens nobody was given. */
 export const badAuthorization: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer  a b', 'Token abc', `Bearer ${'A'.repeat(300)}`, 'Bearer \u00ff\u00fe', 'Bearer ../../etc/passwd'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    'bearer  a b',
+    'Token abc',
+    `Bearer ${'A'.repeat(300)}`,
+    'Bearer \u00ff\u00fe',
+    'Bearer ../../etc/passwd',
+  ),
   fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((t) => `Bearer ${t}`),
   headerValue.map((v) => `Bearer ${v}`),
   headerValue,

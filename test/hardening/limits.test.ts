@@ -24,17 +24,35 @@ type Answer = { status: number; headers: Record<string, string | string[] | unde
  * A request from a chosen loopback address (all of 127.0.0.0/8 reaches the server on Linux), so limits
  * keyed by address can be told apart from global ones.
  */
-function from(address: string, base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+function from(
+  address: string,
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(
       base + path,
-      { method, localAddress: address, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) }, timeout: 5000 },
+      {
+        method,
+        localAddress: address,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        timeout: 5000,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text,
+          }),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -43,8 +61,10 @@ function from(address: string, base: string, method: string, path: string, body?
   });
 }
 
-const login = (s: TestServer, address: string, mail: string, password = PASSWORD) => from(address, s.url, 'POST', '/api/auth/login', { email: mail, password });
-const signUp = (s: TestServer, address: string, mail = email('new')) => from(address, s.url, 'POST', '/api/auth/register', { name: 'New', email: mail, password: PASSWORD });
+const login = (s: TestServer, address: string, mail: string, password = PASSWORD) =>
+  from(address, s.url, 'POST', '/api/auth/login', { email: mail, password });
+const signUp = (s: TestServer, address: string, mail = email('new')) =>
+  from(address, s.url, 'POST', '/api/auth/register', { name: 'New', email: mail, password: PASSWORD });
 
 function expectLimited(res: Answer, windowSeconds: number, what: string) {
   assert.equal(res.status, 429, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -105,7 +125,10 @@ test('bill creation is limited per user; a refused bill is not stored and nobody
   const db = openReader(dbFileOf(s));
   t.after(() => db.close());
   const before = db.dump();
-  const res = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: ann.token, body: { description: 'One too many', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } } });
+  const res = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, {
+    token: ann.token,
+    body: { description: 'One too many', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } },
+  });
   expectLimited({ status: res.status, headers: Object.fromEntries(res.headers), body: res.body }, 60, 'a fourth bill within the minute');
   assert.deepEqual(db.dump(), before);
   await billFor(s.url, bob, groupId, [ann]); // another user is not limited by Ann's bills
@@ -113,11 +136,19 @@ test('bill creation is limited per user; a refused bill is not stored and nobody
   for (let i = 0; i < 10; i++) assert.equal((await call(s.url, 'GET', `/api/groups/${groupId}/bills`, { token: ann.token })).status, 200);
 });
 
-test('adding members is limited per user, found or not; a refused add changes nothing; others are not limited', { timeout: 60_000 }, async (t) => {
+test('adding members is limited per user, found or not; a refused add changes nothing; others are not limited', {
+  timeout: 60_000,
+}, async (t) => {
   const s = await started(t, { RATE_LIMIT: 'on', MEMBER_ADD_LIMIT_PER_USER: '3' });
-  const [ann, bob, carol, dan] = [await register(s.url, 'Ann'), await register(s.url, 'Bob'), await register(s.url, 'Carol'), await register(s.url, 'Dan')];
+  const [ann, bob, carol, dan] = [
+    await register(s.url, 'Ann'),
+    await register(s.url, 'Bob'),
+    await register(s.url, 'Carol'),
+    await register(s.url, 'Dan'),
+  ];
   const groupId = await groupWith(s.url, ann, []);
-  const add = (as: { token: string }, group: string, mail: string) => call(s.url, 'POST', `/api/groups/${group}/members`, { token: as.token, body: { email: mail } });
+  const add = (as: { token: string }, group: string, mail: string) =>
+    call(s.url, 'POST', `/api/groups/${group}/members`, { token: as.token, body: { email: mail } });
   // Three attempts of every kind count alike: a known email, an unknown one (a pending member), a member again.
   assert.equal((await add(ann, groupId, bob.email)).status, 201);
   assert.equal((await add(ann, groupId, email('nobody'))).status, 201);
@@ -127,7 +158,11 @@ test('adding members is limited per user, found or not; a refused add changes no
   const before = db.dump();
   for (const mail of [carol.email, email('somebody')]) {
     const res = await add(ann, groupId, mail);
-    expectLimited({ status: res.status, headers: Object.fromEntries(res.headers), body: res.body }, 3600, `a fourth add within the hour (${mail})`);
+    expectLimited(
+      { status: res.status, headers: Object.fromEntries(res.headers), body: res.body },
+      3600,
+      `a fourth add within the hour (${mail})`,
+    );
     assert.equal(res.body.code, 'rate_limited');
     assert.equal(res.body.errors, undefined, 'a refused add says nothing about the email');
   }
@@ -139,27 +174,67 @@ test('adding members is limited per user, found or not; a refused add changes no
 });
 
 test('RATE_LIMIT=off turns every limit off, however low they are set', { timeout: 60_000 }, async (t) => {
-  const s = await started(t, { RATE_LIMIT: 'off', LOGIN_LIMIT_PER_ACCOUNT: '1', LOGIN_LIMIT_PER_ADDRESS: '1', REGISTER_LIMIT_PER_ADDRESS: '1', BILL_LIMIT_PER_USER: '1', MEMBER_ADD_LIMIT_PER_USER: '1' });
+  const s = await started(t, {
+    RATE_LIMIT: 'off',
+    LOGIN_LIMIT_PER_ACCOUNT: '1',
+    LOGIN_LIMIT_PER_ADDRESS: '1',
+    REGISTER_LIMIT_PER_ADDRESS: '1',
+    BILL_LIMIT_PER_USER: '1',
+    MEMBER_ADD_LIMIT_PER_USER: '1',
+  });
   const ann = await register(s.url, 'Ann');
   const bob = await register(s.url, 'Bob');
   for (let i = 0; i < 3; i++) assert.equal((await signUp(s, '127.0.0.1')).status, 201);
-  for (let i = 0; i < 4; i++) assert.equal((await login(s, '127.0.0.1', ann.email, i % 2 ? PASSWORD : 'wrong password')).status, i % 2 ? 200 : 401);
+  for (let i = 0; i < 4; i++)
+    assert.equal((await login(s, '127.0.0.1', ann.email, i % 2 ? PASSWORD : 'wrong password')).status, i % 2 ? 200 : 401);
   const groupId = await groupWith(s.url, ann, [bob]);
   for (let i = 0; i < 4; i++) await billFor(s.url, ann, groupId, [bob]);
-  for (let i = 0; i < 3; i++) assert.equal((await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: email(`nobody${i}`) } })).status, 201);
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      (await call(s.url, 'POST', `/api/groups/${groupId}/members`, { token: ann.token, body: { email: email(`nobody${i}`) } })).status,
+      201,
+    );
 });
 
 test('each limit has a default and its own setting; a bad value stops start-up naming the variable', () => {
   const defaults = parseConfig({});
   assert.equal(defaults.rateLimit, true, 'limits are on unless turned off');
   for (const [name, value] of Object.entries(defaults.limits)) assert.ok(Number.isInteger(value) && value > 1, `${name}: ${value}`);
-  const set = parseConfig({ LOGIN_LIMIT_PER_ACCOUNT: '7', LOGIN_LIMIT_PER_ADDRESS: '8', REGISTER_LIMIT_PER_ADDRESS: '9', BILL_LIMIT_PER_USER: '11', MEMBER_ADD_LIMIT_PER_USER: '12', STREAM_OPEN_LIMIT_PER_USER: '13', MAX_STREAMS_PER_USER: '4' });
+  const set = parseConfig({
+    LOGIN_LIMIT_PER_ACCOUNT: '7',
+    LOGIN_LIMIT_PER_ADDRESS: '8',
+    REGISTER_LIMIT_PER_ADDRESS: '9',
+    BILL_LIMIT_PER_USER: '11',
+    MEMBER_ADD_LIMIT_PER_USER: '12',
+    STREAM_OPEN_LIMIT_PER_USER: '13',
+    MAX_STREAMS_PER_USER: '4',
+  });
   assert.deepEqual(
     { ...set.limits, streams: set.maxStreamsPerUser },
-    { loginPerAccountPerMinute: 7, loginPerAddressPerMinute: 8, registerPerAddressPerHour: 9, billsPerUserPerMinute: 11, memberAddsPerUserPerHour: 12, streamOpensPerUserPerMinute: 13, streams: 4 },
+    {
+      loginPerAccountPerMinute: 7,
+      loginPerAddressPerMinute: 8,
+      registerPerAddressPerHour: 9,
+      billsPerUserPerMinute: 11,
+      memberAddsPerUserPerHour: 12,
+      streamOpensPerUserPerMinute: 13,
+      streams: 4,
+    },
   );
-  for (const name of ['LOGIN_LIMIT_PER_ACCOUNT', 'LOGIN_LIMIT_PER_ADDRESS', 'REGISTER_LIMIT_PER_ADDRESS', 'BILL_LIMIT_PER_USER', 'MEMBER_ADD_LIMIT_PER_USER', 'STREAM_OPEN_LIMIT_PER_USER', 'MAX_STREAMS_PER_USER', 'RATE_LIMIT']) {
-    assert.throws(() => parseConfig({ [name]: 'lots' }), (e: unknown) => e instanceof ConfigError && e.message.includes(name));
+  for (const name of [
+    'LOGIN_LIMIT_PER_ACCOUNT',
+    'LOGIN_LIMIT_PER_ADDRESS',
+    'REGISTER_LIMIT_PER_ADDRESS',
+    'BILL_LIMIT_PER_USER',
+    'MEMBER_ADD_LIMIT_PER_USER',
+    'STREAM_OPEN_LIMIT_PER_USER',
+    'MAX_STREAMS_PER_USER',
+    'RATE_LIMIT',
+  ]) {
+    assert.throws(
+      () => parseConfig({ [name]: 'lots' }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(name),
+    );
   }
 });
 
@@ -191,7 +266,10 @@ test('a stream without a session is refused before any work: no subscriber, no r
   const bob = await register(s.url, 'Bob');
   await groupWith(s.url, ann, [bob]);
   for (const headers of [{}, { authorization: 'Bearer nobody' }, { cookie: 'chipin_session=nobody' }] as Record<string, string>[]) {
-    const res = await fetch(`${s.url}/api/notifications/stream?lastEventId=0`, { headers: { ...headers, 'last-event-id': '0' }, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${s.url}/api/notifications/stream?lastEventId=0`, {
+      headers: { ...headers, 'last-event-id': '0' },
+      signal: AbortSignal.timeout(5000),
+    });
     assert.equal(res.status, 401);
     assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.doesNotMatch(await res.text(), /member_added/);
@@ -214,8 +292,20 @@ function assertSecurityHeaders(h: Headers | Record<string, string | string[] | u
   const get = (k: string) => (h instanceof Headers ? h.get(k) : (h[k] as string | undefined)) ?? undefined;
   const csp = get('content-security-policy');
   assert.ok(csp, `${what}: no Content-Security-Policy`);
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
-  for (const [k, v] of [['default-src', "'self'"], ['script-src', "'self'"], ['object-src', "'none'"], ['frame-ancestors', "'none'"], ['base-uri', "'self'"]]) {
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([k, ...v]) => [k, v]),
+  );
+  for (const [k, v] of [
+    ['default-src', "'self'"],
+    ['script-src', "'self'"],
+    ['object-src', "'none'"],
+    ['frame-ancestors', "'none'"],
+    ['base-uri', "'self'"],
+  ]) {
     assert.deepEqual(directives.get(k), [v], `${what}: CSP ${k} is ${directives.get(k)?.join(' ')}`);
   }
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/, `${what}: CSP allows ${csp}`);
@@ -246,7 +336,13 @@ test('security headers on every kind of response, the SSE stream and refused upg
     ['413', call(s.url, 'POST', '/api/groups', { token: ann.token, body: { name: 'x'.repeat(70_000) } })],
     ['415', call(s.url, 'POST', '/api/groups', { token: ann.token, raw: '<g/>', headers: { 'content-type': 'application/xml' } })],
     ['426', call(s.url, 'GET', '/api/notifications/ws', { token: ann.token })],
-    ['429', call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: ann.token, body: { description: 'x', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } } })],
+    [
+      '429',
+      call(s.url, 'POST', `/api/groups/${groupId}/bills`, {
+        token: ann.token,
+        body: { description: 'x', amount: 100, split: { mode: 'equal', among: [ann.id, bob.id] } },
+      }),
+    ],
     ['/healthz', call(s.url, 'GET', '/healthz')],
     ['/metrics', call(s.url, 'GET', '/metrics')],
     ['/api/openapi.json', call(s.url, 'GET', '/api/openapi.json')],
@@ -257,7 +353,10 @@ test('security headers on every kind of response, the SSE stream and refused upg
     assertSecurityHeaders(res.headers, what);
   }
   // The SSE stream: its headers are written by hand (the reply is hijacked), and must keep helmet's.
-  const stream = await fetch(`${s.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${bob.token}` }, signal: AbortSignal.timeout(5000) });
+  const stream = await fetch(`${s.url}/api/notifications/stream`, {
+    headers: { authorization: `Bearer ${bob.token}` },
+    signal: AbortSignal.timeout(5000),
+  });
   assert.equal(stream.status, 200);
   assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
   assertSecurityHeaders(stream.headers, 'SSE stream');
@@ -296,7 +395,8 @@ test('the web app passes its CSP: no inline script, style or handler in its HTML
   for (const page of pages) {
     const html = readFileSync(root + page, 'utf8');
     for (const tag of html.match(/<script\b[^>]*>/gi) ?? []) assert.match(tag, /\ssrc=/, `${page}: inline script ${tag}`);
-    for (const m of html.matchAll(/<script\b[^>]*\ssrc=[^>]*>([\s\S]*?)<\/script>/gi)) assert.equal(m[1].trim(), '', `${page}: a script with a src also has inline code`);
+    for (const m of html.matchAll(/<script\b[^>]*\ssrc=[^>]*>([\s\S]*?)<\/script>/gi))
+      assert.equal(m[1].trim(), '', `${page}: a script with a src also has inline code`);
     assert.doesNotMatch(html, /<style\b/i, `${page}: inline <style>`);
     assert.doesNotMatch(html, /\sstyle=/i, `${page}: a style attribute`);
     assert.doesNotMatch(html, /\son[a-z]+=/i, `${page}: an inline event handler`);
@@ -308,19 +408,30 @@ test('the web app passes its CSP: no inline script, style or handler in its HTML
 function cookieAttributes(setCookie: string[]): Map<string, string> {
   const raw = setCookie.find((c) => c.startsWith('chipin_session='));
   assert.ok(raw, `no session cookie in ${JSON.stringify(setCookie)}`);
-  return new Map(raw.split(';').slice(1).map((a) => {
-    const [k, v = ''] = a.trim().split('=');
-    return [k.toLowerCase(), v.toLowerCase()] as const;
-  }));
+  return new Map(
+    raw
+      .split(';')
+      .slice(1)
+      .map((a) => {
+        const [k, v = ''] = a.trim().split('=');
+        return [k.toLowerCase(), v.toLowerCase()] as const;
+      }),
+  );
 }
 
-test('session cookies are HttpOnly and SameSite=Lax on every route that sets or clears one; Secure under https', { timeout: 60_000 }, async (t) => {
+test('session cookies are HttpOnly and SameSite=Lax on every route that sets or clears one; Secure under https', {
+  timeout: 60_000,
+}, async (t) => {
   const s = await started(t, {});
   const mail = email('cookie');
   const reg = await call(s.url, 'POST', '/api/auth/register', { body: { name: 'Cy', email: mail, password: PASSWORD } });
   const log = await call(s.url, 'POST', '/api/auth/login', { body: { email: mail, password: PASSWORD } });
   const out = await call(s.url, 'POST', '/api/auth/logout', { token: log.body.token });
-  for (const [what, res] of [['register', reg], ['login', log], ['logout', out]] as const) {
+  for (const [what, res] of [
+    ['register', reg],
+    ['login', log],
+    ['logout', out],
+  ] as const) {
     const a = cookieAttributes(res.headers.getSetCookie());
     assert.ok(a.has('httponly'), `${what}: HttpOnly`);
     assert.equal(a.get('samesite'), 'lax', `${what}: SameSite`);
@@ -329,7 +440,10 @@ test('session cookies are HttpOnly and SameSite=Lax on every route that sets or 
     assert.ok(!a.has('domain'), `${what}: a Domain attribute widens the cookie to subdomains`);
   }
   const https = await started(t, { PUBLIC_URL: 'https://chipin.example' });
-  const secure = await call(https.url, 'POST', '/api/auth/register', { body: { name: 'Cy', email: email('secure'), password: PASSWORD }, headers: { origin: 'https://chipin.example' } });
+  const secure = await call(https.url, 'POST', '/api/auth/register', {
+    body: { name: 'Cy', email: email('secure'), password: PASSWORD },
+    headers: { origin: 'https://chipin.example' },
+  });
   assert.equal(secure.status, 201);
   const a = cookieAttributes(secure.headers.getSetCookie());
   assert.ok(a.has('secure') && a.has('httponly') && a.get('samesite') === 'lax');
@@ -338,7 +452,11 @@ test('session cookies are HttpOnly and SameSite=Lax on every route that sets or 
 test('/metrics is for a scraper on this machine: a forwarded request is refused, whatever X-Forwarded-For claims', async (t) => {
   const s = await started(t, { TRUST_PROXY: 'on' });
   assert.equal((await fetch(`${s.url}/metrics`)).status, 200);
-  for (const headers of [{ 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=127.0.0.1' }] as Record<string, string>[]) {
+  for (const headers of [
+    { 'x-forwarded-for': '127.0.0.1' },
+    { 'x-forwarded-for': '203.0.113.9' },
+    { forwarded: 'for=127.0.0.1' },
+  ] as Record<string, string>[]) {
     const res = await fetch(`${s.url}/metrics`, { headers });
     assert.equal(res.status, 403, JSON.stringify(headers));
     assert.doesNotMatch(await res.text(), /chipin_stream_connections/);

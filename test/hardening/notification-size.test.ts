@@ -24,7 +24,13 @@ test('a bill notification row stays under 600 bytes, the same at 10 and at 500 r
     const ids = Array.from({ length: receivers }, () => newId());
     await s.store.transaction(async (tx) => {
       for (const [i, id] of ids.entries()) {
-        await tx.insertUser({ id, name: `Member ${i}`, email: `${id}@size.invalid`, passwordHash: 'no-login', createdAt: new Date().toISOString() });
+        await tx.insertUser({
+          id,
+          name: `Member ${i}`,
+          email: `${id}@size.invalid`,
+          passwordHash: 'no-login',
+          createdAt: new Date().toISOString(),
+        });
         await tx.addMember(groupId, id, new Date().toISOString());
       }
     });

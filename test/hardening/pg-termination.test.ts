@@ -41,7 +41,8 @@ async function load(base: string, user: TestUser, friend: TestUser, groupId: str
       await res.arrayBuffer();
       seen.statuses.set(res.status, (seen.statuses.get(res.status) ?? 0) + 1);
       const ok = res.status === 200 || res.status === 201;
-      if (res.status === 503 && !/^\d+$/.test(res.headers.get('retry-after') ?? '')) seen.unexpected.push(`${method} ${path}: 503 without Retry-After`);
+      if (res.status === 503 && !/^\d+$/.test(res.headers.get('retry-after') ?? ''))
+        seen.unexpected.push(`${method} ${path}: 503 without Retry-After`);
       else if (!ok && res.status !== 503) seen.unexpected.push(`${method} ${path}: ${res.status}`);
     } catch (e) {
       seen.unexpected.push(`${method} ${path}: no answer (${(e as Error).message})`);
@@ -49,7 +50,11 @@ async function load(base: string, user: TestUser, friend: TestUser, groupId: str
   };
   const worker = async (w: number) => {
     for (let i = 0; !stop && i < 10_000; i++) {
-      await one('POST', `/api/groups/${groupId}/bills`, { description: `w${w} #${i}`, amount: 1000 + i, split: { mode: 'equal', among: [user.id, friend.id] } });
+      await one('POST', `/api/groups/${groupId}/bills`, {
+        description: `w${w} #${i}`,
+        amount: 1000 + i,
+        split: { mode: 'equal', among: [user.id, friend.id] },
+      });
       await one('GET', `/api/groups/${groupId}/bills?limit=20`);
       await one('GET', `/api/groups/${groupId}/balances`);
     }
@@ -69,11 +74,18 @@ async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 const terminateAll = (c: pg.Client, database: string) =>
-  c.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]).then((r) => r.rows[0].n as number);
+  c
+    .query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      database,
+    ])
+    .then((r) => r.rows[0].n as number);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('terminated PostgreSQL backends under load: no instance exits, requests get 503 + Retry-After or succeed; /healthz follows the database', { skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false, timeout: 180_000 }, async (t) => {
+test('terminated PostgreSQL backends under load: no instance exits, requests get 503 + Retry-After or succeed; /healthz follows the database', {
+  skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false,
+  timeout: 180_000,
+}, async (t) => {
   const db: TestDatabase = await createTestDatabase();
   const database = new URL(db.url).pathname.slice(1);
   const env = { DATABASE_URL: db.url };
@@ -108,14 +120,19 @@ test('terminated PostgreSQL backends under load: no instance exits, requests get
       servers[i] = await startChildServer(env); // so every termination is measured on every instance
     }
   }
-  t.diagnostic(`${exits.length} instance exits over ${TERMINATIONS} terminations of ${INSTANCES} instances (${terminated} backends terminated); answers: ${JSON.stringify(Object.fromEntries(seen.statuses))}`);
+  t.diagnostic(
+    `${exits.length} instance exits over ${TERMINATIONS} terminations of ${INSTANCES} instances (${terminated} backends terminated); answers: ${JSON.stringify(Object.fromEntries(seen.statuses))}`,
+  );
   assert.deepEqual(exits, [], 'no instance exits when its backends are terminated');
   assert.deepEqual(seen.unexpected, [], 'every request caught by a termination is answered 503 with Retry-After, or succeeds');
 
   // Afterwards every instance answers again (the pools replace the terminated clients).
   for (const s of servers) {
     assert.equal((await call(s.url, 'GET', '/healthz')).status, 200);
-    const bill = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, { token: ola.token, body: { description: 'after', amount: 500, split: { mode: 'equal', among: [ola.id, fin.id] } } });
+    const bill = await call(s.url, 'POST', `/api/groups/${groupId}/bills`, {
+      token: ola.token,
+      body: { description: 'after', amount: 500, split: { mode: 'equal', among: [ola.id, fin.id] } },
+    });
     assert.equal(bill.status, 201, JSON.stringify(bill.body));
   }
 
@@ -125,7 +142,10 @@ test('terminated PostgreSQL backends under load: no instance exits, requests get
     await terminateAll(c, database);
   });
   for (const s of servers) {
-    for (const [method, path] of [['GET', '/healthz'], ['GET', `/api/groups/${groupId}/bills`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/healthz'],
+      ['GET', `/api/groups/${groupId}/bills`],
+    ] as const) {
       const res = await call(s.url, method, path, { token: ola.token });
       assert.equal(res.status, 503, `${method} ${path} while the database refuses connections: ${JSON.stringify(res.body)}`);
       assert.match(res.headers.get('retry-after') ?? '', /^\d+$/, `${method} ${path}: Retry-After`);

@@ -48,7 +48,13 @@ async function expectClosedForLogout(s: { sse: ReturnType<typeof openSse>; ws: R
   assert.equal(await s.ws.closed, 4001, `${what}: WebSocket close code`);
 }
 
-async function stillLive(server: TestServer, owner: TestUser, receiver: TestUser, s: { sse: StreamClient; ws: StreamClient }, what: string) {
+async function stillLive(
+  server: TestServer,
+  owner: TestUser,
+  receiver: TestUser,
+  s: { sse: StreamClient; ws: StreamClient },
+  what: string,
+) {
   const groupId = await groupWith(server.url, owner, [receiver]);
   await billFor(server.url, owner, groupId, [receiver]);
   await s.sse.waitFor(1, (r) => r.event === 'bill.created');
@@ -85,7 +91,7 @@ test('logout-all: 204, every session of the account ends (read cache included) a
 
   const out = await call(server.url, 'POST', '/api/auth/logout-all', { token: second });
   assert.equal(out.status, 204);
-  assert.match(String(out.headers.get('set-cookie')), /chipin_session=;/, 'the caller\'s cookie is cleared');
+  assert.match(String(out.headers.get('set-cookie')), /chipin_session=;/, "the caller's cookie is cleared");
   await expectClosedForLogout(one, 'logout-all, other session');
   await expectClosedForLogout(two, 'logout-all, own session');
   for (const token of [bob.token, second]) assert.equal((await call(server.url, 'GET', '/api/me', { token })).status, 401);
@@ -94,7 +100,9 @@ test('logout-all: 204, every session of the account ends (read cache included) a
   await stillLive(server, await register(server.url, 'Cid'), ann, anns, 'another account');
 });
 
-test('password change: checks the current one, follows the sign-up rules, ends every other session and its streams, keeps the caller\'s', { timeout: 60_000 }, async (t) => {
+test("password change: checks the current one, follows the sign-up rules, ends every other session and its streams, keeps the caller's", {
+  timeout: 60_000,
+}, async (t) => {
   const server = await started(t);
   const [ann, bob] = [await register(server.url, 'Ann'), await register(server.url, 'Bob')];
   const other = await loginAgain(server.url, bob);
@@ -103,28 +111,44 @@ test('password change: checks the current one, follows the sign-up rules, ends e
   const theirs = streams(t, server.url, other);
   await Promise.all([mine.opened, theirs.opened]);
 
-  const wrong = await call(server.url, 'POST', '/api/auth/password', { token: bob.token, body: { current: 'not it at all', next: 'a brand new secret' } });
+  const wrong = await call(server.url, 'POST', '/api/auth/password', {
+    token: bob.token,
+    body: { current: 'not it at all', next: 'a brand new secret' },
+  });
   assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
   assert.equal(wrong.body.code, 'validation');
-  assert.deepEqual(wrong.body.errors.map((e: { path: string }) => e.path), ['current']);
+  assert.deepEqual(
+    wrong.body.errors.map((e: { path: string }) => e.path),
+    ['current'],
+  );
   const short = await call(server.url, 'POST', '/api/auth/password', { token: bob.token, body: { current: PASSWORD, next: 'short' } });
   assert.equal(short.status, 400);
-  const extra = await call(server.url, 'POST', '/api/auth/password', { token: bob.token, body: { current: PASSWORD, next: 'a brand new secret', admin: true } });
+  const extra = await call(server.url, 'POST', '/api/auth/password', {
+    token: bob.token,
+    body: { current: PASSWORD, next: 'a brand new secret', admin: true },
+  });
   assert.equal(extra.status, 400);
   assert.equal((await call(server.url, 'GET', '/api/me', { token: other })).status, 200, 'a refused change ends nothing');
 
-  const ok = await call(server.url, 'POST', '/api/auth/password', { token: bob.token, body: { current: PASSWORD, next: 'a brand new secret' } });
+  const ok = await call(server.url, 'POST', '/api/auth/password', {
+    token: bob.token,
+    body: { current: PASSWORD, next: 'a brand new secret' },
+  });
   assert.equal(ok.status, 204, JSON.stringify(ok.body));
   await expectClosedForLogout(theirs, 'password change, other session');
   assert.equal((await call(server.url, 'GET', '/api/me', { token: other })).status, 401);
   assert.equal((await call(server.url, 'GET', '/api/me', { token: bob.token })).status, 200, 'the caller stays signed in');
-  await stillLive(server, ann, bob, mine, 'the caller\'s session');
+  await stillLive(server, ann, bob, mine, "the caller's session");
 
   const oldLogin = await call(server.url, 'POST', '/api/auth/login', { body: { email: bob.email, password: PASSWORD } });
   assert.equal(oldLogin.status, 401);
   const newLogin = await call(server.url, 'POST', '/api/auth/login', { body: { email: bob.email, password: 'a brand new secret' } });
   assert.equal(newLogin.status, 200);
-  assert.equal((await call(server.url, 'POST', '/api/auth/password', { body: { current: PASSWORD, next: 'whatever it is' } })).status, 401, 'needs a session');
+  assert.equal(
+    (await call(server.url, 'POST', '/api/auth/password', { body: { current: PASSWORD, next: 'whatever it is' } })).status,
+    401,
+    'needs a session',
+  );
 });
 
 test('an expired session closes its streams at the next heartbeat; expired sessions are purged', { timeout: 60_000 }, async (t) => {
@@ -147,13 +171,18 @@ test('an expired session closes its streams at the next heartbeat; expired sessi
   await server.store.read.insertSession(hashToken(past), bob.id, new Date(now - 10_000).toISOString(), new Date(now - 5000).toISOString());
   const at = new Date().toISOString();
   assert.ok((await server.store.read.purgeSessions(at)) >= 2, 'both expired sessions go');
-  assert.deepEqual(await server.store.read.existingSessions([hashToken(token), hashToken(past), hashToken(bob.token)]), [hashToken(bob.token)]);
+  assert.deepEqual(await server.store.read.existingSessions([hashToken(token), hashToken(past), hashToken(bob.token)]), [
+    hashToken(bob.token),
+  ]);
   assert.equal((await call(server.url, 'GET', '/api/me', { token: bob.token })).status, 200);
 });
 
 const pgDown = await postgresUnavailable();
 
-test('two instances on one PostgreSQL: a logout on A closes the stream on B within a heartbeat round', { timeout: 60_000, skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false }, async (t) => {
+test('two instances on one PostgreSQL: a logout on A closes the stream on B within a heartbeat round', {
+  timeout: 60_000,
+  skip: pgDown && !postgresRequired ? `skipped: ${pgDown}` : false,
+}, async (t) => {
   if (pgDown) assert.fail(`${pgDown} (required under CI=true)`);
   const db = await createTestDatabase();
   t.after(() => db.drop());
@@ -174,6 +203,6 @@ test('two instances on one PostgreSQL: a logout on A closes the stream on B with
   const took = Date.now() - start;
   // One round to notice plus the query; generous for a loaded machine, far below "never".
   assert.ok(took < heartbeatMs * 10, `closed after ${took} ms`);
-  assert.ok(!loggedOut(keptOnB.sse), 'the other session\'s stream on B stays');
+  assert.ok(!loggedOut(keptOnB.sse), "the other session's stream on B stays");
   assert.equal(keptOnB.ws.ws.readyState, keptOnB.ws.ws.OPEN);
 });

@@ -128,7 +128,15 @@ test('the timeouts have defaults and bounds; the headers timeout may not exceed 
   assert.equal(d.headersTimeoutMs, 10_000);
   const set = parseConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '2000' });
   assert.deepEqual([set.requestTimeoutMs, set.headersTimeoutMs], [5000, 2000]);
-  for (const env of [{ REQUEST_TIMEOUT_MS: '0' }, { HEADERS_TIMEOUT_MS: 'soon' }, { REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' }]) {
-    assert.throws(() => parseConfig(env), (e: unknown) => e instanceof ConfigError && /(REQUEST|HEADERS)_TIMEOUT_MS/.test(e.message), JSON.stringify(env));
+  for (const env of [
+    { REQUEST_TIMEOUT_MS: '0' },
+    { HEADERS_TIMEOUT_MS: 'soon' },
+    { REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' },
+  ]) {
+    assert.throws(
+      () => parseConfig(env),
+      (e: unknown) => e instanceof ConfigError && /(REQUEST|HEADERS)_TIMEOUT_MS/.test(e.message),
+      JSON.stringify(env),
+    );
   }
 });

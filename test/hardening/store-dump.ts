@@ -16,7 +16,11 @@ export type DbReader = {
 export function openReader(file: string): DbReader {
   const db = new DatabaseSync(file, { readOnly: true });
   const tables = () =>
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+    (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
   return {
     dump() {
       const out: Dump = {};

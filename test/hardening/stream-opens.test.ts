@@ -30,7 +30,7 @@ function rawExchange(base: string, text: string, ms: number): Promise<{ bytes: s
   });
 }
 
-test('HEAD on the SSE route: 200 with the stream\'s content type, nothing after the head, no subscriber', { timeout: 30_000 }, async (t) => {
+test("HEAD on the SSE route: 200 with the stream's content type, nothing after the head, no subscriber", { timeout: 30_000 }, async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
   const bob = await register(server.url, 'Bob');
@@ -49,7 +49,9 @@ test('HEAD on the SSE route: 200 with the stream\'s content type, nothing after 
   assert.equal(anonymous.status, 401);
 });
 
-test('stream opens are limited per user across SSE and WebSocket: 429 with Retry-After; others unaffected', { timeout: 60_000 }, async (t) => {
+test('stream opens are limited per user across SSE and WebSocket: 429 with Retry-After; others unaffected', {
+  timeout: 60_000,
+}, async (t) => {
   const server = await startTestServer({ RATE_LIMIT: 'on', STREAM_OPEN_LIMIT_PER_USER: '3' });
   t.after(() => server.close());
   const [ann, bob] = [await register(server.url, 'Ann'), await register(server.url, 'Bob')];
@@ -86,7 +88,10 @@ test('RATE_LIMIT=off lifts the stream-open limit; the setting is checked at star
   assert.equal(parseConfig({}).limits.streamOpensPerUserPerMinute, 30);
   assert.equal(parseConfig({ STREAM_OPEN_LIMIT_PER_USER: '5' }).limits.streamOpensPerUserPerMinute, 5);
   for (const bad of ['0', 'many', '-1']) {
-    assert.throws(() => parseConfig({ STREAM_OPEN_LIMIT_PER_USER: bad }), (e: unknown) => e instanceof ConfigError && /STREAM_OPEN_LIMIT_PER_USER/.test(e.message));
+    assert.throws(
+      () => parseConfig({ STREAM_OPEN_LIMIT_PER_USER: bad }),
+      (e: unknown) => e instanceof ConfigError && /STREAM_OPEN_LIMIT_PER_USER/.test(e.message),
+    );
   }
 });
 
@@ -96,17 +101,26 @@ test('RATE_LIMIT=off lifts the stream-open limit; the setting is checked at star
 // LocalStore handed each its live counter, read only after all 40 increments. Injected requests all start in
 // one turn, which makes that batch certain; a plain GET on the WebSocket route is counted as an open and
 // answered (426) without holding a stream.
-test('concurrent stream opens answered together: exactly the limit gets through, each with its own remaining count', { timeout: 60_000 }, async (t) => {
+test('concurrent stream opens answered together: exactly the limit gets through, each with its own remaining count', {
+  timeout: 60_000,
+}, async (t) => {
   const server = await startTestServer({ RATE_LIMIT: 'on' });
   t.after(() => server.close());
   const bob = await register(server.url, 'Bob');
   const limit = parseConfig(server.env).limits.streamOpensPerUserPerMinute;
-  const answers = await Promise.all(Array.from({ length: limit + 10 }, () =>
-    server.app.inject({ method: 'GET', url: '/api/notifications/ws', headers: { authorization: `Bearer ${bob.token}` } })));
+  const answers = await Promise.all(
+    Array.from({ length: limit + 10 }, () =>
+      server.app.inject({ method: 'GET', url: '/api/notifications/ws', headers: { authorization: `Bearer ${bob.token}` } }),
+    ),
+  );
   const summary = answers.map((a) => `${a.statusCode}:${a.headers['x-ratelimit-remaining']}`).join(' ');
   const admitted = answers.filter((a) => a.statusCode === 426);
   assert.equal(admitted.length, limit, summary);
   assert.equal(answers.filter((a) => a.statusCode === 429).length, 10, summary);
   // Each open is told what is left after it: limit-1 down to 0, once each.
-  assert.deepEqual(admitted.map((a) => Number(a.headers['x-ratelimit-remaining'])).sort((a, b) => a - b), Array.from({ length: limit }, (_, i) => i), summary);
+  assert.deepEqual(
+    admitted.map((a) => Number(a.headers['x-ratelimit-remaining'])).sort((a, b) => a - b),
+    Array.from({ length: limit }, (_, i) => i),
+    summary,
+  );
 });

@@ -29,7 +29,9 @@ function sseOpen(base: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
-test('SSE with a session cookie: a foreign Origin is refused (403 cross_origin) and evicts nothing; no Origin or our own is served', { timeout: 60_000 }, async (t) => {
+test('SSE with a session cookie: a foreign Origin is refused (403 cross_origin) and evicts nothing; no Origin or our own is served', {
+  timeout: 60_000,
+}, async (t) => {
   const server = await startTestServer({ MAX_STREAMS_PER_USER: '2' });
   t.after(() => server.close());
   const bob = await register(server.url, 'Bob');
@@ -44,7 +46,11 @@ test('SSE with a session cookie: a foreign Origin is refused (403 cross_origin) 
     }
   }
   await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(real.received.filter((r) => r.event === 'evicted'), [], 'the real stream was not evicted');
+  assert.deepEqual(
+    real.received.filter((r) => r.event === 'evicted'),
+    [],
+    'the real stream was not evicted',
+  );
   assert.equal(server.hub.stats().subscribers, 1);
 
   // Same-origin EventSource sends no Origin; a page of ours may send it. A Bearer token is never sent by

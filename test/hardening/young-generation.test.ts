@@ -16,7 +16,10 @@ test('npm start runs the service with a young generation of at most 2 MiB a semi
   const dir = tempDir(t, 'chipin-young-');
   const webRoot = join(dir, 'no-web');
   mkdirSync(webRoot);
-  const server = await startChildServer({ DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT: webRoot }, { via: 'npm start', readyTimeoutMs: 30_000 });
+  const server = await startChildServer(
+    { DATABASE_URL: `sqlite:${join(dir, 'chipin.db')}`, WEB_ROOT: webRoot },
+    { via: 'npm start', readyTimeoutMs: 30_000 },
+  );
   t.after(() => server.close());
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   const m = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics);

@@ -7,7 +7,15 @@ import type { Connection } from '../../src/notify/connection.ts';
 
 test('a heartbeat round reaches every stream once per period, at most 64 writes a tick', async () => {
   const store = { notificationsAfter: async () => [], notificationState: async () => ({ lastId: 0, readUpTo: 0 }) };
-  const hub = createHub({ store, maxStreamsPerUser: 16, streamQueueBytes: 1 << 20, heartbeatMs: 400, groupHintMs: 250, stallMs: 1000, metrics: createMetrics() });
+  const hub = createHub({
+    store,
+    maxStreamsPerUser: 16,
+    streamQueueBytes: 1 << 20,
+    heartbeatMs: 400,
+    groupHintMs: 250,
+    stallMs: 1000,
+    metrics: createMetrics(),
+  });
   const beats = new Map<number, number>();
   const ticks: number[] = [];
   let tickStart = -1;

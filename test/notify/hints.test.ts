@@ -31,13 +31,22 @@ function fakeHub(windowMs: number) {
     notificationsAfter: async (userId: string, after: number) => (rows.get(userId) ?? []).filter((r) => r.id > after),
     notificationState: async (userId: string) => ({ lastId: (rows.get(userId) ?? []).at(-1)?.id ?? 0, readUpTo: 0 }),
   };
-  const hub = createHub({ store, maxStreamsPerUser: 16, streamQueueBytes: 1 << 20, heartbeatMs: 3_600_000, groupHintMs: windowMs, stallMs: 1000, metrics: createMetrics() });
+  const hub = createHub({
+    store,
+    maxStreamsPerUser: 16,
+    streamQueueBytes: 1 << 20,
+    heartbeatMs: 3_600_000,
+    groupHintMs: windowMs,
+    stallMs: 1000,
+    metrics: createMetrics(),
+  });
   const clock = turns();
   const conn = (log: Written[]): Connection => ({
     transport: 'sse',
     sendNotification: (id) => void log.push({ at: performance.now(), tick: clock.now(), kind: 'notification', id }),
     sendControl: (m: GroupUpdated | Reset) => {
-      if (m.type === 'group.updated') log.push({ at: performance.now(), tick: clock.now(), kind: 'hint', groupId: m.groupId, version: m.version });
+      if (m.type === 'group.updated')
+        log.push({ at: performance.now(), tick: clock.now(), kind: 'hint', groupId: m.groupId, version: m.version });
     },
     heartbeat: () => true,
     bufferedBytes: () => 0,
@@ -61,12 +70,20 @@ test('coalescing keeps the last hint per group: one per (stream, group) per wind
   const sub = hub.subscribe('ann', conn(log), undefined);
   await sub.ready;
   // A burst within one window: g goes 1..40 (one out of order), h 7 then 3 (an older one arriving late).
-  for (let v = 1; v <= 40; v++) hub.publish({ notifications: [], groupUpdates: [{ groupId: 'g', memberIds: ['ann'], version: v === 20 ? 41 : v }] });
+  for (let v = 1; v <= 40; v++)
+    hub.publish({ notifications: [], groupUpdates: [{ groupId: 'g', memberIds: ['ann'], version: v === 20 ? 41 : v }] });
   hub.publish({ notifications: [], groupUpdates: [{ groupId: 'h', memberIds: ['ann', 'nobody'], version: 7 }] });
   hub.publish({ notifications: [], groupUpdates: [{ groupId: 'h', memberIds: ['ann'], version: 3 }] });
   await waitUntil(() => log.length >= 2, 'the first round');
   await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(log.map((w) => [w.groupId, w.version]), [['g', 41], ['h', 7]], 'one hint per group, the newest version');
+  assert.deepEqual(
+    log.map((w) => [w.groupId, w.version]),
+    [
+      ['g', 41],
+      ['h', 7],
+    ],
+    'one hint per group, the newest version',
+  );
   // The next change waits for the next round: at least one window after the first.
   const firstAt = log[0].at;
   hub.publish({ notifications: [], groupUpdates: [{ groupId: 'g', memberIds: ['ann'], version: 42 }] });
@@ -110,8 +127,16 @@ test('a hint storm in a large group never delays a targeted notification', async
     }
     await new Promise((r) => setTimeout(r, 2));
   }
-  assert.equal(lateBy.reduce((a, b) => a + b, 0), 0, 'every notification was written within its publish');
-  await waitUntil(() => [...logs.values()].flat().every((l) => l.some((w) => w.kind === 'hint' && w.version === 60)), 'every stream gets the last version', 10_000);
+  assert.equal(
+    lateBy.reduce((a, b) => a + b, 0),
+    0,
+    'every notification was written within its publish',
+  );
+  await waitUntil(
+    () => [...logs.values()].flat().every((l) => l.some((w) => w.kind === 'hint' && w.version === 60)),
+    'every stream gets the last version',
+    10_000,
+  );
   const all = [...logs.values()].flat();
   // Bounded work per turn of the event loop: no turn wrote more than 64 hints.
   const perTurn = new Map<number, number>();
@@ -120,7 +145,10 @@ test('a hint storm in a large group never delays a targeted notification', async
   // Coalesced: the storm of 60 changes × 5,000 streams became a few hints a stream, not 60.
   const hintsPerStream = all.map((l) => l.filter((w) => w.kind === 'hint').length);
   const elapsed = all.flat().reduce((a, w) => Math.max(a, w.at), 0) - all.flat().reduce((a, w) => Math.min(a, w.at), Infinity);
-  assert.ok(Math.max(...hintsPerStream) <= Math.ceil(elapsed / 250) + 1, `${Math.max(...hintsPerStream)} hints on one stream in ${Math.round(elapsed)} ms`);
+  assert.ok(
+    Math.max(...hintsPerStream) <= Math.ceil(elapsed / 250) + 1,
+    `${Math.max(...hintsPerStream)} hints on one stream in ${Math.round(elapsed)} ms`,
+  );
   // On the receiver's streams, each hint comes after the notification of the change it announces.
   for (const log of logs.get('m0')!) {
     let lastId = 0;
@@ -144,10 +172,15 @@ test('a stream still replaying gets its hints after its pending notifications', 
   hub.publish({ notifications: [row('bo', 4)], groupUpdates: [{ groupId: 'g', memberIds: ['bo'], version: 9 }] });
   await sub.ready;
   await waitUntil(() => log.some((w) => w.kind === 'hint'), 'the hint');
-  assert.deepEqual(log.map((w) => (w.kind === 'hint' ? `hint ${w.version}` : `n${w.id}`)), ['n1', 'n2', 'n3', 'n4', 'hint 9']);
+  assert.deepEqual(
+    log.map((w) => (w.kind === 'hint' ? `hint ${w.version}` : `n${w.id}`)),
+    ['n1', 'n2', 'n3', 'n4', 'hint 9'],
+  );
 });
 
-test('over SSE, members of a busy group get few hints, receivers get every bill, and GET has the version', { timeout: 120_000 }, async (t) => {
+test('over SSE, members of a busy group get few hints, receivers get every bill, and GET has the version', {
+  timeout: 120_000,
+}, async (t) => {
   const server = await startTestServer({ RATE_LIMIT: 'off', GROUP_HINT_MS: '250' });
   t.after(() => server.close());
   const base = server.url;
@@ -164,13 +197,21 @@ test('over SSE, members of a busy group get few hints, receivers get every bill,
   const { body } = await call(base, 'GET', `/api/groups/${groupId}`, { token: owner.token });
   const version = body.group.version as number;
   // Every stream ends with the newest version; each receiver got both its bills.
-  await waitUntil(() => streams.every((s) => s.stream.received.some((r) => r.event === 'group.updated' && r.data.version === version)), 'last hint everywhere', 20_000);
+  await waitUntil(
+    () => streams.every((s) => s.stream.received.some((r) => r.event === 'group.updated' && r.data.version === version)),
+    'last hint everywhere',
+    20_000,
+  );
   const elapsed = performance.now() - started;
   for (const { user, stream } of streams) {
     const hints = stream.received.filter((r) => r.event === 'group.updated');
     assert.ok(hints.length <= Math.ceil(elapsed / 250) + 1, `${user.name}: ${hints.length} hints in ${Math.round(elapsed)} ms`);
     const versions = hints.map((h) => h.data.version as number);
-    assert.deepEqual(versions, [...versions].sort((a, b) => a - b), 'versions only go up');
+    assert.deepEqual(
+      versions,
+      [...versions].sort((a, b) => a - b),
+      'versions only go up',
+    );
     if (user !== owner) assert.equal(stream.received.filter((r) => r.event === 'bill.created').length, 2, `${user.name}: both bills`);
   }
 });

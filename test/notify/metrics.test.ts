@@ -11,8 +11,14 @@ test('counters and the lag histogram read out in the Prometheus text format', as
   for (const seconds of [0.0001, 0.0005, 0.003, 2]) m.lag.observe(seconds);
   const text = await m.registry.metrics();
   const lines = (prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix));
-  assert.deepEqual(lines('chipin_notifications_delivered_total{'), ['chipin_notifications_delivered_total{transport="sse"} 3', 'chipin_notifications_delivered_total{transport="ws"} 0']);
-  assert.deepEqual(lines('chipin_notifications_replayed_total{'), ['chipin_notifications_replayed_total{transport="sse"} 0', 'chipin_notifications_replayed_total{transport="ws"} 1']);
+  assert.deepEqual(lines('chipin_notifications_delivered_total{'), [
+    'chipin_notifications_delivered_total{transport="sse"} 3',
+    'chipin_notifications_delivered_total{transport="ws"} 0',
+  ]);
+  assert.deepEqual(lines('chipin_notifications_replayed_total{'), [
+    'chipin_notifications_replayed_total{transport="sse"} 0',
+    'chipin_notifications_replayed_total{transport="ws"} 1',
+  ]);
   assert.match(text, /# TYPE chipin_delivery_lag_seconds histogram/);
   // A value equal to a bound counts in that bucket (le = less than or equal); buckets are cumulative.
   assert.deepEqual(lines('chipin_delivery_lag_seconds_bucket'), [
@@ -31,5 +37,8 @@ test('counters and the lag histogram read out in the Prometheus text format', as
   assert.deepEqual(lines('chipin_delivery_lag_seconds_count'), ['chipin_delivery_lag_seconds_count 4']);
   assert.ok(Math.abs(Number(lines('chipin_delivery_lag_seconds_sum')[0].split(' ')[1]) - 2.0036) < 1e-9);
   // A second scrape reads the same totals (the copy into prom-client does not add up twice).
-  assert.deepEqual(lines('chipin_notifications_delivered_total{'), (await m.registry.metrics()).split('\n').filter((l) => l.startsWith('chipin_notifications_delivered_total{')));
+  assert.deepEqual(
+    lines('chipin_notifications_delivered_total{'),
+    (await m.registry.metrics()).split('\n').filter((l) => l.startsWith('chipin_notifications_delivered_total{')),
+  );
 });

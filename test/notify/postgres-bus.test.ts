@@ -108,7 +108,10 @@ describe('the PostgreSQL bus', { skip: pgDown ? `skipped: ${pgDown}` : false }, 
         await side.until(() => side.heard.flatMap((o) => o.groupUpdates).flatMap((g) => g.memberIds).length >= 800, 'group update');
         const updates = side.heard.flatMap((o) => o.groupUpdates);
         assert.ok(updates.length > 1, 'split over several payloads');
-        assert.deepEqual(updates.flatMap((g) => g.memberIds), memberIds);
+        assert.deepEqual(
+          updates.flatMap((g) => g.memberIds),
+          memberIds,
+        );
         assert.ok(updates.every((g) => g.groupId === 'g1'));
       }
       await sleep(100);
@@ -139,7 +142,10 @@ describe('the PostgreSQL bus', { skip: pgDown ? `skipped: ${pgDown}` : false }, 
       await writer.read.insertUser(u);
       const row = await perform(depsOf(writer, writerBus), notifyOne, { userId: u.id, at: iso(1), data: '{}' });
       await rec.until(() => rec.rows().some((r) => r.userId === u.id), 'a row heard on the new connection');
-      assert.deepEqual(rec.rows().filter((r) => r.userId === u.id), [row]);
+      assert.deepEqual(
+        rec.rows().filter((r) => r.userId === u.id),
+        [row],
+      );
     } finally {
       await admin.end().catch(() => undefined);
       await bus.close();

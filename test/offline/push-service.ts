@@ -14,7 +14,13 @@ export type Received = { device: string; payload: any; headers: Record<string, s
 export type Answer = { status: number; headers?: Record<string, string> };
 
 /** A browser's subscription: its P-256 key pair and 16-byte auth secret (RFC 8291 §2). */
-export type Device = { name: string; endpoint: string; ecdh: ECDH; auth: Buffer; json: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } } };
+export type Device = {
+  name: string;
+  endpoint: string;
+  ecdh: ECDH;
+  auth: Buffer;
+  json: { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
+};
 
 export type PushService = {
   origin: string;
@@ -67,8 +73,12 @@ function checkVapid(authorization: string | undefined, origin: string, expectedK
   const header = JSON.parse(Buffer.from(h, 'base64url').toString());
   if (header.alg !== 'ES256') return `alg ${header.alg}`;
   const point = Buffer.from(k, 'base64url');
-  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') }, format: 'jwk' });
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))) return 'bad ES256 signature';
+  const key = createPublicKey({
+    key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+    format: 'jwk',
+  });
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url')))
+    return 'bad ES256 signature';
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
   if (claims.aud !== origin) return `aud ${claims.aud} is not ${origin}`;
   const now = Date.now() / 1000;
@@ -81,7 +91,29 @@ export async function startPushService(): Promise<PushService> {
   const dir: TempDir = makeTempDir('chipin-push-');
   const keyFile = join(dir.path, 'key.pem');
   const caFile = join(dir.path, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const devices = new Map<string, Device>();
   const queue: Answer[] = [];
   let expectedKey: string | undefined;
@@ -96,7 +128,17 @@ export async function startPushService(): Promise<PushService> {
       ecdh.generateKeys();
       const auth = randomBytes(16);
       const endpoint = `${origin}/push/${name}`;
-      const d: Device = { name, endpoint, ecdh, auth, json: { endpoint, expirationTime: null, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } } };
+      const d: Device = {
+        name,
+        endpoint,
+        ecdh,
+        auth,
+        json: {
+          endpoint,
+          expirationTime: null,
+          keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') },
+        },
+      };
       devices.set(name, d);
       return d;
     },
@@ -113,11 +155,13 @@ export async function startPushService(): Promise<PushService> {
       };
       const device = devices.get(name);
       const problem =
-        req.method !== 'POST' ? `method ${req.method}` :
-        !device ? `unknown device ${name}` :
-        checkVapid(req.headers.authorization, origin, expectedKey) ??
-        (req.headers['content-encoding'] !== 'aes128gcm' ? `Content-Encoding ${req.headers['content-encoding']}` : undefined) ??
-        (!/^\d+$/.test(String(req.headers.ttl ?? '')) ? `TTL ${req.headers.ttl}` : undefined);
+        req.method !== 'POST'
+          ? `method ${req.method}`
+          : !device
+            ? `unknown device ${name}`
+            : (checkVapid(req.headers.authorization, origin, expectedKey) ??
+              (req.headers['content-encoding'] !== 'aes128gcm' ? `Content-Encoding ${req.headers['content-encoding']}` : undefined) ??
+              (!/^\d+$/.test(String(req.headers.ttl ?? '')) ? `TTL ${req.headers.ttl}` : undefined));
       if (problem) {
         service.violations.push(problem);
         return reply(400);
@@ -131,7 +175,16 @@ export async function startPushService(): Promise<PushService> {
         service.violations.push(`cannot decrypt: ${(e as Error).message}`);
         return reply(400);
       }
-      service.received.push({ device: name, payload, at: Date.now(), headers: { ttl: String(req.headers.ttl), urgency: req.headers.urgency as string | undefined, topic: req.headers.topic as string | undefined } });
+      service.received.push({
+        device: name,
+        payload,
+        at: Date.now(),
+        headers: {
+          ttl: String(req.headers.ttl),
+          urgency: req.headers.urgency as string | undefined,
+          topic: req.headers.topic as string | undefined,
+        },
+      });
       reply(201);
     });
   });
@@ -157,4 +210,3 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-

@@ -53,13 +53,22 @@ test('subscriptions: only https endpoints of allowed origins (SSRF guard); same 
   assert.equal(again.body.subscription.id, created.body.subscription.id);
   assert.deepEqual((await call(server.url, 'GET', '/api/push/subscriptions', { token: bob.token })).body.subscriptions, []);
   const mine = await call(server.url, 'GET', '/api/push/subscriptions', { token: alice.token });
-  assert.deepEqual(mine.body.subscriptions.map((s: { id: string }) => s.id), [created.body.subscription.id]);
-  assert.equal((await call(server.url, 'DELETE', `/api/push/subscriptions/${created.body.subscription.id}`, { token: bob.token })).status, 404);
-  assert.equal((await call(server.url, 'DELETE', `/api/push/subscriptions/${created.body.subscription.id}`, { token: alice.token })).status, 204);
+  assert.deepEqual(
+    mine.body.subscriptions.map((s: { id: string }) => s.id),
+    [created.body.subscription.id],
+  );
+  assert.equal(
+    (await call(server.url, 'DELETE', `/api/push/subscriptions/${created.body.subscription.id}`, { token: bob.token })).status,
+    404,
+  );
+  assert.equal(
+    (await call(server.url, 'DELETE', `/api/push/subscriptions/${created.body.subscription.id}`, { token: alice.token })).status,
+    204,
+  );
   assert.deepEqual((await call(server.url, 'GET', '/api/push/subscriptions', { token: alice.token })).body.subscriptions, []);
 });
 
-test('a bill reaches the receiver\'s device once: VAPID-signed, encrypted, TTL, Urgency, Topic, payload {id,type,title,body,url,data}', async (t) => {
+test("a bill reaches the receiver's device once: VAPID-signed, encrypted, TTL, Urgency, Topic, payload {id,type,title,body,url,data}", async (t) => {
   const server = await serverWith();
   t.after(() => server.close());
   const { alice, bob, groupId } = await pair(server.url);
@@ -93,7 +102,11 @@ test('404 and 410 from the push service remove the subscription', async (t) => {
     assert.equal((await call(server.url, 'POST', '/api/push/subscriptions', { token: bob.token, body: device.json })).status, 201);
     push.answer({ status });
     await billFor(server.url, alice, groupId, [bob]);
-    await until(async () => (await call(server.url, 'GET', '/api/push/subscriptions', { token: bob.token })).body.subscriptions.length === 0, 10_000, `the ${status} subscription to go`);
+    await until(
+      async () => (await call(server.url, 'GET', '/api/push/subscriptions', { token: bob.token })).body.subscriptions.length === 0,
+      10_000,
+      `the ${status} subscription to go`,
+    );
     assert.equal(push.attempts.filter((a) => a.device === `gone-${status}`).length, 1);
   }
   assert.deepEqual(push.violations, []);
@@ -108,22 +121,36 @@ test('seen live suppresses the push; preferences switch push off per type', asyn
   await billFor(server.url, alice, groupId, [bob], 3000, 'Seen');
   assert.equal((await call(server.url, 'POST', '/api/notifications/seen', { token: bob.token, body: { upTo: '9' } })).status, 400);
   assert.equal((await call(server.url, 'POST', '/api/notifications/seen', { token: bob.token, body: { upTo: '2' } })).status, 204); // 1: added to the group, 2: the bill
-  const off = await call(server.url, 'PUT', '/api/me/notification-preferences', { token: bob.token, body: { preferences: { 'bill.paid': { push: false } } } });
+  const off = await call(server.url, 'PUT', '/api/me/notification-preferences', {
+    token: bob.token,
+    body: { preferences: { 'bill.paid': { push: false } } },
+  });
   assert.equal(off.status, 200);
   assert.deepEqual(off.body.preferences['bill.paid'], { push: false, email: true });
   await billFor(server.url, alice, groupId, [bob], 3000, 'Unseen');
-  await until(() => push.received.some((r) => r.device === 'seen'), 10_000, 'the unseen bill\'s push');
+  await until(() => push.received.some((r) => r.device === 'seen'), 10_000, "the unseen bill's push");
   await new Promise((r) => setTimeout(r, 2500));
   const got = push.received.filter((r) => r.device === 'seen').map((r) => r.payload.title);
   assert.deepEqual(got, ['Alice added Unseen']);
   const aliceDevice = push.device('prefs');
   assert.equal((await call(server.url, 'POST', '/api/push/subscriptions', { token: alice.token, body: aliceDevice.json })).status, 201);
-  assert.equal((await call(server.url, 'PUT', '/api/me/notification-preferences', { token: alice.token, body: { preferences: { 'bill.paid': { push: false } } } })).status, 200);
+  assert.equal(
+    (
+      await call(server.url, 'PUT', '/api/me/notification-preferences', {
+        token: alice.token,
+        body: { preferences: { 'bill.paid': { push: false } } },
+      })
+    ).status,
+    200,
+  );
   const bill = await billFor(server.url, bob, groupId, [alice], 1000, 'Taxi');
   assert.equal((await call(server.url, 'POST', `/api/bills/${bill.id}/pay`, { token: alice.token })).status, 200);
-  await until(() => push.received.some((r) => r.device === 'prefs'), 10_000, 'alice\'s bill.created push');
+  await until(() => push.received.some((r) => r.device === 'prefs'), 10_000, "alice's bill.created push");
   await new Promise((r) => setTimeout(r, 3000));
-  assert.deepEqual(push.received.filter((r) => r.device === 'prefs').map((r) => r.payload.type), ['bill.created']);
+  assert.deepEqual(
+    push.received.filter((r) => r.device === 'prefs').map((r) => r.payload.type),
+    ['bill.created'],
+  );
   assert.deepEqual(push.violations, []);
 });
 
@@ -138,12 +165,20 @@ test('a push the service refused with 429 Retry-After is retried after a restart
   await until(() => push.attempts.filter((a) => a.device === 'restart').length === 2, 15_000, 'the 500 and the 429');
   // Mid-retry: the 429's retry is recorded (a kill before that leaves the row leased; PostgreSQL then waits
   // out the lease, SQLite frees it at start). The worker counts it once it is stored.
-  await until(async () => /chipin_offline_deliveries_total\{channel="push",outcome="retried"\} 2/.test(await (await fetch(`${server.url}/metrics`)).text()), 10_000, 'the retry recorded');
+  await until(
+    async () =>
+      /chipin_offline_deliveries_total\{channel="push",outcome="retried"\} 2/.test(await (await fetch(`${server.url}/metrics`)).text()),
+    10_000,
+    'the retry recorded',
+  );
   await server.kill('SIGKILL');
   await server.start();
   await until(() => push.received.some((r) => r.device === 'restart'), 15_000, 'the push after the restart');
   const attempts = push.attempts.filter((a) => a.device === 'restart');
-  assert.deepEqual(attempts.map((a) => a.status), [500, 429, 201]);
+  assert.deepEqual(
+    attempts.map((a) => a.status),
+    [500, 429, 201],
+  );
   assert.ok(attempts[2].at - attempts[1].at >= 2900, `Retry-After honoured (${attempts[2].at - attempts[1].at} ms)`);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(push.received.filter((r) => r.device === 'restart').length, 1);

@@ -23,7 +23,9 @@ const skipFor = (down: string | undefined) => (down && !postgresRequired ? `skip
 
 async function metric(base: string, line: RegExp): Promise<string | undefined> {
   const res = await call(base, 'GET', '/metrics');
-  return String(res.body).split('\n').find((l) => line.test(l));
+  return String(res.body)
+    .split('\n')
+    .find((l) => line.test(l));
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs: number) {
@@ -34,7 +36,9 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs: num
   }
 }
 
-test('a writer SIGKILLed between COMMIT and publish: the receiver on another instance gets the row within one heartbeat', { skip: skipFor(pgDown ?? natsDown) }, async (t) => {
+test('a writer SIGKILLed between COMMIT and publish: the receiver on another instance gets the row within one heartbeat', {
+  skip: skipFor(pgDown ?? natsDown),
+}, async (t) => {
   if (pgDown ?? natsDown) assert.fail(`${pgDown ?? natsDown} (required under CI=true)`);
   const db = await createTestDatabase();
   const instances: ChildServer[] = [];
@@ -71,7 +75,9 @@ test('a writer SIGKILLed between COMMIT and publish: the receiver on another ins
   assert.deepEqual(ids(bobOnB.notifications()), [1, 2], 'once, and nothing else');
 });
 
-test('NATS killed and restarted mid-burst: nothing lost, nothing doubled, nothing refused', { skip: skipFor(pgDown ?? (binary ? undefined : 'no nats-server binary to run a NATS of our own')) }, async (t) => {
+test('NATS killed and restarted mid-burst: nothing lost, nothing doubled, nothing refused', {
+  skip: skipFor(pgDown ?? (binary ? undefined : 'no nats-server binary to run a NATS of our own')),
+}, async (t) => {
   if (pgDown) assert.fail(`${pgDown} (required under CI=true)`);
   assert.ok(binary, 'nats-server is required under CI=true');
   const db = await createTestDatabase();

@@ -26,8 +26,12 @@ async function redisUnavailable(): Promise<string | undefined> {
 
 const down = await redisUnavailable();
 let n = 0;
-const signUp = (base: string) => call(base, 'POST', '/api/auth/register', { body: { name: 'New', email: `redis.${process.pid}.${++n}@example.test`, password: 'correct horse battery' } });
-const badLogin = (base: string) => call(base, 'POST', '/api/auth/login', { body: { email: `nobody.${process.pid}@example.test`, password: 'wrong password here' } });
+const signUp = (base: string) =>
+  call(base, 'POST', '/api/auth/register', {
+    body: { name: 'New', email: `redis.${process.pid}.${++n}@example.test`, password: 'correct horse battery' },
+  });
+const badLogin = (base: string) =>
+  call(base, 'POST', '/api/auth/login', { body: { email: `nobody.${process.pid}@example.test`, password: 'wrong password here' } });
 
 async function pair(t: import('node:test').TestContext, env: Record<string, string>) {
   const a = await startTestServer(env);
@@ -37,7 +41,9 @@ async function pair(t: import('node:test').TestContext, env: Record<string, stri
   return [a.url, b.url];
 }
 
-test('with REDIS_URL, sign-up and sign-in limits hold across two instances', { skip: down && process.env.CI !== 'true' ? `skipped: ${down}` : false }, async (t) => {
+test('with REDIS_URL, sign-up and sign-in limits hold across two instances', {
+  skip: down && process.env.CI !== 'true' ? `skipped: ${down}` : false,
+}, async (t) => {
   if (down) assert.fail(`${down} (required under CI=true)`);
   const prefix = `chipin-test-${randomBytes(6).toString('hex')}:`;
   const redis = new Redis(REDIS_URL);
@@ -46,7 +52,13 @@ test('with REDIS_URL, sign-up and sign-in limits hold across two instances', { s
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   });
-  const env = { RATE_LIMIT: 'on', REDIS_URL, REDIS_KEY_PREFIX: prefix, REGISTER_LIMIT_PER_ADDRESS: String(LIMIT), LOGIN_LIMIT_PER_ADDRESS: String(LIMIT) };
+  const env = {
+    RATE_LIMIT: 'on',
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    REGISTER_LIMIT_PER_ADDRESS: String(LIMIT),
+    LOGIN_LIMIT_PER_ADDRESS: String(LIMIT),
+  };
   const [A, B] = await pair(t, env);
 
   const statuses: number[] = [];

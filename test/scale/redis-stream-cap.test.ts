@@ -63,7 +63,10 @@ async function twoInstances(t: import('node:test').TestContext) {
   return { A, B, ann, open, evicted, counted, redis, prefix };
 }
 
-test('with REDIS_URL, the stream cap holds across two instances: the oldest stream is evicted wherever it is', { skip, timeout: 60_000 }, async (t) => {
+test('with REDIS_URL, the stream cap holds across two instances: the oldest stream is evicted wherever it is', {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
   const { A, B, open, evicted, counted } = await twoInstances(t);
   const s1 = await open(A);
   await sleep(20); // distinct open times: "oldest" is well defined
@@ -98,7 +101,10 @@ test('with REDIS_URL, the stream cap holds across two instances: the oldest stre
   assert.equal(await counted(), 2);
 });
 
-test("with REDIS_URL, a dead instance's streams stop counting after their TTL; closed streams at once", { skip, timeout: 60_000 }, async (t) => {
+test("with REDIS_URL, a dead instance's streams stop counting after their TTL; closed streams at once", {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
   const { A, B, ann, open, evicted, counted, redis, prefix } = await twoInstances(t);
   const key = `${prefix}streams:${ann.id}`;
   const s1 = await open(A);

@@ -8,7 +8,6 @@ import type { Store } from '../../src/store/store.ts';
 import { HOLD_LIMIT_MS } from '../../src/store/sqlite/checkpointer.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
-
 type Open = (name: string, options: SqliteOptions) => Store;
 
 /**
@@ -54,13 +53,17 @@ test('data committed by a batch survives reopening the file', async (t) => {
   const { open } = scratch(t);
   const at = new Date().toISOString();
   let store = open('db', { synchronous: 'normal' });
-  await Promise.all(Array.from({ length: 25 }, (_, i) => store.read.insertUser({ id: `u${i}`, name: 'U', email: `u${i}@x.test`, passwordHash: 'h', createdAt: at })));
+  await Promise.all(
+    Array.from({ length: 25 }, (_, i) =>
+      store.read.insertUser({ id: `u${i}`, name: 'U', email: `u${i}@x.test`, passwordHash: 'h', createdAt: at }),
+    ),
+  );
   await store.close();
   store = open('db', { synchronous: 'full' });
   for (let i = 0; i < 25; i++) assert.ok(await store.read.getUser(`u${i}`));
 });
 
-test('one user\'s notification ids stay gapless when jobs of the same batch fail', async (t) => {
+test("one user's notification ids stay gapless when jobs of the same batch fail", async (t) => {
   const { open } = scratch(t);
   const at = new Date().toISOString();
   let store = open('db', { synchronous: 'normal' });
@@ -79,7 +82,11 @@ test('one user\'s notification ids stay gapless when jobs of the same batch fail
     ),
   );
   const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  assert.deepEqual(ids, Array.from({ length: 40 }, (_, i) => i + 1), 'ids handed out in job order, without a gap');
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 40 }, (_, i) => i + 1),
+    'ids handed out in job order, without a gap',
+  );
   // A row that cannot be stored (no such user) takes no id either.
   await assert.rejects(store.transaction((tx) => tx.appendNotification('nobody', 'group.member_added', at, '{}')));
   await store.transaction(async (tx) => {
@@ -90,7 +97,10 @@ test('one user\'s notification ids stay gapless when jobs of the same batch fail
   await store.close();
   store = open('db', { synchronous: 'normal' });
   assert.equal((await store.transaction((tx) => tx.appendNotification('u', 'group.member_added', at, '{}'))).id, 42);
-  assert.deepEqual((await store.read.notificationsAfter('u', 0, 100)).map((n) => n.id), Array.from({ length: 42 }, (_, i) => i + 1));
+  assert.deepEqual(
+    (await store.read.notificationsAfter('u', 0, 100)).map((n) => n.id),
+    Array.from({ length: 42 }, (_, i) => i + 1),
+  );
   assert.equal((await store.read.notificationState('u')).lastId, 42);
 });
 
@@ -123,12 +133,21 @@ test('under sustained writes the WAL stays bounded: the checkpointer holds the w
   // commits and the log only grows: the same load shows what the bound prevents.
   const unbounded = await sustainedWrites(dir, 'unbounded', { synchronous: 'normal', checkpoint: { everyMs: 20, limitFrames: Infinity } });
   const holds: number[] = [];
-  const bounded = await sustainedWrites(dir, 'bounded', { synchronous: 'normal', checkpoint: { everyMs: 20, limitFrames: 64 }, onCheckpointHold: (ms) => holds.push(ms) });
-  t.diagnostic(`unbounded: ${unbounded.written} rows, WAL peak ${unbounded.peak} B; bounded: ${bounded.written} rows, peak ${bounded.peak} B, ${holds.length} holds, longest ${Math.max(...holds).toFixed(1)} ms`);
+  const bounded = await sustainedWrites(dir, 'bounded', {
+    synchronous: 'normal',
+    checkpoint: { everyMs: 20, limitFrames: 64 },
+    onCheckpointHold: (ms) => holds.push(ms),
+  });
+  t.diagnostic(
+    `unbounded: ${unbounded.written} rows, WAL peak ${unbounded.peak} B; bounded: ${bounded.written} rows, peak ${bounded.peak} B, ${holds.length} holds, longest ${Math.max(...holds).toFixed(1)} ms`,
+  );
   assert.ok(holds.length > 0, 'the writer was held at least once');
   assert.ok(unbounded.peak > (unbounded.written * 4096) / 2, 'the unbounded log kept most of what was written');
   assert.ok(bounded.peak * 3 < unbounded.peak, `the bounded log peaked at ${bounded.peak} B after ${bounded.written} rows`);
-  assert.ok(Math.max(...holds) < HOLD_LIMIT_MS, `the longest hold (${Math.max(...holds).toFixed(1)} ms) ended with the worker's release, not the guard`);
+  assert.ok(
+    Math.max(...holds) < HOLD_LIMIT_MS,
+    `the longest hold (${Math.max(...holds).toFixed(1)} ms) ended with the worker's release, not the guard`,
+  );
   const store = dir.open('bounded', { synchronous: 'normal' });
   assert.equal((await store.read.notificationState('u')).lastId, bounded.written, 'every committed row is there after reopening');
 });

@@ -40,17 +40,32 @@ test('migrations 0002 and 0003 keep every row of a database made by 0001, refere
   });
   const check = new DatabaseSync(path, { readOnly: true });
   assert.deepEqual(check.prepare('PRAGMA foreign_key_check').all(), [], 'every reference still points at a row');
-  assert.deepEqual(check.prepare(`SELECT version FROM schema_migrations ORDER BY version`).all().map((r) => r.version), loadMigrations('sqlite').map((m) => m.version));
+  assert.deepEqual(
+    check
+      .prepare(`SELECT version FROM schema_migrations ORDER BY version`)
+      .all()
+      .map((r) => r.version),
+    loadMigrations('sqlite').map((m) => m.version),
+  );
   check.close();
   assert.equal((await store.read.sessionUser('tok', at))?.id, 'ann');
   assert.deepEqual(ids(await store.read.listMembers('g')), ['ann', 'bob']);
   const bill = await store.read.getBill('b1');
-  assert.deepEqual(bill?.shares.map((s) => [s.userId, s.amount, s.paidAt]), [['ann', 150, at], ['bob', 150, null]]);
+  assert.deepEqual(
+    bill?.shares.map((s) => [s.userId, s.amount, s.paidAt]),
+    [
+      ['ann', 150, at],
+      ['bob', 150, null],
+    ],
+  );
   assert.deepEqual(await store.read.listDebts('g'), [{ debtorId: 'bob', creditorId: 'ann', amount: 150 }]);
   assert.equal((await store.read.getIdempotency('ann', 'k'))?.status, 201);
   assert.deepEqual((await store.read.notificationState('ann')).lastId, 2);
   // The next id follows the stored ones, with no gap.
   const next = await store.transaction((tx) => tx.appendNotification('ann', 'bill.created', at, '{}'));
   assert.equal(next.id, 3);
-  assert.deepEqual((await store.read.notificationsAfter('ann', 0, 10)).map((n) => n.id), [1, 2, 3]);
+  assert.deepEqual(
+    (await store.read.notificationsAfter('ann', 0, 10)).map((n) => n.id),
+    [1, 2, 3],
+  );
 });

@@ -49,7 +49,9 @@ test('in one process: a second store on the same file is refused at once; close 
 
 test('a live owner in another process is refused after the wait; once it is killed the file is taken at once', async (t) => {
   const path = tempDatabase(t);
-  const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript(path, 'setInterval(() => {}, 1000);')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript(path, 'setInterval(() => {}, 1000);')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => holder.kill('SIGKILL'));
   await held(holder);
   const started = performance.now();
@@ -65,9 +67,13 @@ test('a live owner in another process is refused after the wait; once it is kill
 
 test('an owner that dies during the wait (SIGKILL 1 s after start-up begins) hands the file over', async (t) => {
   const path = tempDatabase(t);
-  const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript(path, "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);")], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const holder = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', holderScript(path, "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);")],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   t.after(() => holder.kill('SIGKILL'));
   await held(holder);
   const store = openSqliteStore(path, { synchronous: 'normal' }); // the default wait, 5 s
@@ -79,9 +85,13 @@ test('a SIGKILLed owner left a zombie (its parent does not reap it) does not hol
   // sh starts the holder in the background, then becomes `sleep`, which never waits for its children: the
   // killed holder stays a zombie, as a server under `npm start` does until PID 1 reaps it. A pid check
   // (kill(pid, 0)) sees it alive.
-  const parent = spawn('sh', ['-c', `"$0" --input-type=module -e "$1" & exec sleep 30`, process.execPath, holderScript(path, 'setInterval(() => {}, 1000);')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const parent = spawn(
+    'sh',
+    ['-c', `"$0" --input-type=module -e "$1" & exec sleep 30`, process.execPath, holderScript(path, 'setInterval(() => {}, 1000);')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   t.after(() => parent.kill('SIGKILL'));
   const pid = await held(parent);
   process.kill(pid, 'SIGKILL');

@@ -82,7 +82,14 @@ let seq = 0;
 const iso = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms).toISOString();
 function aUser(over: Partial<UserWithPassword> = {}): UserWithPassword {
   const n = ++seq;
-  return { id: newId(), name: `User ${n}`, email: `user${n}.${process.pid}@Example.test`, passwordHash: 'hash', createdAt: iso(n), ...over };
+  return {
+    id: newId(),
+    name: `User ${n}`,
+    email: `user${n}.${process.pid}@Example.test`,
+    passwordHash: 'hash',
+    createdAt: iso(n),
+    ...over,
+  };
 }
 function aBill(groupId: string, ownerId: string, others: string[], over: Partial<BillRow> = {}): BillRow {
   const createdAt = iso(++seq);
@@ -98,7 +105,11 @@ function aBill(groupId: string, ownerId: string, others: string[], over: Partial
     version: 1,
     date: createdAt.slice(0, 10),
     notes: '',
-    shares: [ownerId, ...others].map((userId, i) => ({ userId, amount: i === 0 ? 1000 : 2000 / others.length, paidAt: i === 0 ? createdAt : null })),
+    shares: [ownerId, ...others].map((userId, i) => ({
+      userId,
+      amount: i === 0 ? 1000 : 2000 / others.length,
+      paidAt: i === 0 ? createdAt : null,
+    })),
     ...over,
   };
 }
@@ -159,11 +170,20 @@ for (const dialect of dialects) {
       assert.equal(await store.read.addMember(g2.id, c.id, iso(++seq)), false);
       assert.deepEqual(await store.read.getGroup(g1.id), g1);
       assert.equal(await store.read.getGroup('none'), undefined);
-      assert.deepEqual((await store.read.listMembers(g1.id)).map((m) => m.id), [a.id, b.id]);
-      assert.deepEqual(await store.read.listMembers(g2.id), [a, c].map((u) => ({ id: u.id, name: u.name, email: u.email, pending: false })));
+      assert.deepEqual(
+        (await store.read.listMembers(g1.id)).map((m) => m.id),
+        [a.id, b.id],
+      );
+      assert.deepEqual(
+        await store.read.listMembers(g2.id),
+        [a, c].map((u) => ({ id: u.id, name: u.name, email: u.email, pending: false })),
+      );
       assert.equal(await store.read.isMember(g1.id, b.id), true);
       assert.equal(await store.read.isMember(g1.id, c.id), false);
-      assert.deepEqual((await store.read.listGroupsOf(a.id)).map((g) => g.id), [g2.id, g1.id]);
+      assert.deepEqual(
+        (await store.read.listGroupsOf(a.id)).map((g) => g.id),
+        [g2.id, g1.id],
+      );
       assert.deepEqual(await store.read.listGroupsOf(c.id), [g2]);
     });
 
@@ -247,7 +267,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
-    test('groupForBill: the group, its members in join order and its debts\' total in one query; undefined for no group', async () => {
+    test("groupForBill: the group, its members in join order and its debts' total in one query; undefined for no group", async () => {
       const [a, b, c] = await users(3);
       const g = await groupOf([a, c, b]);
       assert.deepEqual(await store.read.groupForBill(g.id), {
@@ -291,7 +311,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
-    test('notifications: appendNotifications takes each user\'s next ids in the order given; a failure takes none', async () => {
+    test("notifications: appendNotifications takes each user's next ids in the order given; a failure takes none", async () => {
       const [a, b] = await users(2);
       await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(1), '{}'));
       const rows = await store.transaction((tx) =>
@@ -301,10 +321,24 @@ for (const dialect of dialects) {
           { userId: a.id, type: 'bill.paid', createdAt: iso(3), data: '{"k":3}' },
         ]),
       );
-      assert.deepEqual(rows.map((r) => [r.userId, r.id, r.type, r.data]), [[b.id, 1, 'bill.created', '{"k":1}'], [a.id, 2, 'bill.created', '{"k":2}'], [a.id, 3, 'bill.paid', '{"k":3}']]);
+      assert.deepEqual(
+        rows.map((r) => [r.userId, r.id, r.type, r.data]),
+        [
+          [b.id, 1, 'bill.created', '{"k":1}'],
+          [a.id, 2, 'bill.created', '{"k":2}'],
+          [a.id, 3, 'bill.paid', '{"k":3}'],
+        ],
+      );
       assert.deepEqual(await store.read.notificationsAfter(a.id, 1, 10), rows.slice(1));
       assert.deepEqual(await store.transaction((tx) => tx.appendNotifications([])), []);
-      await assert.rejects(store.transaction((tx) => tx.appendNotifications([{ userId: a.id, type: 't', createdAt: iso(4), data: '{}' }, { userId: 'nobody', type: 't', createdAt: iso(4), data: '{}' }])));
+      await assert.rejects(
+        store.transaction((tx) =>
+          tx.appendNotifications([
+            { userId: a.id, type: 't', createdAt: iso(4), data: '{}' },
+            { userId: 'nobody', type: 't', createdAt: iso(4), data: '{}' },
+          ]),
+        ),
+      );
       assert.equal((await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(5), '{}'))).id, 4, 'the failed call left no gap');
     });
 
@@ -312,24 +346,45 @@ for (const dialect of dialects) {
       const [a, b] = await users(2);
       const appended: NotificationRow[] = [];
       for (let i = 1; i <= 5; i++) {
-        appended.push(await store.transaction((tx) => tx.appendNotification(a.id, 'bill.created', iso(i), JSON.stringify({ n: i, text: 'é "q"' }))));
+        appended.push(
+          await store.transaction((tx) => tx.appendNotification(a.id, 'bill.created', iso(i), JSON.stringify({ n: i, text: 'é "q"' }))),
+        );
       }
       const other = await store.transaction((tx) => tx.appendNotification(b.id, 'bill.paid', iso(9), '{}'));
-      assert.deepEqual(appended.map((r) => r.id), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        appended.map((r) => r.id),
+        [1, 2, 3, 4, 5],
+      );
       assert.equal(other.id, 1, 'each user has their own counter');
-      assert.deepEqual(appended[0], { userId: a.id, id: 1, type: 'bill.created', createdAt: iso(1), readAt: null, data: '{"n":1,"text":"é \\"q\\""}' });
+      assert.deepEqual(appended[0], {
+        userId: a.id,
+        id: 1,
+        type: 'bill.created',
+        createdAt: iso(1),
+        readAt: null,
+        data: '{"n":1,"text":"é \\"q\\""}',
+      });
 
       assert.deepEqual(await store.read.notificationsAfter(a.id, 2, 2), appended.slice(2, 4));
       assert.deepEqual(await store.read.notificationsAfter(a.id, 5, 10), []);
-      assert.deepEqual((await store.read.listNotifications(a.id, 2, undefined)).map((r) => r.id), [5, 4]);
-      assert.deepEqual((await store.read.listNotifications(a.id, 10, 4)).map((r) => r.id), [3, 2, 1]);
+      assert.deepEqual(
+        (await store.read.listNotifications(a.id, 2, undefined)).map((r) => r.id),
+        [5, 4],
+      );
+      assert.deepEqual(
+        (await store.read.listNotifications(a.id, 10, 4)).map((r) => r.id),
+        [3, 2, 1],
+      );
 
       assert.deepEqual(await store.read.notificationState(a.id), { lastId: 5, readUpTo: 0 });
       assert.deepEqual(await store.read.notificationState('nobody'), { lastId: 0, readUpTo: 0 });
       await store.transaction((tx) => tx.markRead(a.id, 3, iso(50)));
       await store.transaction((tx) => tx.markRead(a.id, 2, iso(60)));
       assert.deepEqual(await store.read.notificationState(a.id), { lastId: 5, readUpTo: 3 }, 'never moves back');
-      assert.deepEqual((await store.read.listNotifications(a.id, 10, undefined)).map((r) => r.readAt), [null, null, iso(50), iso(50), iso(50)]);
+      assert.deepEqual(
+        (await store.read.listNotifications(a.id, 10, undefined)).map((r) => r.readAt),
+        [null, null, iso(50), iso(50), iso(50)],
+      );
     });
 
     test('idempotency: claim once, renew and complete only as holder, release only while pending, take over after the lease, purge', async () => {
@@ -337,14 +392,30 @@ for (const dialect of dialects) {
       const read = store.read;
       assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(100), 'A', iso(110)), true);
       assert.equal(await read.claimIdempotency(u.id, 'k1', 'h1', iso(101), 'B', iso(111)), false);
-      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(100), holder: 'A', leaseUntil: iso(110) });
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), {
+        requestHash: 'h1',
+        state: 'pending',
+        status: null,
+        body: null,
+        createdAt: iso(100),
+        holder: 'A',
+        leaseUntil: iso(110),
+      });
       assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(105), 'B', iso(115)), false, 'the lease is live');
       assert.equal(await read.renewIdempotency(u.id, 'k1', 'B', iso(200)), false, 'only the holder renews');
       assert.equal(await read.renewIdempotency(u.id, 'k1', 'A', iso(120)), true);
       assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(115), 'B', iso(125)), false, 'renewed: still live');
       assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'other', iso(121), 'B', iso(131)), false, 'another request');
       assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(121), 'B', iso(131)), true, 'taken over once the lease ended');
-      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'pending', status: null, body: null, createdAt: iso(121), holder: 'B', leaseUntil: iso(131) });
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), {
+        requestHash: 'h1',
+        state: 'pending',
+        status: null,
+        body: null,
+        createdAt: iso(121),
+        holder: 'B',
+        leaseUntil: iso(131),
+      });
 
       // The former holder can neither renew, complete nor release what is now B's.
       assert.equal(await read.renewIdempotency(u.id, 'k1', 'A', iso(140)), false);
@@ -354,7 +425,15 @@ for (const dialect of dialects) {
 
       assert.equal(await read.completeIdempotency(u.id, 'k1', 'B', 201, '{"ok":true}'), true);
       await read.releaseIdempotency(u.id, 'k1', 'B');
-      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), { requestHash: 'h1', state: 'done', status: 201, body: '{"ok":true}', createdAt: iso(121), holder: null, leaseUntil: null });
+      assert.deepEqual(await read.getIdempotency(u.id, 'k1'), {
+        requestHash: 'h1',
+        state: 'done',
+        status: 201,
+        body: '{"ok":true}',
+        createdAt: iso(121),
+        holder: null,
+        leaseUntil: null,
+      });
       assert.equal(await read.reclaimIdempotency(u.id, 'k1', 'h1', iso(1000), 'C', iso(1010)), false, 'done is never reclaimed');
       assert.equal(await read.completeIdempotency(u.id, 'k1', 'B', 500, '{}'), false, 'done is recorded once');
 
@@ -363,7 +442,7 @@ for (const dialect of dialects) {
       assert.equal(await read.getIdempotency(u.id, 'k2'), undefined);
 
       assert.equal(await read.claimIdempotency(u.id, 'k3', 'h3', iso(-10), 'A', iso(0)), true);
-      assert.equal(await read.purgeIdempotency(iso(0)) >= 1, true);
+      assert.equal((await read.purgeIdempotency(iso(0))) >= 1, true);
       assert.equal(await read.getIdempotency(u.id, 'k3'), undefined);
       assert.notEqual(await read.getIdempotency(u.id, 'k1'), undefined);
     });
@@ -428,7 +507,10 @@ for (const dialect of dialects) {
 
     test('notify: sent with the transaction on COMMIT, never on ROLLBACK, at once outside one (PostgreSQL); refused (SQLite)', async () => {
       if (dialect.name === 'sqlite') {
-        await assert.rejects(store.transaction((tx) => tx.notify('chipin_contract', ['p'])), /SQLite has no NOTIFY/);
+        await assert.rejects(
+          store.transaction((tx) => tx.notify('chipin_contract', ['p'])),
+          /SQLite has no NOTIFY/,
+        );
         return;
       }
       const listener = new pg.Client({ connectionString: h.url });
@@ -501,8 +583,14 @@ describe('store contract, PostgreSQL only: concurrency', { skip: pgDown ? `skipp
     writing = false;
     await reader;
     const expected = Array.from({ length: 50 }, (_, i) => i + 1);
-    assert.deepEqual([...ids].sort((x, y) => x - y), expected);
-    assert.deepEqual((await h.store.read.notificationsAfter(u.id, 0, 100)).map((r) => r.id), expected);
+    assert.deepEqual(
+      [...ids].sort((x, y) => x - y),
+      expected,
+    );
+    assert.deepEqual(
+      (await h.store.read.notificationsAfter(u.id, 0, 100)).map((r) => r.id),
+      expected,
+    );
     assert.deepEqual(await h.store.read.notificationState(u.id), { lastId: 50, readUpTo: 0 });
     assert.ok(snapshots.length > 1);
     for (const snap of snapshots) assert.deepEqual(snap, expected.slice(0, snap.length), `a reader saw a gap: ${snap.join(',')}`);

@@ -1,9 +1,9 @@
 // Live delivery over both transports, with third-party clients (eventsource, ws) on real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { billFor, call, groupWith, register, type TestUser } from '../support/api.ts';
-import { openSse, openWs, } from '../support/streams.ts';
+import { openSse, openWs } from '../support/streams.ts';
 
 async function setup(t: import('node:test').TestContext, env: Record<string, string> = {}) {
   const server = await startTestServer(env);
@@ -78,8 +78,14 @@ for (const transport of ['sse', 'ws'] as const) {
     t.after(() => again.close());
     const got = await again.waitFor(3);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(again.notifications().map((r) => r.id), ['3', '4', '5']);
-    assert.deepEqual(got.map((r) => r.data.data.bill.description), ['a', 'b', 'c']);
+    assert.deepEqual(
+      again.notifications().map((r) => r.id),
+      ['3', '4', '5'],
+    );
+    assert.deepEqual(
+      got.map((r) => r.data.data.bill.description),
+      ['a', 'b', 'c'],
+    );
   });
 
   test(`${transport}: lastEventId=0 replays every notification kept; resume id ahead of the server → reset`, async (t) => {
@@ -87,7 +93,10 @@ for (const transport of ['sse', 'ws'] as const) {
     await billFor(base, alice, groupId, [bob]);
     const all = open(base, bob, { query: '?lastEventId=0' });
     t.after(() => all.close());
-    assert.deepEqual((await all.waitFor(2)).map((r) => r.event), ['group.member_added', 'bill.created']);
+    assert.deepEqual(
+      (await all.waitFor(2)).map((r) => r.event),
+      ['group.member_added', 'bill.created'],
+    );
 
     const ahead = open(base, bob, { lastEventId: '99' });
     t.after(() => ahead.close());
@@ -130,7 +139,10 @@ test('a notification committed while a replay runs is neither lost nor doubled',
   await new Promise((r) => setTimeout(r, 200));
   const ids = stream.notifications().map((r) => Number(r.id));
   assert.equal(ids.length, total);
-  assert.deepEqual(ids, Array.from({ length: total }, (_, i) => i + 1));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: total }, (_, i) => i + 1),
+  );
   assert.equal(got.at(-1)!.data.type, 'bill.created');
 });
 
@@ -140,7 +152,10 @@ test('SSE framing: headers, retry first, heartbeat comments', async (t) => {
   const bob = await register(server.url, 'Bob');
   const ac = new AbortController();
   t.after(() => ac.abort());
-  const res = await fetch(`${server.url}/api/notifications/stream`, { headers: { authorization: `Bearer ${bob.token}` }, signal: ac.signal });
+  const res = await fetch(`${server.url}/api/notifications/stream`, {
+    headers: { authorization: `Bearer ${bob.token}` },
+    signal: ac.signal,
+  });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   assert.equal(res.headers.get('cache-control'), 'no-cache, no-transform');
@@ -172,7 +187,10 @@ test('resume ids: malformed → 400 on both transports; the header wins over the
   t.after(() => s.close());
   await s.waitFor(1);
   await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(s.notifications().map((r) => r.id), ['2']);
+  assert.deepEqual(
+    s.notifications().map((r) => r.id),
+    ['2'],
+  );
 });
 
 test('streams need a session; a cookie WebSocket upgrade from a foreign Origin is refused', async (t) => {

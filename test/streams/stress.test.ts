@@ -12,7 +12,11 @@ async function bigNotifications(server: TestServer, user: TestUser, count: numbe
   const filler = 'x'.repeat(bytes);
   const rows = [];
   for (let i = 0; i < count; i++) {
-    rows.push(await server.store.transaction((tx) => tx.appendNotification(user.id, 'group.member_added', new Date().toISOString(), JSON.stringify({ filler }))));
+    rows.push(
+      await server.store.transaction((tx) =>
+        tx.appendNotification(user.id, 'group.member_added', new Date().toISOString(), JSON.stringify({ filler })),
+      ),
+    );
   }
   return rows;
 }
@@ -33,7 +37,9 @@ test('a slow SSE reader is closed once its queue passes the bound; resuming lose
   const socket = connect(Number(port), '127.0.0.1');
   t.after(() => socket.destroy());
   socket.pause();
-  socket.write(`GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${bob.token}\r\nLast-Event-ID: 0\r\n\r\n`);
+  socket.write(
+    `GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${bob.token}\r\nLast-Event-ID: 0\r\n\r\n`,
+  );
   const slowDrops = () => metric(server.url, /chipin_stream_closed_total\{reason="slow"\} (\d+)/);
   const start = Date.now();
   while ((await slowDrops()) === 0 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 50));
@@ -43,7 +49,10 @@ test('a slow SSE reader is closed once its queue passes the bound; resuming lose
   const reader = openSse(server.url, bob.token, { lastEventId: '0' });
   t.after(() => reader.close());
   const all = await reader.waitFor(150, undefined, 20_000);
-  assert.deepEqual(all.map((r) => Number(r.id)), Array.from({ length: 150 }, (_, i) => i + 1));
+  assert.deepEqual(
+    all.map((r) => Number(r.id)),
+    Array.from({ length: 150 }, (_, i) => i + 1),
+  );
 });
 
 test('a slow WebSocket reader is closed with 4008', async (t) => {

@@ -58,7 +58,10 @@ const isGone = (child: ChildProcess) => child.exitCode !== null || child.signalC
 /** Spawns the server and waits until /healthz answers 200; a process that fails to get there is killed. */
 async function launch(env: Record<string, string>, port: string, readyTimeoutMs: number, via: ChildOptions['via']): Promise<Running> {
   const options = { cwd: ROOT, env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
-  const child = via === 'npm start' ? spawn('npm', ['start', '--ignore-scripts', '--silent'], { ...options, detached: true }) : spawn(process.execPath, [...startNodeFlags(), 'src/main.ts'], options);
+  const child =
+    via === 'npm start'
+      ? spawn('npm', ['start', '--ignore-scripts', '--silent'], { ...options, detached: true })
+      : spawn(process.execPath, [...startNodeFlags(), 'src/main.ts'], options);
   const signal = (sig: NodeJS.Signals) => {
     if (via !== 'npm start') {
       if (!isGone(child)) child.kill(sig);
@@ -108,7 +111,13 @@ async function launch(env: Record<string, string>, port: string, readyTimeoutMs:
 export async function startChildServer(env: Record<string, string> = {}, options: number | ChildOptions = {}): Promise<ChildServer> {
   const { readyTimeoutMs = 20_000, via = 'node' } = typeof options === 'number' ? { readyTimeoutMs: options } : options;
   const data = await testData(env, 'chipin-child-', 'for-sqlite');
-  const fullEnv: Record<string, string> = { HOST: '127.0.0.1', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...env, DATABASE_URL: data.databaseUrl };
+  const fullEnv: Record<string, string> = {
+    HOST: '127.0.0.1',
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'warn',
+    ...env,
+    DATABASE_URL: data.databaseUrl,
+  };
   let port = env.PORT;
   let running: Running | undefined;
   try {

@@ -26,7 +26,11 @@ export type StreamClient = {
   close(): void;
 };
 
-export function openSse(base: string, token: string, opts: { lastEventId?: string; query?: string; headers?: Record<string, string> } = {}): StreamClient & { es: EventSource } {
+export function openSse(
+  base: string,
+  token: string,
+  opts: { lastEventId?: string; query?: string; headers?: Record<string, string> } = {},
+): StreamClient & { es: EventSource } {
   const received: Received[] = [];
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...opts.headers };
   if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;

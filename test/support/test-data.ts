@@ -16,7 +16,11 @@ export type TestData<Dir extends string | undefined> = {
 /** A folder always (`always`), or only where the kit chose SQLite and needs one for the file (`for-sqlite`). */
 export async function testData(env: Record<string, string>, prefix: string, folder: 'always'): Promise<TestData<string>>;
 export async function testData(env: Record<string, string>, prefix: string, folder: 'for-sqlite'): Promise<TestData<string | undefined>>;
-export async function testData(env: Record<string, string>, prefix: string, folder: 'always' | 'for-sqlite'): Promise<TestData<string | undefined>> {
+export async function testData(
+  env: Record<string, string>,
+  prefix: string,
+  folder: 'always' | 'for-sqlite',
+): Promise<TestData<string | undefined>> {
   const postgres = process.env.TEST_STORE === 'postgres' && env.DATABASE_URL === undefined;
   const sqlite = env.DATABASE_URL === undefined && !postgres;
   const dir: TempDir | undefined = folder === 'always' || sqlite ? makeTempDir(prefix) : undefined;

@@ -12,7 +12,12 @@ export function money(amount: number, currency: string): string {
   const exponent = exponentOf(currency);
   let format = moneyFormats.get(currency);
   if (!format) {
-    format = new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    format = new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
     moneyFormats.set(currency, format);
   }
   // A decimal string, never amount / 10 ** exponent: Intl formats numeric strings exactly (ECMA-402, NumberFormat v3).
@@ -26,4 +31,5 @@ export const dateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
 export const date = (iso: string) => dateFormat.format(new Date(iso));
 
 /** The reader's decimal separator ('.' or ','), which reads the one ambiguous typed amount, "1,234". */
-export const decimalSeparator: '.' | ',' = new Intl.NumberFormat().formatToParts(1.5).find((p) => p.type === 'decimal')?.value === ',' ? ',' : '.';
+export const decimalSeparator: '.' | ',' =
+  new Intl.NumberFormat().formatToParts(1.5).find((p) => p.type === 'decimal')?.value === ',' ? ',' : '.';

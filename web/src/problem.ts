@@ -40,7 +40,8 @@ export const OFFLINE = 'Could not reach Chipin, so nothing was saved. Check your
 const UNKNOWN = 'Something went wrong. Try again in a moment.';
 
 // A validator's own phrasing (Ajv): fine for a developer, not for a person.
-const VALIDATOR_WORDS = /\bmust (NOT|match|have|be (>=|<=|>|<|integer|string|number|object|array|boolean|null|equal|multiple))\b|\bpattern\b|^is required$|^is not a known field$|[{}]/;
+const VALIDATOR_WORDS =
+  /\bmust (NOT|match|have|be (>=|<=|>|<|integer|string|number|object|array|boolean|null|equal|multiple))\b|\bpattern\b|^is required$|^is not a known field$|[{}]/;
 
 const sentence = (message: string) => {
   const m = message.trim();
@@ -48,7 +49,8 @@ const sentence = (message: string) => {
 };
 
 /** True when the request never got an answer (offline, DNS, connection refused): fetch rejects with a TypeError. */
-export const isNetworkError = (error: unknown) => !(error instanceof ApiError) && (error instanceof TypeError || (typeof navigator !== 'undefined' && navigator.onLine === false));
+export const isNetworkError = (error: unknown) =>
+  !(error instanceof ApiError) && (error instanceof TypeError || (typeof navigator !== 'undefined' && navigator.onLine === false));
 
 /** The sentence for a problem that belongs to no field. */
 export function problemSentence(error: unknown, codes: Readonly<Record<string, string>> = {}): string {
@@ -81,7 +83,10 @@ export function formErrorsOf(error: unknown, fields: readonly string[], words: s
     const byCode = code !== 'validation' ? (w.codes?.[code] ?? CODE_SENTENCES[code]) : undefined;
     const known = byCode ?? w.fields?.[field] ?? w.fields?.[path];
     // The domain's own messages are written for people ("Percents add up to 96.66, not 100"); a validator's are not.
-    add(field, known ?? (VALIDATOR_WORDS.test(message) ? (field === '' ? CODE_SENTENCES.validation : 'Check this value.') : sentence(message)));
+    add(
+      field,
+      known ?? (VALIDATOR_WORDS.test(message) ? (field === '' ? CODE_SENTENCES.validation : 'Check this value.') : sentence(message)),
+    );
   }
   return out;
 }

@@ -49,7 +49,8 @@ export const paths = {
   groups: () => '/',
   group: (groupId: string) => `/groups/${encodeURIComponent(groupId)}`,
   /** With its group when known, so a bill deleted meanwhile still leads back to its group. */
-  bill: (billId: string, groupId?: string) => `/bills/${encodeURIComponent(billId)}${groupId ? `?group=${encodeURIComponent(groupId)}` : ''}`,
+  bill: (billId: string, groupId?: string) =>
+    `/bills/${encodeURIComponent(billId)}${groupId ? `?group=${encodeURIComponent(groupId)}` : ''}`,
   join: (token: string) => `/join/${encodeURIComponent(token)}`,
   notificationSettings: () => '/settings/notifications',
 };

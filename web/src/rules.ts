@@ -22,9 +22,18 @@ const DESCRIPTION = 200; // schemas.ts: CreateBillBody.description text(200)
 
 export const rules = {
   personName: { maxLength: NAME, empty: 'Enter your name.', refused: `Enter your name on one line, at most ${NAME} characters.` },
-  groupName: { maxLength: NAME, empty: 'Give the group a name.', refused: `Give the group a name on one line, at most ${NAME} characters.` },
+  groupName: {
+    maxLength: NAME,
+    empty: 'Give the group a name.',
+    refused: `Give the group a name on one line, at most ${NAME} characters.`,
+  },
   email: { maxLength: EMAIL, empty: 'Enter your email address.', email: true, refused: "That doesn't look like an email address." },
-  memberEmail: { maxLength: EMAIL, empty: 'Enter the email address they signed up with.', email: true, refused: "That doesn't look like an email address." },
+  memberEmail: {
+    maxLength: EMAIL,
+    empty: 'Enter the email address they signed up with.',
+    email: true,
+    refused: "That doesn't look like an email address.",
+  },
   newPassword: {
     minLength: PASSWORD_MIN,
     maxLength: PASSWORD_MAX,
@@ -33,11 +42,19 @@ export const rules = {
     refused: `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`,
   },
   password: { maxLength: PASSWORD_MAX, empty: 'Enter your password.', refused: 'Enter your password.' },
-  description: { maxLength: DESCRIPTION, empty: 'Say what the bill was for.', refused: `Say what the bill was for on one line, at most ${DESCRIPTION} characters.` },
+  description: {
+    maxLength: DESCRIPTION,
+    empty: 'Say what the bill was for.',
+    refused: `Say what the bill was for on one line, at most ${DESCRIPTION} characters.`,
+  },
 } as const satisfies Record<string, TextRule>;
 
 /** The attributes an input gets from its rule (the browser then stops typing past the limit). */
-export const inputRule = (rule: TextRule) => ({ maxLength: rule.maxLength, required: true, ...(rule.minLength ? { minLength: rule.minLength } : {}) });
+export const inputRule = (rule: TextRule) => ({
+  maxLength: rule.maxLength,
+  required: true,
+  ...(rule.minLength ? { minLength: rule.minLength } : {}),
+});
 
 const codePoints = (s: string) => [...s].length;
 

@@ -22,25 +22,28 @@ export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[]): 
     }
     r.busy = true;
     const generation = r.generation;
-    loadRef.current().then(
-      (value) => {
+    loadRef
+      .current()
+      .then(
+        (value) => {
+          if (generation !== r.generation) return;
+          setData(value);
+          setError(undefined);
+        },
+        (e: unknown) => {
+          if (generation !== r.generation) return;
+          if (isUnauthenticated(e)) expired();
+          setError(e);
+        },
+      )
+      .finally(() => {
         if (generation !== r.generation) return;
-        setData(value);
-        setError(undefined);
-      },
-      (e: unknown) => {
-        if (generation !== r.generation) return;
-        if (isUnauthenticated(e)) expired();
-        setError(e);
-      },
-    ).finally(() => {
-      if (generation !== r.generation) return;
-      r.busy = false;
-      if (r.again) {
-        r.again = false;
-        start();
-      }
-    });
+        r.busy = false;
+        if (r.again) {
+          r.again = false;
+          start();
+        }
+      });
   }, [expired]);
 
   useEffect(() => {

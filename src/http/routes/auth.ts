@@ -10,15 +10,22 @@ import { noBody } from '../no-body.ts';
 const errors = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 429: Problem };
 
 export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteContext) {
-  app.post('/auth/register', { schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errors } }, preHandler: limits.register }, async (request, reply) => {
-    const result = await perform(deps, register, request.body);
-    setSessionCookie(reply, config, request, result.token);
-    return reply.code(201).send(result);
-  });
+  app.post(
+    '/auth/register',
+    { schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errors } }, preHandler: limits.register },
+    async (request, reply) => {
+      const result = await perform(deps, register, request.body);
+      setSessionCookie(reply, config, request, result.token);
+      return reply.code(201).send(result);
+    },
+  );
 
   app.post(
     '/auth/login',
-    { schema: { tags: ['auth'], body: LoginBody, response: { 200: AuthResponse, ...errors } }, preHandler: [...limits.loginPerAddress, ...limits.loginPerAccount] },
+    {
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: AuthResponse, ...errors } },
+      preHandler: [...limits.loginPerAddress, ...limits.loginPerAccount],
+    },
     async (request, reply) => {
       const result = await login(deps, request.body);
       setSessionCookie(reply, config, request, result.token);
@@ -28,26 +35,38 @@ export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteC
 
   // A live stream belongs to the session it was opened with: ending sessions closes their streams here
   // (`logged_out`); other instances notice at their next heartbeat round (notify/hub.ts).
-  app.post('/auth/logout', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
-    const caller = request.caller!;
-    await logout(deps, caller);
-    hub.endSession(caller.user.id, caller.tokenHash);
-    clearSessionCookie(reply, config, request);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/auth/logout',
+    { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody },
+    async (request, reply) => {
+      const caller = request.caller!;
+      await logout(deps, caller);
+      hub.endSession(caller.user.id, caller.tokenHash);
+      clearSessionCookie(reply, config, request);
+      return reply.code(204).send();
+    },
+  );
 
-  app.post('/auth/logout-all', { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody }, async (request, reply) => {
-    const caller = request.caller!;
-    await logoutAll(deps, caller);
-    hub.endSessionsOf(caller.user.id, undefined);
-    clearSessionCookie(reply, config, request);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/auth/logout-all',
+    { schema: { tags: ['auth'], response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: noBody },
+    async (request, reply) => {
+      const caller = request.caller!;
+      await logoutAll(deps, caller);
+      hub.endSessionsOf(caller.user.id, undefined);
+      clearSessionCookie(reply, config, request);
+      return reply.code(204).send();
+    },
+  );
 
   // 204: the caller's session (and cookie) stay as they are; every other session of the account ends.
   app.post(
     '/auth/password',
-    { schema: { tags: ['auth'], body: PasswordBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth, preHandler: limits.password },
+    {
+      schema: { tags: ['auth'], body: PasswordBody, response: { 204: { type: 'null' }, ...errors } },
+      preValidation: auth,
+      preHandler: limits.password,
+    },
     async (request, reply) => {
       const caller = request.caller!;
       await perform(deps, changePassword, { caller, input: request.body });
@@ -68,5 +87,7 @@ export function authRoutes(app: App, { config, deps, hub, auth, limits }: RouteC
     return { user: presentUser(request.user!) };
   });
 
-  app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preValidation: auth }, async (request) => ({ user: presentUser(request.user!) }));
+  app.get('/me', { schema: { tags: ['auth'], response: { 200: UserResponse, 401: Problem } }, preValidation: auth }, async (request) => ({
+    user: presentUser(request.user!),
+  }));
 }

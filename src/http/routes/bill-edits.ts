@@ -12,7 +12,10 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
 export function billEditRoutes(app: App, { deps, auth }: RouteContext) {
   app.patch(
     '/bills/:billId',
-    { schema: { tags: ['bills'], params: BillParams, body: UpdateBillBody, response: { 200: BillResponse, ...errors } }, preValidation: auth },
+    {
+      schema: { tags: ['bills'], params: BillParams, body: UpdateBillBody, response: { 200: BillResponse, ...errors } },
+      preValidation: auth,
+    },
     async (request, reply) => {
       const ifMatch = request.headers['if-match'];
       const bill = await perform(deps, editBill, { actor: request.user!, billId: request.params.billId, ifMatch, input: request.body });
@@ -20,13 +23,18 @@ export function billEditRoutes(app: App, { deps, auth }: RouteContext) {
     },
   );
 
-  app.get('/bills/:billId/history', { schema: { tags: ['bills'], params: BillParams, response: { 200: HistoryResponse, ...errors } }, preValidation: auth }, async (request) =>
-    billHistory(deps, request.user!, request.params.billId),
+  app.get(
+    '/bills/:billId/history',
+    { schema: { tags: ['bills'], params: BillParams, response: { 200: HistoryResponse, ...errors } }, preValidation: auth },
+    async (request) => billHistory(deps, request.user!, request.params.billId),
   );
 
   app.post(
     '/bills/:billId/remind',
-    { schema: { tags: ['bills'], params: BillParams, body: RemindBody, response: { 202: RemindResponse, ...errors } }, preValidation: [auth, absentBodyIsEmpty] },
+    {
+      schema: { tags: ['bills'], params: BillParams, body: RemindBody, response: { 202: RemindResponse, ...errors } },
+      preValidation: [auth, absentBodyIsEmpty],
+    },
     async (request, reply) => {
       const body = request.body;
       if (body.userId === request.user!.id) throw invalid('userId', 'is you: remind a member who owes a part');

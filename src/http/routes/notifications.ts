@@ -9,20 +9,31 @@ const errors = { 400: Problem, 401: Problem, 403: Problem };
 export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
   app.get(
     '/notifications',
-    { schema: { tags: ['notifications'], querystring: NotificationsQuery, response: { 200: NotificationsResponse, ...errors } }, preValidation: auth },
+    {
+      schema: { tags: ['notifications'], querystring: NotificationsQuery, response: { 200: NotificationsResponse, ...errors } },
+      preValidation: auth,
+    },
     async (request) => {
       const { before } = request.query;
       return listNotifications(deps, request.user!, pageLimit(request.query.limit), before === undefined ? undefined : Number(before));
     },
   );
 
-  app.post('/notifications/read', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
-    await perform(deps, markRead, { actor: request.user!, input: request.body });
-    return reply.code(204).send();
-  });
+  app.post(
+    '/notifications/read',
+    { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth },
+    async (request, reply) => {
+      await perform(deps, markRead, { actor: request.user!, input: request.body });
+      return reply.code(204).send();
+    },
+  );
 
-  app.post('/notifications/seen', { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth }, async (request, reply) => {
-    await perform(deps, markSeen, { actor: request.user!, input: request.body });
-    return reply.code(204).send();
-  });
+  app.post(
+    '/notifications/seen',
+    { schema: { tags: ['notifications'], body: ReadBody, response: { 204: { type: 'null' }, ...errors } }, preValidation: auth },
+    async (request, reply) => {
+      await perform(deps, markSeen, { actor: request.user!, input: request.body });
+      return reply.code(204).send();
+    },
+  );
 }

@@ -21,7 +21,8 @@ export function lastEventId(request: FastifyRequest): number | undefined {
   const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
   const raw = header ?? query;
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw !== 'string' || !NOTIFICATION_ID.test(raw)) throw invalid(header !== undefined ? 'Last-Event-ID' : 'lastEventId', 'must be a notification id (a decimal number)');
+  if (typeof raw !== 'string' || !NOTIFICATION_ID.test(raw))
+    throw invalid(header !== undefined ? 'Last-Event-ID' : 'lastEventId', 'must be a notification id (a decimal number)');
   return Number(raw);
 }
 
@@ -45,11 +46,15 @@ export function streamRoutes(app: App, { hub, auth, limits, streamCap }: RouteCo
   };
 
   // HEAD is answered with the head alone (RFC 9110 §9.3.2): no subscriber, no stream bytes after it.
-  app.get('/notifications/stream', { schema: { hide: true }, exposeHeadRoute: false, preValidation: auth, preHandler: limits.streamOpens }, async (request, reply) => {
-    const resumeFrom = lastEventId(request);
-    reply.hijack();
-    acceptSse(request.raw, reply.raw, reply.getHeaders(), subscriber(request, resumeFrom));
-  });
+  app.get(
+    '/notifications/stream',
+    { schema: { hide: true }, exposeHeadRoute: false, preValidation: auth, preHandler: limits.streamOpens },
+    async (request, reply) => {
+      const resumeFrom = lastEventId(request);
+      reply.hijack();
+      acceptSse(request.raw, reply.raw, reply.getHeaders(), subscriber(request, resumeFrom));
+    },
+  );
   app.head('/notifications/stream', { schema: { hide: true }, preValidation: auth }, async (request, reply) => {
     lastEventId(request);
     return reply.code(200).headers(SSE_HEADERS).send();
@@ -65,7 +70,9 @@ export function streamRoutes(app: App, { hub, auth, limits, streamCap }: RouteCo
     preHandler: [...limits.streamOpens, checkResume],
     // A plain GET (no Upgrade) is told what to do (RFC 9110 §15.5.22), not given an empty 404.
     handler: async () => {
-      throw new AppError('upgrade_required', 'This endpoint speaks WebSocket: send an Upgrade: websocket request', undefined, { upgrade: 'websocket' });
+      throw new AppError('upgrade_required', 'This endpoint speaks WebSocket: send an Upgrade: websocket request', undefined, {
+        upgrade: 'websocket',
+      });
     },
     wsHandler: (socket: WebSocket, request) => {
       acceptWs(socket, request.raw.socket, subscriber(request, lastEventId(request)));

@@ -20,7 +20,11 @@ export async function unsubscribeRoutes(app: App, { deps, channels }: RouteConte
   await app.register(async (plugin) => {
     const scope = plugin as unknown as App;
     // RFC 8058 names both form encodings; the body says nothing the URL does not, so it is read and ignored.
-    scope.addContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'], { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) => done(null, undefined));
+    scope.addContentTypeParser(
+      ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'],
+      { parseAs: 'string', bodyLimit: 4096 },
+      (_request, _body, done) => done(null, undefined),
+    );
     const userOf = (token: string) => {
       const userId = channels.unsubscribe.verify(token);
       if (userId === undefined) throw new AppError('not_found', 'This unsubscribe link is not valid');
@@ -33,9 +37,14 @@ export async function unsubscribeRoutes(app: App, { deps, channels }: RouteConte
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(page('Stop Chipin emails?', `<p>You will get no more emails from Chipin. Notifications still reach your inbox in the app, and push on your devices if you turned it on.</p>
+        .send(
+          page(
+            'Stop Chipin emails?',
+            `<p>You will get no more emails from Chipin. Notifications still reach your inbox in the app, and push on your devices if you turned it on.</p>
 <form method="post" action="${action}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop emails</button></form>
-<p>You can turn emails back on for each kind of notification in the app's notification settings.</p>`));
+<p>You can turn emails back on for each kind of notification in the app's notification settings.</p>`,
+          ),
+        );
     });
 
     scope.post('/unsubscribe/:token', { schema: { hide: true, params } }, async (request, reply) => {
@@ -44,7 +53,12 @@ export async function unsubscribeRoutes(app: App, { deps, channels }: RouteConte
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(page('Emails stopped', '<p>Chipin will send you no more emails. You can turn them back on in the app\'s notification settings.</p>'));
+        .send(
+          page(
+            'Emails stopped',
+            "<p>Chipin will send you no more emails. You can turn them back on in the app's notification settings.</p>",
+          ),
+        );
     });
   });
 }

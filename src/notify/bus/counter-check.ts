@@ -9,9 +9,14 @@ import type { BusHub } from './bus.ts';
 /** Users per query (well under either database's bound on parameters). */
 const USER_BATCH = 1000;
 
-export type CounterCheck = { stop(): void; /** Runs a check now (unless one is running). */ now(): Promise<void> };
+export type CounterCheck = { stop(): void /** Runs a check now (unless one is running). */; now(): Promise<void> };
 
-export function startCounterCheck(hub: BusHub, store: Pick<Ops, 'notificationCounters'>, periodMs: number, onError: (err: unknown) => void): CounterCheck {
+export function startCounterCheck(
+  hub: BusHub,
+  store: Pick<Ops, 'notificationCounters'>,
+  periodMs: number,
+  onError: (err: unknown) => void,
+): CounterCheck {
   let running: Promise<void> | undefined;
   let stopped = false;
 

@@ -54,11 +54,17 @@ export function natsBus(options: NatsBusOptions): Bus {
       hub.resyncAll(); // an unreadable message is a lost one: heal from the store
       return;
     }
-    hub.publish({ notifications: m.n ?? [], groupUpdates: (m.g ?? []).map(({ groupId, version }) => ({ groupId, version, memberIds: [userId] })) });
+    hub.publish({
+      notifications: m.n ?? [],
+      groupUpdates: (m.g ?? []).map(({ groupId, version }) => ({ groupId, version, memberIds: [userId] })),
+    });
   }
 
   function subscribe(c: NatsConnection, userId: string) {
-    watched.set(userId, c.subscribe(SUBJECT_PREFIX + userId, { callback: (err, msg) => void (err ? hub.resyncAll() : hear(userId, msg.data)) }));
+    watched.set(
+      userId,
+      c.subscribe(SUBJECT_PREFIX + userId, { callback: (err, msg) => void (err ? hub.resyncAll() : hear(userId, msg.data)) }),
+    );
   }
 
   async function run() {
@@ -80,7 +86,8 @@ export function natsBus(options: NatsBusOptions): Bus {
           timeout: 2000,
         });
       } catch (err) {
-        if (failures === 0) log.warn({ err: (err as Error).message, url }, 'NATS unreachable: streams rely on the per-heartbeat check until it answers');
+        if (failures === 0)
+          log.warn({ err: (err as Error).message, url }, 'NATS unreachable: streams rely on the per-heartbeat check until it answers');
         const delay = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** failures++) * (0.5 + Math.random() / 2);
         await new Promise<void>((r) => {
           wake = r;
@@ -146,7 +153,8 @@ export function natsBus(options: NatsBusOptions): Bus {
         return m;
       };
       for (const row of outbox.notifications) (of(row.userId).n ??= []).push(row);
-      for (const { groupId, version, memberIds } of outbox.groupUpdates) for (const userId of memberIds) (of(userId).g ??= []).push({ groupId, version });
+      for (const { groupId, version, memberIds } of outbox.groupUpdates)
+        for (const userId of memberIds) (of(userId).g ??= []).push({ groupId, version });
       for (const [userId, m] of byUser) publish(c, userId, m);
     },
     watchUser(userId) {
@@ -157,10 +165,12 @@ export function natsBus(options: NatsBusOptions): Bus {
       subscribe(c, userId);
       // Until the server has the subscription, a publish for this user reaches no one here: once it has
       // (flush waits for its PONG), one look at the counter catches what fell in between.
-      c.flush().then(
-        () => store.notificationCounters([userId]).then((counters) => hub.resyncBehind(counters)),
-        () => undefined,
-      ).catch(() => undefined);
+      c.flush()
+        .then(
+          () => store.notificationCounters([userId]).then((counters) => hub.resyncBehind(counters)),
+          () => undefined,
+        )
+        .catch(() => undefined);
     },
     unwatchUser(userId) {
       const sub = watched.get(userId);

@@ -19,7 +19,9 @@ export function composeDigest(user: UserRow, notifications: readonly Notificatio
   const text = [
     `Hello ${user.name},`,
     '',
-    items.length === 1 ? 'This happened in Chipin while you were away:' : `These ${items.length} things happened in Chipin while you were away (newest first):`,
+    items.length === 1
+      ? 'This happened in Chipin while you were away:'
+      : `These ${items.length} things happened in Chipin while you were away (newest first):`,
     '',
     ...items.flatMap((i) => [`* ${i.title}`, `  ${i.body}`, `  ${i.url}`, '']),
     `Open Chipin: ${publicUrl}/`,

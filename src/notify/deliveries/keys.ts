@@ -10,7 +10,8 @@ export type Vapid = { publicKey: string; privateKey: string; subject: string | u
 
 export async function loadVapid(ops: Ops, channels: Config['channels']): Promise<Vapid> {
   const subject = channels.vapidSubject;
-  if (channels.vapidPublicKey && channels.vapidPrivateKey) return { publicKey: channels.vapidPublicKey, privateKey: channels.vapidPrivateKey, subject };
+  if (channels.vapidPublicKey && channels.vapidPrivateKey)
+    return { publicKey: channels.vapidPublicKey, privateKey: channels.vapidPrivateKey, subject };
   let stored = await ops.getSecret('vapid');
   if (stored === undefined) {
     const fresh = webpush.generateVAPIDKeys();

@@ -40,15 +40,34 @@ export function planner(settings: PlanSettings, wake: (atMs: number) => void): P
       const subscriptions = settings.push ? await tx.listPushSubscriptions(userIds) : [];
       const rows: DeliveryRow[] = [];
       for (const n of notifications) {
-        const choice = choiceFor(preferences.filter((p) => p.userId === n.userId), n.type);
+        const choice = choiceFor(
+          preferences.filter((p) => p.userId === n.userId),
+          n.type,
+        );
         if (choice.push) {
           for (const s of subscriptions) {
             if (s.userId !== n.userId) continue;
-            rows.push({ userId: n.userId, notificationId: n.id, channel: 'push', target: s.id, dueAt: later(n.createdAt, settings.pushDelayMs), expiresAt: later(n.createdAt, settings.pushTtlMs), attempts: 0 });
+            rows.push({
+              userId: n.userId,
+              notificationId: n.id,
+              channel: 'push',
+              target: s.id,
+              dueAt: later(n.createdAt, settings.pushDelayMs),
+              expiresAt: later(n.createdAt, settings.pushTtlMs),
+              attempts: 0,
+            });
           }
         }
         if (settings.email && choice.email) {
-          rows.push({ userId: n.userId, notificationId: n.id, channel: 'email', target: '', dueAt: later(n.createdAt, settings.emailDelayMs), expiresAt: later(n.createdAt, EMAIL_LIFETIME_MS), attempts: 0 });
+          rows.push({
+            userId: n.userId,
+            notificationId: n.id,
+            channel: 'email',
+            target: '',
+            dueAt: later(n.createdAt, settings.emailDelayMs),
+            expiresAt: later(n.createdAt, EMAIL_LIFETIME_MS),
+            attempts: 0,
+          });
         }
       }
       if (rows.length > 0) await tx.insertDeliveries(rows);

@@ -76,10 +76,13 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
     if (stopped || atMs >= timerAt) return;
     clearTimeout(timer);
     timerAt = atMs;
-    timer = setTimeout(() => {
-      timerAt = Infinity;
-      run();
-    }, Math.max(0, atMs - Date.now()));
+    timer = setTimeout(
+      () => {
+        timerAt = Infinity;
+        run();
+      },
+      Math.max(0, atMs - Date.now()),
+    );
   }
 
   function run() {
@@ -112,7 +115,10 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
       const pushes = rows.filter((r) => r.channel === 'push');
       const emails = new Map<string, DeliveryRow[]>();
       for (const r of rows) if (r.channel === 'email') emails.set(r.userId, [...(emails.get(r.userId) ?? []), r]);
-      await Promise.all([inParallel(pushes, PUSH_CONCURRENCY, deliverPush), inParallel([...emails.entries()], 4, ([userId, first]) => deliverDigest(userId, first))]);
+      await Promise.all([
+        inParallel(pushes, PUSH_CONCURRENCY, deliverPush),
+        inParallel([...emails.entries()], 4, ([userId, first]) => deliverDigest(userId, first)),
+      ]);
       if (rows.length < BATCH) return;
     }
     again = true;
@@ -142,7 +148,7 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
     const ttlSeconds = Math.floor((Date.parse(row.expiresAt) - now) / 1000);
     if (ttlSeconds <= 0) return settle(row, 'expired');
     if (!allowedEndpoint(sub.endpoint, o.channels.pushAllowedOrigins)) {
-      o.log.warn({ subscription: sub.id }, 'push: the endpoint\'s origin is no longer in PUSH_ALLOWED_ORIGINS; not sent');
+      o.log.warn({ subscription: sub.id }, "push: the endpoint's origin is no longer in PUSH_ALLOWED_ORIGINS; not sent");
       return settle(row, 'refused_origin');
     }
     const subject = o.vapid.subject;
@@ -151,7 +157,12 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
     const bill = billOf(n);
     const outcome: PushOutcome = await sendPush(
       sub,
-      { payload: pushPayload(n), ttlSeconds, urgency: URGENT.has(n.type) ? 'high' : 'normal', topic: bill === undefined ? undefined : topicFor(bill) },
+      {
+        payload: pushPayload(n),
+        ttlSeconds,
+        urgency: URGENT.has(n.type) ? 'high' : 'normal',
+        topic: bill === undefined ? undefined : topicFor(bill),
+      },
       { ...o.vapid, subject },
     );
     switch (outcome.kind) {
@@ -164,11 +175,17 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
         return;
       case 'retry': {
         const at = Date.now() + (outcome.afterMs ?? backoffMs(row.attempts));
-        o.log.warn({ subscription: sub.id, status: outcome.status, reason: outcome.reason, attempts: row.attempts + 1 }, 'push: the push service failed; will retry');
+        o.log.warn(
+          { subscription: sub.id, status: outcome.status, reason: outcome.reason, attempts: row.attempts + 1 },
+          'push: the push service failed; will retry',
+        );
         return retryOrExpire(row, at);
       }
       case 'rejected':
-        o.log.warn({ subscription: sub.id, status: outcome.status, reason: outcome.reason }, 'push: refused by the push service; not retried');
+        o.log.warn(
+          { subscription: sub.id, status: outcome.status, reason: outcome.reason },
+          'push: refused by the push service; not retried',
+        );
         return settle(row, 'rejected');
     }
   }
@@ -179,7 +196,10 @@ export function startDeliveryWorker(o: WorkerOptions): DeliveryWorker {
     const more = await ops.claimUserEmails(userId, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
     const rows = [...first, ...more.filter((m) => !first.some((f) => f.notificationId === m.notificationId))];
     const user = await ops.getUser(userId);
-    const stored = await ops.notificationsByIds(userId, rows.map((r) => r.notificationId));
+    const stored = await ops.notificationsByIds(
+      userId,
+      rows.map((r) => r.notificationId),
+    );
     const preferences = await ops.preferencesOf([userId]);
     const byId = new Map<number, NotificationRow>(stored.map((n) => [n.id, n]));
     const unread = stored.filter((n) => n.readAt === null && choiceFor(preferences, n.type).email).sort((a, b) => b.id - a.id);

@@ -17,7 +17,8 @@ const SQLSTATE = /^(08...|57P0[1235]|53300)$/;
 /** The socket itself: refused, reset, unreachable, unresolvable. */
 const SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** What `pg` and `pg-pool` throw, without a code, for a connection that ended or never came. */
-const DRIVER = /^(Connection terminated|Client was closed and is not queryable|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
+const DRIVER =
+  /^(Connection terminated|Client was closed and is not queryable|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
 
 export function isConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -27,7 +28,9 @@ export function isConnectionLoss(error: unknown): boolean {
 }
 
 export function unavailable(cause: unknown): AppError {
-  const error = new AppError('unavailable', 'The database is unavailable; retry shortly', undefined, { 'retry-after': String(RETRY_AFTER_S) });
+  const error = new AppError('unavailable', 'The database is unavailable; retry shortly', undefined, {
+    'retry-after': String(RETRY_AFTER_S),
+  });
   error.cause = cause;
   return error;
 }

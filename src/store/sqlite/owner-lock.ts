@@ -42,7 +42,9 @@ export function takeOwnership(databasePath: string, waitMs = OWNER_WAIT_MS): () 
     lock.close();
     // SQLITE_BUSY (5): another connection holds it for the whole wait.
     if ((error as { errcode?: number }).errcode === 5) {
-      throw new DatabaseInUseError(`${databasePath} is in use by another Chipin process (${lockPath} is locked; waited ${waitMs} ms); one process owns a SQLite database`);
+      throw new DatabaseInUseError(
+        `${databasePath} is in use by another Chipin process (${lockPath} is locked; waited ${waitMs} ms); one process owns a SQLite database`,
+      );
     }
     throw error;
   }

@@ -28,12 +28,47 @@ type SqlValue = null | number | bigint | string;
 
 /** Ops that only read: outside a transaction they need no BEGIN/COMMIT. */
 const READ_ONLY = new Set<string>([
-  'findUserByEmail', 'getUser', 'sessionUser', 'findSession', 'isMember', 'getGroup', 'groupForBill', 'listMembers', 'listGroupsOf', 'groupVersion', 'getBill', 'listBills',
-  'listDebts', 'debtTotal', 'listNotifications', 'notificationsAfter', 'notificationState', 'getIdempotency', 'existingSessions', 'notificationCounters',
+  'findUserByEmail',
+  'getUser',
+  'sessionUser',
+  'findSession',
+  'isMember',
+  'getGroup',
+  'groupForBill',
+  'listMembers',
+  'listGroupsOf',
+  'groupVersion',
+  'getBill',
+  'listBills',
+  'listDebts',
+  'debtTotal',
+  'listNotifications',
+  'notificationsAfter',
+  'notificationState',
+  'getIdempotency',
+  'existingSessions',
+  'notificationCounters',
   'findPasswordHash',
-  'listRevisions', 'getPayment', 'listPayments', 'pendingPayments', 'owedParts', 'lastReminders',
-  'notificationsByIds', 'seenUpTo', 'listPushSubscriptions', 'getPushSubscription', 'preferencesOf', 'deliveryQueue', 'getSecret',
-  'lockGroup', 'unpaidParts', 'billsSharedBy', 'listActivity', 'findInviteByHash', 'getInvite', 'listOpenInvites',
+  'listRevisions',
+  'getPayment',
+  'listPayments',
+  'pendingPayments',
+  'owedParts',
+  'lastReminders',
+  'notificationsByIds',
+  'seenUpTo',
+  'listPushSubscriptions',
+  'getPushSubscription',
+  'preferencesOf',
+  'deliveryQueue',
+  'getSecret',
+  'lockGroup',
+  'unpaidParts',
+  'billsSharedBy',
+  'listActivity',
+  'findInviteByHash',
+  'getInvite',
+  'listOpenInvites',
 ] satisfies (keyof Ops)[]);
 
 /**
@@ -50,7 +85,9 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
   let conn: DatabaseSync;
   try {
     conn = new DatabaseSync(path);
-    conn.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
+    conn.exec(
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous.toUpperCase()}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`,
+    );
     migrate(conn);
   } catch (error) {
     disown();
@@ -129,7 +166,10 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
         resolve();
       };
     });
-    return (running ?? Promise.resolve()).then(() => release, () => release);
+    return (running ?? Promise.resolve()).then(
+      () => release,
+      () => release,
+    );
   }
 
   function submit<T>(work: () => Promise<T>, write: boolean): Promise<T> {
@@ -270,7 +310,8 @@ function migrate(conn: DatabaseSync) {
       try {
         conn.exec(m.sql);
         const broken = conn.prepare('PRAGMA foreign_key_check').all();
-        if (broken.length > 0) throw new Error(`migration ${m.version} leaves ${broken.length} broken references, e.g. ${JSON.stringify(broken[0])}`);
+        if (broken.length > 0)
+          throw new Error(`migration ${m.version} leaves ${broken.length} broken references, e.g. ${JSON.stringify(broken[0])}`);
         conn.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
         conn.exec('COMMIT');
       } catch (e) {

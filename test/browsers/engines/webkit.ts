@@ -12,7 +12,10 @@ const CLOSE_MS = 5000;
 
 /** Starts Xvfb on the first free display (-displayfd: it writes the number it took to fd 3). */
 async function startXvfb(): Promise<{ proc: ChildProcess; display: string }> {
-  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d));
   const display = await within(
@@ -60,7 +63,12 @@ export async function launchWebKit(): Promise<Engine> {
     });
     const server = `http://127.0.0.1:${port}`;
     const until = Date.now() + START_MS;
-    while (!(await fetch(`${server}/status`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${server}/status`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (driverProc.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${driverProc.exitCode}`);
       if (Date.now() > until) throw new Error(`WebKitWebDriver did not answer on ${server} within ${START_MS} ms`);
       await new Promise((r) => setTimeout(r, 50));

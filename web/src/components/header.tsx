@@ -15,7 +15,12 @@ export function Header() {
   const transportId = useId();
   const button = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
-  useDismiss(menu, useCallback(() => setMenu(false), []), button, panel);
+  useDismiss(
+    menu,
+    useCallback(() => setMenu(false), []),
+    button,
+    panel,
+  );
   return (
     <header className="app-header">
       <Link to={paths.groups()} className="brand">
@@ -24,7 +29,15 @@ export function Header() {
       <ConnectionIndicator />
       <Bell />
       <div className="account">
-        <button ref={button} type="button" className="account-button" aria-expanded={menu} aria-controls="account-menu" onClick={() => setMenu((m) => !m)} title={user.name}>
+        <button
+          ref={button}
+          type="button"
+          className="account-button"
+          aria-expanded={menu}
+          aria-controls="account-menu"
+          onClick={() => setMenu((m) => !m)}
+          title={user.name}
+        >
           <span className="visually-hidden">Account: </span>
           <span className="account-name">{user.name}</span>
         </button>
@@ -33,7 +46,12 @@ export function Header() {
             <p className="muted account-email">{user.email}</p>
             {/* The transport in a person's words: most never need this, and those behind a strict network try the other. */}
             <label htmlFor={transportId}>Live updates</label>
-            <select id={transportId} value={live.transport} onChange={(e) => live.setTransport(e.target.value as Transport)} aria-describedby={`${transportId}-hint`}>
+            <select
+              id={transportId}
+              value={live.transport}
+              onChange={(e) => live.setTransport(e.target.value as Transport)}
+              aria-describedby={`${transportId}-hint`}
+            >
               <option value="sse">Standard connection</option>
               <option value="ws">Alternative connection</option>
             </select>

@@ -46,7 +46,11 @@ function unknown(_e: never): string {
 export function Activity({ group }: { group: Group }) {
   const events = useLoader(() => api.activity(group.id, { limit: 100 }), [group.id]);
   useLiveEvent((e) => {
-    if (e.type === 'resynced' || (e.type === 'group.updated' && e.groupId === group.id) || (e.type === 'notification' && e.notification.data.group.id === group.id)) {
+    if (
+      e.type === 'resynced' ||
+      (e.type === 'group.updated' && e.groupId === group.id) ||
+      (e.type === 'notification' && e.notification.data.group.id === group.id)
+    ) {
       events.reload();
     }
   });
@@ -56,7 +60,10 @@ export function Activity({ group }: { group: Group }) {
     <ol className="activity-list" aria-label="Activity">
       {events.data.events.map((e) => (
         <li key={e.id} data-activity-id={e.id}>
-          <span>{describeActivity(e, group.currency)}</span> <time className="muted" dateTime={e.at}>{dateTime(e.at)}</time>
+          <span>{describeActivity(e, group.currency)}</span>{' '}
+          <time className="muted" dateTime={e.at}>
+            {dateTime(e.at)}
+          </time>
         </li>
       ))}
     </ol>

@@ -6,7 +6,17 @@ import { FormError } from '../components/field.tsx';
 import { money } from '../format.ts';
 import { formErrorsOf } from '../problem.ts';
 
-export function Balances({ balances, group, me, onChanged }: { balances: BalancesResponse | undefined; group: Group; me: string; onChanged?(): void }) {
+export function Balances({
+  balances,
+  group,
+  me,
+  onChanged,
+}: {
+  balances: BalancesResponse | undefined;
+  group: Group;
+  me: string;
+  onChanged?(): void;
+}) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   // "Record this payment": the reader pays a suggested settlement; it counts once the payee confirms it.
@@ -38,7 +48,11 @@ export function Balances({ balances, group, me, onChanged }: { balances: Balance
               <li key={b.userId} data-user-id={b.userId} data-net={b.net}>
                 <span>{nameOf(b.userId)}</span>
                 <span className={b.net > 0 ? 'owed' : b.net < 0 ? 'owes' : 'even'}>
-                  {b.net > 0 ? `is owed ${money(b.net, balances.currency)}` : b.net < 0 ? `owes ${money(-b.net, balances.currency)}` : 'settled up'}
+                  {b.net > 0
+                    ? `is owed ${money(b.net, balances.currency)}`
+                    : b.net < 0
+                      ? `owes ${money(-b.net, balances.currency)}`
+                      : 'settled up'}
                 </span>
               </li>
             ))}
@@ -52,7 +66,12 @@ export function Balances({ balances, group, me, onChanged }: { balances: Balance
                 <li key={`${s.from}-${s.to}`}>
                   {nameOf(s.from)} pays {nameOf(s.to)} <strong>{money(s.amount, balances.currency)}</strong>
                   {s.from === me && !group.members.find((m) => m.id === s.to)?.pending && (
-                    <button type="button" className="secondary record-settlement" disabled={busy} onClick={() => void record(s.to, s.amount)}>
+                    <button
+                      type="button"
+                      className="secondary record-settlement"
+                      disabled={busy}
+                      onClick={() => void record(s.to, s.amount)}
+                    >
                       Record this payment
                     </button>
                   )}

@@ -13,7 +13,19 @@ export const UNDO_SHOWN_MS = 8000;
 
 const newKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
-export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill: Bill; group: Group; me: string; onChanged(): void; titleLevel?: 2 | 3 }) {
+export function BillCard({
+  bill,
+  group,
+  me,
+  onChanged,
+  titleLevel = 3,
+}: {
+  bill: Bill;
+  group: Group;
+  me: string;
+  onChanged(): void;
+  titleLevel?: 2 | 3;
+}) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -143,7 +155,13 @@ export function BillCard({ bill, group, me, onChanged, titleLevel = 3 }: { bill:
                   </button>
                 )}
                 {share === mine && s.paidAt !== null && undoable && (
-                  <button ref={undoButton} type="button" className="secondary undo" aria-disabled={busy || undefined} onClick={() => void undo()}>
+                  <button
+                    ref={undoButton}
+                    type="button"
+                    className="secondary undo"
+                    aria-disabled={busy || undefined}
+                    onClick={() => void undo()}
+                  >
                     Undo
                     <span className="visually-hidden"> marking {bill.description} paid</span>
                   </button>

@@ -40,7 +40,8 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
     setDone('');
     key.current = newKey();
   };
-  const editMember = (field: 'exact' | 'percent' | 'shares', id: string, value: string) => edit({ [field]: { ...draft[field], [id]: value } });
+  const editMember = (field: 'exact' | 'percent' | 'shares', id: string, value: string) =>
+    edit({ [field]: { ...draft[field], [id]: value } });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -63,11 +64,19 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
       // Ready for the next bill: focus would otherwise stay on a button whose form was just emptied.
       form.current?.querySelector<HTMLElement>('#bill-description')?.focus();
     } catch (err) {
-      const fields = ['description', 'amount', 'split', ...MODES.flatMap((m) => [`split.${MODE_KEY[m]}`, ...memberIds.map((id) => `split.${MODE_KEY[m]}.${id}`)])];
+      const fields = [
+        'description',
+        'amount',
+        'split',
+        ...MODES.flatMap((m) => [`split.${MODE_KEY[m]}`, ...memberIds.map((id) => `split.${MODE_KEY[m]}.${id}`)]),
+      ];
       // The draft stays as typed (offline, or refused), so nothing has to be typed again.
       setApiErrors(
         formErrorsOf(err, fields, {
-          fields: { description: rules.description.refused, amount: `Enter an amount more than zero, up to ${money(MAX_AMOUNT, group.currency)}.` },
+          fields: {
+            description: rules.description.refused,
+            amount: `Enter an amount more than zero, up to ${money(MAX_AMOUNT, group.currency)}.`,
+          },
         }),
       );
       focusFirstError(form.current);
@@ -84,7 +93,15 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
       <h2 id="bill-form-title">Add a bill</h2>
       <p className="muted">You paid it; the others owe you their parts.</p>
       <div className="row">
-        <Field id="bill-description" label="Description" className="grow" value={draft.description} {...inputRule(rules.description)} onChange={(e) => edit({ description: e.target.value })} error={shown.description} />
+        <Field
+          id="bill-description"
+          label="Description"
+          className="grow"
+          value={draft.description}
+          {...inputRule(rules.description)}
+          onChange={(e) => edit({ description: e.target.value })}
+          error={shown.description}
+        />
         <Field
           id="bill-amount"
           label={`Amount (${group.currency})`}
@@ -119,7 +136,12 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
               <li key={id} className="part-row">
                 {draft.mode === 'equal' ? (
                   <label className="part-name check" htmlFor={inputId}>
-                    <input id={inputId} type="checkbox" checked={!draft.leftOut[id]} onChange={(e) => edit({ leftOut: { ...draft.leftOut, [id]: !e.target.checked } })} />
+                    <input
+                      id={inputId}
+                      type="checkbox"
+                      checked={!draft.leftOut[id]}
+                      onChange={(e) => edit({ leftOut: { ...draft.leftOut, [id]: !e.target.checked } })}
+                    />
                     {name}
                   </label>
                 ) : (
@@ -152,7 +174,11 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
           })}
         </ul>
         {draft.mode === 'exact' && checked.unassigned !== undefined && checked.unassigned !== 0 && !splitError && (
-          <p className="hint">{checked.unassigned > 0 ? `${money(checked.unassigned, group.currency)} left to assign.` : `${money(-checked.unassigned, group.currency)} too much.`}</p>
+          <p className="hint">
+            {checked.unassigned > 0
+              ? `${money(checked.unassigned, group.currency)} left to assign.`
+              : `${money(-checked.unassigned, group.currency)} too much.`}
+          </p>
         )}
         <FieldError id="bill-split-error" message={splitError} />
       </fieldset>

@@ -6,7 +6,8 @@ export function BillHistory({ revisions, group, currency }: { revisions: Revisio
   const nameOf = (id: string) => group.members.find((m) => m.id === id)?.name ?? 'Someone';
   const show = (field: string, value: unknown): string => {
     if (field === 'amount' && typeof value === 'number') return money(value, currency);
-    if (field === 'shares' && Array.isArray(value)) return value.map((s: { userId: string; amount: number }) => `${nameOf(s.userId)} ${money(s.amount, currency)}`).join(', ');
+    if (field === 'shares' && Array.isArray(value))
+      return value.map((s: { userId: string; amount: number }) => `${nameOf(s.userId)} ${money(s.amount, currency)}`).join(', ');
     return JSON.stringify(value);
   };
   return (

@@ -29,7 +29,10 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
     // An address has an @; anything else is the name of someone to add without one.
     const byEmail = value.includes('@');
     // The contract's rules, before sending: an email's shape, or a name's length.
-    const problem = value === '' ? 'Enter their email address, or a name for someone without an account.' : checkText(who, byEmail ? rules.memberEmail : rules.groupName);
+    const problem =
+      value === ''
+        ? 'Enter their email address, or a name for someone without an account.'
+        : checkText(who, byEmail ? rules.memberEmail : rules.groupName);
     if (problem) {
       setErrors({ who: problem === rules.groupName.empty ? 'Enter a name.' : problem });
       setDone('');

@@ -10,7 +10,17 @@ import { formErrorsOf } from '../problem.ts';
 
 const newKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
-export function Payments({ group, me, payments, onChanged }: { group: Group; me: string; payments: Payment[] | undefined; onChanged(): void }) {
+export function Payments({
+  group,
+  me,
+  payments,
+  onChanged,
+}: {
+  group: Group;
+  me: string;
+  payments: Payment[] | undefined;
+  onChanged(): void;
+}) {
   const nameOf = (id: string) => {
     const name = group.members.find((m) => m.id === id)?.name ?? 'Someone';
     return id === me ? `${name} (you)` : name;
@@ -42,7 +52,11 @@ export function Payments({ group, me, payments, onChanged }: { group: Group; me:
     const minor = parseDecimalAmount(amount.trim(), exponentOf(group.currency));
     if (minor === undefined || minor <= 0) return setError(`Enter an amount in ${group.currency}, like 12.50`);
     void act(async () => {
-      await api.recordPayment(group.id, { to: to || others[0].id, amount: minor, ...(note.trim() ? { note: note.trim() } : {}) }, key.current);
+      await api.recordPayment(
+        group.id,
+        { to: to || others[0].id, amount: minor, ...(note.trim() ? { note: note.trim() } : {}) },
+        key.current,
+      );
       key.current = newKey();
       setAmount('');
       setNote('');

@@ -48,7 +48,14 @@ const MAX_DESCRIPTION = 200;
  * `format` shows minor units as money (the form passes its Intl formatter); `decimal` is the reader's decimal
  * separator, which decides only the ambiguous "1,234".
  */
-export function checkDraft(draft: Draft, memberIds: readonly string[], me: string, exponent: number, format: (minor: number) => string, decimal: '.' | ',' = '.'): Checked {
+export function checkDraft(
+  draft: Draft,
+  memberIds: readonly string[],
+  me: string,
+  exponent: number,
+  format: (minor: number) => string,
+  decimal: '.' | ',' = '.',
+): Checked {
   const errors: Record<string, string> = {};
   const description = draft.description.trim();
   if (description === '') errors.description = 'Say what the bill was for.';
@@ -65,7 +72,10 @@ export function checkDraft(draft: Draft, memberIds: readonly string[], me: strin
   }
   if (unassigned !== undefined && unassigned !== 0) {
     // The domain says this too, in minor units; the form says it in money.
-    errors['split.amounts'] = unassigned > 0 ? `${format(unassigned)} is not assigned to anyone yet.` : `The parts are ${format(-unassigned)} more than the amount.`;
+    errors['split.amounts'] =
+      unassigned > 0
+        ? `${format(unassigned)} is not assigned to anyone yet.`
+        : `The parts are ${format(-unassigned)} more than the amount.`;
   } else if (split && typeof amount === 'number') {
     try {
       parts = computeSplit(amount, split);
@@ -93,14 +103,22 @@ function readAmount(text: string, exponent: number, decimal: '.' | ',', format: 
   if (!r.ok) {
     if (r.reason === 'empty') return 'Enter the amount.';
     if (r.reason === 'negative') return 'The amount must be more than zero.';
-    return exponent === 0 ? `Enter a whole number, like ${example(0, decimal)}.` : `Enter a number like ${example(exponent, decimal)}, with at most ${exponent} decimals.`;
+    return exponent === 0
+      ? `Enter a whole number, like ${example(0, decimal)}.`
+      : `Enter a number like ${example(exponent, decimal)}, with at most ${exponent} decimals.`;
   }
   if (r.minor < 1) return 'The amount must be more than zero.';
   if (r.minor > MAX_AMOUNT) return `The amount can be at most ${format(MAX_AMOUNT)}.`;
   return r.minor;
 }
 
-function readSplit(draft: Draft, memberIds: readonly string[], exponent: number, decimal: '.' | ',', errors: Record<string, string>): SplitInput | undefined {
+function readSplit(
+  draft: Draft,
+  memberIds: readonly string[],
+  exponent: number,
+  decimal: '.' | ',',
+  errors: Record<string, string>,
+): SplitInput | undefined {
   switch (draft.mode) {
     case 'equal': {
       const among = memberIds.filter((id) => !draft.leftOut[id]);
@@ -113,7 +131,11 @@ function readSplit(draft: Draft, memberIds: readonly string[], exponent: number,
     case 'exact': {
       const amounts = readEach(draft.exact, memberIds, 'split.amounts', errors, (t) => {
         const v = parseTypedAmount(t, exponent, decimal);
-        return v.ok ? v.minor : v.reason === 'negative' ? 'A part cannot be less than zero.' : `Enter an amount like ${example(exponent, decimal)}.`;
+        return v.ok
+          ? v.minor
+          : v.reason === 'negative'
+            ? 'A part cannot be less than zero.'
+            : `Enter an amount like ${example(exponent, decimal)}.`;
       });
       return amounts && { mode: 'exact', amounts };
     }

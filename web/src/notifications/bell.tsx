@@ -16,7 +16,12 @@ export function Bell() {
   const panel = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
-  useDismiss(open, useCallback(() => setOpen(false), []), button, panel);
+  useDismiss(
+    open,
+    useCallback(() => setOpen(false), []),
+    button,
+    panel,
+  );
   // The open list counts as seen (newest first, so its first id is the highest).
   useSeenWhileVisible(useSession().user.id, open && inbox.items.length > 0 ? [inbox.items[0].id] : []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: only when the list opens; notifications arriving while it is open are marked on the next opening
@@ -29,9 +34,20 @@ export function Bell() {
   const label = inbox.unread === 0 ? 'Notifications' : `Notifications, ${inbox.unread} unread`;
   return (
     <div className="bell">
-      <button ref={button} type="button" className="bell-button" aria-expanded={open} aria-controls="notification-list" aria-label={label} onClick={() => setOpen((o) => !o)}>
+      <button
+        ref={button}
+        type="button"
+        className="bell-button"
+        aria-expanded={open}
+        aria-controls="notification-list"
+        aria-label={label}
+        onClick={() => setOpen((o) => !o)}
+      >
         <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
-          <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z" fill="currentColor" />
+          <path
+            d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"
+            fill="currentColor"
+          />
         </svg>
         <span className="badge" data-unread={inbox.unread} hidden={inbox.unread === 0}>
           {inbox.unread}

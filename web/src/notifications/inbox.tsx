@@ -25,11 +25,14 @@ export function InboxProvider({ children }: { children: ReactNode }) {
   const current = useRef(state);
   current.current = state;
 
-  const reload = useCallback(async (seed: boolean) => {
-    const r = await api.notifications({ limit: PAGE });
-    setState({ items: r.notifications, unread: r.unreadCount, nextCursor: r.nextCursor, loaded: true });
-    if (seed) live.seed(r.notifications[0]?.id ?? '0');
-  }, [live.seed]);
+  const reload = useCallback(
+    async (seed: boolean) => {
+      const r = await api.notifications({ limit: PAGE });
+      setState({ items: r.notifications, unread: r.unreadCount, nextCursor: r.nextCursor, loaded: true });
+      if (seed) live.seed(r.notifications[0]?.id ?? '0');
+    },
+    [live.seed],
+  );
 
   useEffect(() => {
     reload(true).catch(() => live.seed('0'));
@@ -62,7 +65,11 @@ export function InboxProvider({ children }: { children: ReactNode }) {
     const before = current.current.nextCursor;
     if (!before) return;
     const r = await api.notifications({ limit: PAGE, before });
-    setState((s) => ({ ...s, items: [...s.items, ...r.notifications.filter((n) => !s.items.some((i) => i.id === n.id))], nextCursor: r.nextCursor }));
+    setState((s) => ({
+      ...s,
+      items: [...s.items, ...r.notifications.filter((n) => !s.items.some((i) => i.id === n.id))],
+      nextCursor: r.nextCursor,
+    }));
   }, []);
 
   return <InboxContext.Provider value={{ ...state, markAllRead, loadOlder }}>{children}</InboxContext.Provider>;

@@ -44,7 +44,10 @@ export function describe(n: Notification): Described {
     case 'bill.updated': {
       const d = n.data;
       const renamed = d.previous.description !== d.bill.description ? ` (was ${d.previous.description})` : '';
-      const part = d.previous.amount === d.amount ? `you owe ${money(d.amount, d.bill.currency)}` : `you owe ${money(d.amount, d.bill.currency)}, was ${money(d.previous.amount, d.bill.currency)}`;
+      const part =
+        d.previous.amount === d.amount
+          ? `you owe ${money(d.amount, d.bill.currency)}`
+          : `you owe ${money(d.amount, d.bill.currency)}, was ${money(d.previous.amount, d.bill.currency)}`;
       return {
         text: `${d.actor.name} edited ${d.bill.description}${renamed} — ${part}`,
         link: { to: paths.bill(d.bill.id), label: 'View bill' },
@@ -102,7 +105,10 @@ export function describe(n: Notification): Described {
     case 'group.member_removed': {
       const d = n.data;
       return {
-        text: d.actor.id === d.member.id ? `${d.member.name} left ${d.group.name}` : `${d.actor.name} removed ${d.member.name} from ${d.group.name}`,
+        text:
+          d.actor.id === d.member.id
+            ? `${d.member.name} left ${d.group.name}`
+            : `${d.actor.name} removed ${d.member.name} from ${d.group.name}`,
         link: { to: paths.group(d.group.id), label: `Open ${d.group.name}` },
         groupId: d.group.id,
       };

@@ -8,7 +8,14 @@ import { useSession } from '../session.tsx';
 import { useLiveEvent } from '../live/live-context.tsx';
 import { burstOf, describe, type Described } from './messages.ts';
 
-type Toast = Described & { id: string; shownAt: number; ids: string[]; burstKey: string | undefined; headline: string | undefined; lastAt: number };
+type Toast = Described & {
+  id: string;
+  shownAt: number;
+  ids: string[];
+  burstKey: string | undefined;
+  headline: string | undefined;
+  lastAt: number;
+};
 
 export const MAX_TOASTS = 3;
 const SHOWN_MS = 7000;
@@ -19,7 +26,10 @@ export function Toasts() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   // A toast on a visible page counts as seen: the server then sends no push for it.
-  useSeenWhileVisible(useSession().user.id, toasts.flatMap((t) => t.ids));
+  useSeenWhileVisible(
+    useSession().user.id,
+    toasts.flatMap((t) => t.ids),
+  );
 
   const dismiss = (id: string) => {
     clearTimeout(timers.current.get(id));
@@ -28,7 +38,10 @@ export function Toasts() {
   };
   const schedule = (id: string) => {
     clearTimeout(timers.current.get(id));
-    timers.current.set(id, setTimeout(() => dismiss(id), SHOWN_MS));
+    timers.current.set(
+      id,
+      setTimeout(() => dismiss(id), SHOWN_MS),
+    );
   };
 
   useLiveEvent((e) => {
@@ -71,7 +84,13 @@ export function Toasts() {
     <section className="toasts" aria-live="polite" aria-label="Live notifications">
       {toasts.map((t) => (
         // data-shown-at lets the end-to-end test measure delivery time in the page's own clock.
-        <div key={t.id} className="toast" data-notification-id={t.ids[t.ids.length - 1]} data-count={t.ids.length} data-shown-at={t.shownAt}>
+        <div
+          key={t.id}
+          className="toast"
+          data-notification-id={t.ids[t.ids.length - 1]}
+          data-count={t.ids.length}
+          data-shown-at={t.shownAt}
+        >
           {t.headline && <p className="toast-title">{t.headline}</p>}
           <p className="toast-text" title={t.text}>
             {t.text}

@@ -52,7 +52,11 @@ export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProp
       setErrors(
         formErrorsOf(err, ['name', 'email', 'password'], {
           fallback: signup ? 'email' : '',
-          fields: { name: rules.personName.refused, email: rules.email.refused, password: (signup ? rules.newPassword : rules.password).refused },
+          fields: {
+            name: rules.personName.refused,
+            email: rules.email.refused,
+            password: (signup ? rules.newPassword : rules.password).refused,
+          },
         }),
       );
       focusFirstError(form.current);
@@ -67,15 +71,32 @@ export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProp
       <form ref={form} className="card" onSubmit={submit} noValidate aria-labelledby="auth-title">
         <h1 id="auth-title">{signup ? 'Create your account' : 'Sign in'}</h1>
         {signup && (
-          <Field id="auth-name" label="Name" autoComplete="name" {...inputRule(rules.personName)} value={name} onChange={(e) => {
+          <Field
+            id="auth-name"
+            label="Name"
+            autoComplete="name"
+            {...inputRule(rules.personName)}
+            value={name}
+            onChange={(e) => {
               setName(e.target.value);
               clear('name');
-            }} error={errors.name} />
+            }}
+            error={errors.name}
+          />
         )}
-        <Field id="auth-email" label="Email" type="email" autoComplete="email" {...inputRule(rules.email)} value={email} onChange={(e) => {
-              setEmail(e.target.value);
-              clear('email');
-            }} error={errors.email} />
+        <Field
+          id="auth-email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          {...inputRule(rules.email)}
+          value={email}
+          onChange={(e) => {
+            setEmail(e.target.value);
+            clear('email');
+          }}
+          error={errors.email}
+        />
         <Field
           id="auth-password"
           label="Password"
@@ -96,11 +117,25 @@ export function AuthPage({ mode, onSignedIn, intro, onSwitchMode }: AuthPageProp
       <p className="switch">
         {signup ? (
           <>
-            Have an account? {onSwitchMode ? <button type="button" className="link-button" onClick={() => onSwitchMode('signin')}>Sign in</button> : <Link to="/signin">Sign in</Link>}
+            Have an account?{' '}
+            {onSwitchMode ? (
+              <button type="button" className="link-button" onClick={() => onSwitchMode('signin')}>
+                Sign in
+              </button>
+            ) : (
+              <Link to="/signin">Sign in</Link>
+            )}
           </>
         ) : (
           <>
-            New here? {onSwitchMode ? <button type="button" className="link-button" onClick={() => onSwitchMode('signup')}>Create an account</button> : <Link to="/signup">Create an account</Link>}
+            New here?{' '}
+            {onSwitchMode ? (
+              <button type="button" className="link-button" onClick={() => onSwitchMode('signup')}>
+                Create an account
+              </button>
+            ) : (
+              <Link to="/signup">Create an account</Link>
+            )}
           </>
         )}
       </p>

@@ -49,7 +49,11 @@ export function BillPage({ billId }: { billId: string }) {
   if (!loaded.data) {
     return (
       <main id="main" className="page">
-        {loaded.error !== undefined ? <FormError message="Could not load this bill. Reload to try again." /> : <p className="muted">Loading…</p>}
+        {loaded.error !== undefined ? (
+          <FormError message="Could not load this bill. Reload to try again." />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </main>
     );
   }
@@ -68,28 +72,35 @@ export function BillPage({ billId }: { billId: string }) {
       {bill.ownerId === user.id &&
         (editing ? (
           <>
-          {conflict && (
-            <p className="form-error conflict" role="alert">
-              Someone else changed this bill meanwhile. The form now shows their version: check it and save again.
-            </p>
-          )}
-          <BillEdit
-            // After a conflict the form starts over from the bill as it is now (and again on each change).
-            key={conflict ? `latest-${bill.version}` : formKey}
-            bill={bill}
-            onSaved={() => {
-              setEditing(false);
-              setConflict(false);
-              loaded.reload();
-            }}
-            onConflict={() => {
-              setConflict(true);
-              loaded.reload();
-            }}
-          />
+            {conflict && (
+              <p className="form-error conflict" role="alert">
+                Someone else changed this bill meanwhile. The form now shows their version: check it and save again.
+              </p>
+            )}
+            <BillEdit
+              // After a conflict the form starts over from the bill as it is now (and again on each change).
+              key={conflict ? `latest-${bill.version}` : formKey}
+              bill={bill}
+              onSaved={() => {
+                setEditing(false);
+                setConflict(false);
+                loaded.reload();
+              }}
+              onConflict={() => {
+                setConflict(true);
+                loaded.reload();
+              }}
+            />
           </>
         ) : (
-          <button type="button" className="secondary edit-bill" onClick={() => { setFormKey((k) => k + 1); setEditing(true); }}>
+          <button
+            type="button"
+            className="secondary edit-bill"
+            onClick={() => {
+              setFormKey((k) => k + 1);
+              setEditing(true);
+            }}
+          >
             Edit bill
           </button>
         ))}

@@ -30,7 +30,11 @@ export function GroupPage({ groupId }: { groupId: string }) {
   if (!group.data) {
     return (
       <main id="main" className="page" aria-busy={group.error === undefined}>
-        {group.error !== undefined ? <FormError message="Could not load this group. Reload to try again." /> : <p className="muted">Loading…</p>}
+        {group.error !== undefined ? (
+          <FormError message="Could not load this group. Reload to try again." />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </main>
     );
   }
@@ -58,34 +62,48 @@ export function GroupPage({ groupId }: { groupId: string }) {
             {tab === 'bills' ? 'Bills' : 'Activity'}
           </h2>
           <div role="tablist" aria-label="Bills or activity" className="tabs">
-            <button type="button" role="tab" id="tab-bills" aria-selected={tab === 'bills'} aria-controls="panel-group" onClick={() => setTab('bills')}>
+            <button
+              type="button"
+              role="tab"
+              id="tab-bills"
+              aria-selected={tab === 'bills'}
+              aria-controls="panel-group"
+              onClick={() => setTab('bills')}
+            >
               Bills
             </button>
-            <button type="button" role="tab" id="tab-activity" aria-selected={tab === 'activity'} aria-controls="panel-group" onClick={() => setTab('activity')}>
+            <button
+              type="button"
+              role="tab"
+              id="tab-activity"
+              aria-selected={tab === 'activity'}
+              aria-controls="panel-group"
+              onClick={() => setTab('activity')}
+            >
               Activity
             </button>
           </div>
           <div role="tabpanel" id="panel-group" aria-labelledby={tab === 'bills' ? 'tab-bills' : 'tab-activity'}>
-          {tab === 'activity' ? (
-            <Activity group={g} />
-          ) : !bills.data ? (
-            <p className="muted">Loading…</p>
-          ) : bills.data.bills.length === 0 ? (
-            <p className="muted">No bills yet.</p>
-          ) : (
-            <ol className="bill-list">
-              {bills.data.bills.map((b) => (
-                <li key={b.id}>
-                  <BillCard bill={b} group={g} me={user.id} onChanged={reload} />
-                </li>
-              ))}
-            </ol>
-          )}
-          {tab === 'bills' && bills.data?.more && (
-            <button type="button" className="secondary" onClick={showOlder}>
-              Show older bills
-            </button>
-          )}
+            {tab === 'activity' ? (
+              <Activity group={g} />
+            ) : !bills.data ? (
+              <p className="muted">Loading…</p>
+            ) : bills.data.bills.length === 0 ? (
+              <p className="muted">No bills yet.</p>
+            ) : (
+              <ol className="bill-list">
+                {bills.data.bills.map((b) => (
+                  <li key={b.id}>
+                    <BillCard bill={b} group={g} me={user.id} onChanged={reload} />
+                  </li>
+                ))}
+              </ol>
+            )}
+            {tab === 'bills' && bills.data?.more && (
+              <button type="button" className="secondary" onClick={showOlder}>
+                Show older bills
+              </button>
+            )}
           </div>
         </section>
         <div className="area-members">

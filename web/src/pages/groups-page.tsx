@@ -79,7 +79,12 @@ function NewGroup() {
       const { group } = await api.createGroup(name.trim(), currency);
       navigate(paths.group(group.id));
     } catch (err) {
-      setErrors(formErrorsOf(err, ['name', 'currency'], { fallback: 'name', fields: { name: rules.groupName.refused, currency: 'Choose a currency from the list.' } }));
+      setErrors(
+        formErrorsOf(err, ['name', 'currency'], {
+          fallback: 'name',
+          fields: { name: rules.groupName.refused, currency: 'Choose a currency from the list.' },
+        }),
+      );
       focusFirstError(form.current);
       setBusy(false);
     }
@@ -89,13 +94,26 @@ function NewGroup() {
     <form ref={form} className="card" onSubmit={submit} noValidate aria-labelledby="new-group-title">
       <h2 id="new-group-title">New group</h2>
       <div className="row">
-        <Field id="group-name" label="Name" {...inputRule(rules.groupName)} value={name} onChange={(e) => {
-          setName(e.target.value);
-          clear('name');
-        }} error={errors.name} className="grow" />
+        <Field
+          id="group-name"
+          label="Name"
+          {...inputRule(rules.groupName)}
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            clear('name');
+          }}
+          error={errors.name}
+          className="grow"
+        />
         <div className="field">
           <label htmlFor={currencyId}>Currency</label>
-          <select id={currencyId} value={currency} onChange={(e) => setCurrency(e.target.value)} aria-describedby={errors.currency ? `${currencyId}-error` : undefined}>
+          <select
+            id={currencyId}
+            value={currency}
+            onChange={(e) => setCurrency(e.target.value)}
+            aria-describedby={errors.currency ? `${currencyId}-error` : undefined}
+          >
             {CURRENCY_CODES.map((c) => (
               <option key={c} value={c}>
                 {currencyLabel(c)}

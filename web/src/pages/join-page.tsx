@@ -20,7 +20,13 @@ function usePreview(token: string): { preview: InvitePreview | undefined; error:
     let live = true;
     api.previewInvite(token).then(
       (p) => live && setPreview(p),
-      (e: unknown) => live && setError(e instanceof ApiError && (e.status === 404 || e.status === 400) ? BROKEN : 'Chipin cannot be reached right now. Reload to try again.'),
+      (e: unknown) =>
+        live &&
+        setError(
+          e instanceof ApiError && (e.status === 404 || e.status === 400)
+            ? BROKEN
+            : 'Chipin cannot be reached right now. Reload to try again.',
+        ),
     );
     return () => {
       live = false;
@@ -75,7 +81,12 @@ export function JoinPage({ token }: { token: string }) {
       </main>
     );
   }
-  if (!preview) return <main id="main" className="page join-page" aria-busy="true"><p className="muted">Opening your invite…</p></main>;
+  if (!preview)
+    return (
+      <main id="main" className="page join-page" aria-busy="true">
+        <p className="muted">Opening your invite…</p>
+      </main>
+    );
   return (
     <main id="main" className="page join-page">
       <PageTitle>{`Join ${preview.group.name}`}</PageTitle>
@@ -89,7 +100,8 @@ export function JoinPage({ token }: { token: string }) {
             </label>
             {preview.pendingMembers.map((m) => (
               <label key={m.id}>
-                <input type="radio" name="member" value={m.id} checked={memberId === m.id} onChange={() => setMemberId(m.id)} /> I am {m.name}
+                <input type="radio" name="member" value={m.id} checked={memberId === m.id} onChange={() => setMemberId(m.id)} /> I am{' '}
+                {m.name}
               </label>
             ))}
           </fieldset>

@@ -9,8 +9,7 @@ const STATUS: Record<DeviceState, string> = {
   off: 'Off. Turn it on to hear about new bills and payments while Chipin is closed.',
   blocked:
     'Blocked. This browser refuses notifications from Chipin. Allow them in the site settings (the icon beside the address), then reload this page.',
-  unsupported:
-    'Not available in this browser. (On an iPhone or iPad, add Chipin to the home screen first, then open it from there.)',
+  unsupported: 'Not available in this browser. (On an iPhone or iPad, add Chipin to the home screen first, then open it from there.)',
 };
 
 export function DeviceControl() {
@@ -38,7 +37,9 @@ export function DeviceControl() {
     try {
       setState(await (state === 'on' ? turnOff() : turnOn()));
     } catch (e) {
-      setError(`${state === 'on' ? 'Could not turn notifications off' : 'Could not turn notifications on'}: ${e instanceof Error ? e.message : String(e)}`);
+      setError(
+        `${state === 'on' ? 'Could not turn notifications off' : 'Could not turn notifications on'}: ${e instanceof Error ? e.message : String(e)}`,
+      );
       setState(await deviceState().catch(() => state));
     } finally {
       setBusy(false);
@@ -53,7 +54,13 @@ export function DeviceControl() {
         {state ? STATUS[state] : 'Checking…'}
       </p>
       {canToggle && (
-        <button type="button" className={state === 'on' ? 'secondary' : undefined} disabled={busy} aria-describedby={statusId} onClick={() => void toggle()}>
+        <button
+          type="button"
+          className={state === 'on' ? 'secondary' : undefined}
+          disabled={busy}
+          aria-describedby={statusId}
+          onClick={() => void toggle()}
+        >
           {state === 'on' ? 'Turn off on this device' : 'Turn on for this device'}
         </button>
       )}

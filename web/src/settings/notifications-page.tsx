@@ -63,8 +63,8 @@ function Preferences() {
     <section className="card" aria-labelledby="preferences-heading">
       <h2 id="preferences-heading">What reaches you, and how</h2>
       <p>
-        The notification list (the bell) and the live updates on open Chipin pages always show everything: they cannot be switched off. These
-        choices decide what also comes as a push notification to your devices, and by email. Email lists what is still unread a while
+        The notification list (the bell) and the live updates on open Chipin pages always show everything: they cannot be switched off.
+        These choices decide what also comes as a push notification to your devices, and by email. Email lists what is still unread a while
         later, so what you have already read is not sent.
       </p>
       {loaded.error !== undefined && !draft && <FormError message="Could not load your settings. Reload to try again." />}
