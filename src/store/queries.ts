@@ -165,7 +165,8 @@ SELECT ord, id FROM numbered ORDER BY ord`;
 // The shares' and debts' foreign keys are checked at the end of the statement, when the bill row exists.
 const INSERT_BILL_PG = `
 WITH bill AS (
-  INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+  INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
+  VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
 ), shares AS (
   INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at)
   SELECT ?, user_id, position - 1, amount, paid_at FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS s(user_id, amount, paid_at, position)
@@ -528,6 +529,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
           b.amount,
           b.currency,
           b.createdAt,
+          b.version,
+          b.date,
+          b.notes,
           b.id,
           b.shares.map((sh) => sh.userId),
           b.shares.map((sh) => sh.amount),
