@@ -12,6 +12,11 @@ export function notificationRoutes(app: App, { deps, auth }: RouteContext) {
     {
       schema: { tags: ['notifications'], querystring: NotificationsQuery, response: { 200: NotificationsResponse, ...errors } },
       preValidation: auth,
+      // The page is built from the contract's own types (src/present/notifications.ts), so JSON.stringify
+      // writes exactly the schema's shape. fast-json-stringify would pick each item's branch of the
+      // notification union by running Ajv over every branch: GET /notifications fell from 6,364 to 3,566
+      // req/s (npm run bench, same machine) when the page first went through it.
+      serializerCompiler: () => JSON.stringify,
     },
     async (request) => {
       const { before } = request.query;
