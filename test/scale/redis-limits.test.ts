@@ -5,24 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startTestServer } from '../support/server.ts';
+import { REDIS_URL, redisUnavailable } from '../support/redis.ts';
 import { call } from '../support/api.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIMIT = 3;
-
-async function redisUnavailable(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (e) {
-    return `Redis at ${REDIS_URL} is unreachable (${(e as Error).message}); set TEST_REDIS_URL`;
-  } finally {
-    r.disconnect();
-  }
-}
 
 const down = await redisUnavailable();
 let n = 0;

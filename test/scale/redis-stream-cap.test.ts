@@ -8,27 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startTestServer } from '../support/server.ts';
+import { REDIS_URL, redisUnavailable } from '../support/redis.ts';
 import { register } from '../support/api.ts';
 import { openSse, waitUntil, type StreamClient } from '../support/streams.ts';
 import { createTestDatabase, postgresRequired, postgresUnavailable } from '../support/postgres.ts';
 import { STREAM_TTL_PERIODS } from '../../src/notify/stream-cap.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HEARTBEAT_MS = 300;
-
-async function redisUnavailable(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (e) {
-    return `Redis at ${REDIS_URL} is unreachable (${(e as Error).message}); set TEST_REDIS_URL`;
-  } finally {
-    r.disconnect();
-  }
-}
 
 const down = (await postgresUnavailable()) ?? (await redisUnavailable());
 const skip = down && !postgresRequired ? `skipped: ${down}` : false;
