@@ -4,7 +4,7 @@
 import { AppError, invalid } from '../domain/errors.ts';
 import { isCalendarDay, utcDay } from '../domain/dates.ts';
 import { newId } from '../domain/ids.ts';
-import { computeSplit, splitUserIds } from '../domain/split.ts';
+import { computeSplit } from '../domain/split.ts';
 import { MAX_GROUP_DEBT } from '../domain/money.ts';
 import type { Bill, CreateBillBody } from '../contract/schemas.ts';
 import type { BillRow, Ops, UserRow } from '../store/store.ts';
@@ -15,6 +15,7 @@ import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleBill, visibleGroup, visibleGroupForBill } from './access.ts';
 import { appendActivity, lockGroup } from './activity.ts';
+import { requireMembers, requireOtherReceiver } from './split-rules.ts';
 
 /**
  * The bill, read again once its group's write lock (./activity.ts) and then its own row lock
@@ -42,26 +43,12 @@ export type BillInput = { actor: UserRow; billId: string };
 export async function createBill({ tx, outbox, now }: Context, { actor, groupId, input }: CreateBillInput): Promise<Bill> {
   const parts = computeSplit(input.amount, input.split).filter((p) => p.amount > 0);
   const receivers = parts.filter((p) => p.userId !== actor.id);
-  if (receivers.length === 0) {
-    throw new AppError('validation', 'A bill needs at least one member other than you to owe a part', [
-      { path: 'split', message: 'must give a part to at least one member other than you' },
-    ]);
-  }
+  requireOtherReceiver(receivers, actor.id);
   // The group's lock before its member list: a member cannot leave while a bill naming them is written.
   await lockGroup(tx, groupId);
   const { group, members, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
   const memberIds = new Set(members.map((m) => m.id));
-  const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
-  if (strangers.length > 0) {
-    throw new AppError(
-      'validation',
-      'Every user in the split must be a member of the group',
-      strangers.map((id) => ({
-        path: `split.${input.split.mode === 'equal' ? 'among' : input.split.mode === 'exact' ? 'amounts' : input.split.mode === 'percent' ? 'percents' : 'shares'}.${id}`,
-        message: 'is not a member of this group',
-      })),
-    );
-  }
+  requireMembers(input.split, memberIds);
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
   // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
   const owed = receivers.reduce((sum, r) => sum + r.amount, 0);

@@ -3,7 +3,7 @@
 // The per-pair debt totals move by exactly the change in unpaid parts, so balances stay what the parts say.
 import { AppError, invalid } from '../domain/errors.ts';
 import { isCalendarDay } from '../domain/dates.ts';
-import { computeSplit, splitUserIds } from '../domain/split.ts';
+import { computeSplit } from '../domain/split.ts';
 import { MAX_GROUP_DEBT } from '../domain/money.ts';
 import type { BillUpdatedData } from '../contract/events.ts';
 import type { Bill, HistoryResponse, UpdateBillBody } from '../contract/schemas.ts';
@@ -15,6 +15,7 @@ import type { Context } from './unit-of-work.ts';
 import { visibleBill } from './access.ts';
 import { appendActivity } from './activity.ts';
 import { lockedBill } from './bills.ts';
+import { requireMembers, requireOtherReceiver } from './split-rules.ts';
 
 export type EditBillInput = { actor: UserRow; billId: string; ifMatch: string | undefined; input: UpdateBillBody };
 
@@ -55,20 +56,8 @@ export async function editBill({ tx, outbox, now }: Context, { actor, billId, if
   let nextOrder = row.shares.map((s) => s.userId);
   if (input.amount !== undefined && input.split !== undefined) {
     const parts = computeSplit(input.amount, input.split).filter((p) => p.amount > 0);
-    if (!parts.some((p) => p.userId !== row.ownerId)) {
-      throw new AppError('validation', 'A bill needs at least one member other than you to owe a part', [
-        { path: 'split', message: 'must give a part to at least one member other than you' },
-      ]);
-    }
-    const memberIds = new Set(members.map((m) => m.id));
-    const strangers = splitUserIds(input.split).filter((id) => !memberIds.has(id));
-    if (strangers.length > 0) {
-      throw new AppError(
-        'validation',
-        'Every user in the split must be a member of the group',
-        strangers.map((id) => ({ path: `split.${id}`, message: 'is not a member of this group' })),
-      );
-    }
+    requireOtherReceiver(parts, row.ownerId);
+    requireMembers(input.split, new Set(members.map((m) => m.id)));
     next = new Map(parts.map((p) => [p.userId, { amount: p.amount, paidAt: old.get(p.userId)?.paidAt ?? null }]));
     nextOrder = parts.map((p) => p.userId);
     // A receiver's paid part is settled money: it may neither change nor go (issue 15).
