@@ -103,16 +103,8 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function origin(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute URL such as https://chipin.example, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must use http or https, got "${raw}"`);
-  return url.origin;
+  const url = serviceUrl(env, name, ['http:', 'https:'], 'https://chipin.example');
+  return url === undefined ? undefined : new URL(url).origin;
 }
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {

@@ -11,6 +11,7 @@ import type { ActivityData, ActivityEvent, ActivityResponse, ActivityType } from
 import type { ActivityRow, Ops, UserRow } from '../store/store.ts';
 import type { Deps } from './deps.ts';
 import { visibleGroup } from './access.ts';
+import { pageOf } from './page.ts';
 
 /** The group's write lock (see above); 404 as for any group the caller cannot see, when there is none. */
 export async function lockGroup(tx: Ops, groupId: string): Promise<void> {
@@ -44,6 +45,6 @@ export async function listActivity(
   const ops = deps.store.read;
   await visibleGroup(ops, groupId, actor.id);
   const rows = await ops.listActivity(groupId, limit + 1, before);
-  const page = rows.slice(0, limit);
-  return { events: page.map(presentActivity), nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+  const { page, nextCursor } = pageOf(rows, limit);
+  return { events: page.map(presentActivity), nextCursor };
 }

@@ -16,6 +16,7 @@ import type { Context } from './unit-of-work.ts';
 import { visibleBill, visibleGroup, visibleGroupForBill } from './access.ts';
 import { appendActivity, lockGroup } from './activity.ts';
 import { requireMembers, requireOtherReceiver } from './split-rules.ts';
+import { pageOf } from './page.ts';
 
 /**
  * The bill, read again once its group's write lock (./activity.ts) and then its own row lock
@@ -173,6 +174,6 @@ export async function listBills(deps: Deps, actor: UserRow, groupId: string, lim
   const ops = deps.store.read;
   await visibleGroup(ops, groupId, actor.id);
   const rows = await ops.listBills(groupId, limit + 1, cursor);
-  const page = rows.slice(0, limit);
-  return { bills: page.map(presentBill), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+  const { page, nextCursor } = pageOf(rows, limit);
+  return { bills: page.map(presentBill), nextCursor };
 }

@@ -4,6 +4,7 @@ import type { UserRow } from '../store/store.ts';
 import { presentNotification } from '../present/notifications.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
+import { pageOf } from './page.ts';
 
 /**
  * One inbox page. The stored data is parsed and serialized again by the response schema: with bill
@@ -18,13 +19,13 @@ export async function listNotifications(
 ): Promise<NotificationsResponse> {
   const ops = deps.store.read;
   const [rows, state] = await Promise.all([ops.listNotifications(actor.id, limit + 1, before), ops.notificationState(actor.id)]);
-  const page = rows.slice(0, limit);
+  const { page, nextCursor } = pageOf(rows, limit);
   // Reads always cover a prefix of the ids (upTo or all), so the unread ones are exactly those above it.
   const unreadCount = state.lastId - state.readUpTo;
   return {
     notifications: page.map(presentNotification),
     unreadCount,
-    nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+    nextCursor,
   };
 }
 

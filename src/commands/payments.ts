@@ -18,6 +18,7 @@ import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { visibleGroup, visibleGroupWithMembers } from './access.ts';
 import { appendActivity, lockGroup } from './activity.ts';
+import { pageOf } from './page.ts';
 
 export type RecordPaymentInput = { actor: UserRow; groupId: string; input: CreatePaymentBody };
 export type SettlePaymentInput = { actor: UserRow; paymentId: string; reason?: string };
@@ -182,6 +183,6 @@ export async function listPayments(
   const ops = deps.store.read;
   await visibleGroup(ops, groupId, actor.id);
   const rows = await ops.listPayments(groupId, limit + 1, cursor);
-  const page = rows.slice(0, limit);
-  return { payments: page.map(presentPayment), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+  const { page, nextCursor } = pageOf(rows, limit);
+  return { payments: page.map(presentPayment), nextCursor };
 }
