@@ -22,14 +22,14 @@ export async function visibleGroupWithMembers(
   return { group, members };
 }
 
-/** A group the user belongs to, its members and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
+/** A group the user belongs to, its members' ids and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
 export async function visibleGroupForBill(
   ops: Ops,
   groupId: string,
   userId: string,
-): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number }> {
+): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number }> {
   const found = await ops.groupForBill(groupId);
-  if (!found?.members.some((m) => m.id === userId)) throw groupNotFound();
+  if (!found?.memberIds.includes(userId)) throw groupNotFound();
   return found;
 }
 

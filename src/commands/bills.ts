@@ -47,9 +47,8 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   requireOtherReceiver(receivers, actor.id);
   // The group's lock before its member list: a member cannot leave while a bill naming them is written.
   await lockGroup(tx, groupId);
-  const { group, members, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
-  const memberIds = new Set(members.map((m) => m.id));
-  requireMembers(input.split, memberIds);
+  const { group, memberIds, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
+  requireMembers(input.split, new Set(memberIds));
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
   // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
   const owed = receivers.reduce((sum, r) => sum + r.amount, 0);
@@ -90,7 +89,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   outbox.notifications.push(
     ...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))),
   );
-  outbox.groupUpdates.push({ groupId: group.id, memberIds: [...memberIds] });
+  outbox.groupUpdates.push({ groupId: group.id, memberIds });
   return bill;
 }
 

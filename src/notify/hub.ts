@@ -48,7 +48,7 @@ type Subscriber = {
   closed: boolean;
   /** Live rows that arrived while syncing from the store (null, not an empty array, for the idle many). */
   pending: Delivery[] | null;
-  /** group.updated hints waiting for their round, group id → newest version (./hints.ts). */
+  /** group.updated hints held back while it replayed, group id → newest version (./hints.ts). */
   hints: Map<string, number> | null;
 };
 
@@ -91,6 +91,7 @@ export function createHub(options: HubOptions) {
   const hintRounds = createHintRounds<Subscriber>({
     windowMs: options.groupHintMs,
     maxWritesPerTick: MAX_HINT_WRITES_PER_TICK,
+    streamsOf: (userId) => byUser.get(userId),
     write(sub, groupId, version) {
       sub.conn.sendControl({ type: 'group.updated', groupId, version });
       metrics.hints[sub.conn.transport]++;
@@ -340,13 +341,8 @@ export function createHub(options: HubOptions) {
         if (subs.length === 1) deliver(subs[0], d);
         else for (const sub of [...subs]) deliver(sub, d);
       }
-      // Hints are only noted here; their rounds write them later, a bounded number a turn (./hints.ts).
-      for (const { groupId, memberIds, version = 0 } of outbox.groupUpdates) {
-        for (const userId of memberIds) {
-          const subs = byUser.get(userId);
-          if (subs) for (const sub of subs) hintRounds.add(sub, groupId, version);
-        }
-      }
+      // Hints are only noted here, once per group; their rounds write them later, a bounded number a turn (./hints.ts).
+      if (count > 0) for (const { groupId, memberIds, version = 0 } of outbox.groupUpdates) hintRounds.add(groupId, version, memberIds);
     },
 
     /** Heals anything a lost publish may have left: every subscriber checks the store for newer rows. */

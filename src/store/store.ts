@@ -155,8 +155,8 @@ export interface Ops extends MoneyOps {
 
   /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
-  /** What a new bill checks, in one query: the group, its members in join order, and its unpaid debts' total. */
-  groupForBill(groupId: string): Promise<{ group: GroupRow; members: MemberRow[]; debtTotal: number } | undefined>;
+  /** What a new bill checks, in one query: the group, its members' ids (in no set order), and its unpaid debts' total. */
+  groupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;
