@@ -16,6 +16,7 @@ import type { Outbox } from './outbox.ts';
 import { notificationJson } from '../present/notifications.ts';
 import type { Connection, CloseReason } from './connection.ts';
 import type { Metrics } from './metrics.ts';
+import type { GroupUpdated } from '../contract/events.ts';
 import { createHintRounds } from './hints.ts';
 
 const REPLAY_BATCH = 500;
@@ -88,12 +89,15 @@ export function createHub(options: HubOptions) {
   let slices = MIN_SLICES;
   let timer: NodeJS.Timeout | undefined;
   let checkingSessions = false;
+  let hint: GroupUpdated = { type: 'group.updated', groupId: '', version: -1 };
   const hintRounds = createHintRounds<Subscriber>({
     windowMs: options.groupHintMs,
     maxWritesPerTick: MAX_HINT_WRITES_PER_TICK,
     streamsOf: (userId) => byUser.get(userId),
     write(sub, groupId, version) {
-      sub.conn.sendControl({ type: 'group.updated', groupId, version });
+      // One message object per (group, version) in a row of writes, so transports build its frame once.
+      if (hint.groupId !== groupId || hint.version !== version) hint = { type: 'group.updated', groupId, version };
+      sub.conn.sendControl(hint);
       metrics.hints[sub.conn.transport]++;
       checkQueue(sub);
     },

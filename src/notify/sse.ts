@@ -66,8 +66,7 @@ class SseConnection implements Connection {
   }
 
   sendControl(message: GroupUpdated | Reset) {
-    // group.updated carries no id, so it does not move the browser's Last-Event-ID; reset does, on purpose.
-    this.#write(sseEvent(message.type === 'reset' ? message.id : undefined, message.type, JSON.stringify(message)));
+    this.#write(controlFrame(message));
   }
 
   heartbeat() {
@@ -96,6 +95,19 @@ class SseConnection implements Connection {
       setTimeout(() => sink.destroy(), 1000).unref();
     }
   }
+}
+
+// A hint round hands the same message object to every stream of a group (src/notify/hub.ts): its frame is
+// built once, not once a stream (5,000 streams in one group made 5,000 equal strings a round).
+let lastControl: GroupUpdated | Reset | undefined;
+let lastFrame = '';
+function controlFrame(message: GroupUpdated | Reset): string {
+  if (message !== lastControl) {
+    // group.updated carries no id, so it does not move the browser's Last-Event-ID; reset does, on purpose.
+    lastFrame = sseEvent(message.type === 'reset' ? message.id : undefined, message.type, JSON.stringify(message));
+    lastControl = message;
+  }
+  return lastFrame;
 }
 
 export function sseConnection(sink: SseSink): Connection {

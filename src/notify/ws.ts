@@ -31,7 +31,7 @@ class WsConnection implements Connection {
   }
 
   sendControl(message: GroupUpdated | Reset) {
-    this.#send(JSON.stringify(message));
+    this.#send(controlText(message));
   }
 
   heartbeat() {
@@ -71,6 +71,18 @@ class WsConnection implements Connection {
         break;
     }
   }
+}
+
+// A hint round hands the same message object to every stream of a group (src/notify/hub.ts): its text is
+// built once, not once a stream.
+let lastControl: GroupUpdated | Reset | undefined;
+let lastText = '';
+function controlText(message: GroupUpdated | Reset): string {
+  if (message !== lastControl) {
+    lastText = JSON.stringify(message);
+    lastControl = message;
+  }
+  return lastText;
 }
 
 export function wsConnection(socket: WebSocket): Connection {
