@@ -1402,7 +1402,12 @@ test('requests Node refuses before any route (not HTTP, huge or broken headers) 
       `GET /api/me HTTP/9.9\r\n${host}\r\n`,
       `GET /api/me HTTP/1.1\r\n${host}Authorization: Bearer ${alice.token}\r\n Folded: header\r\n\r\n`,
     ),
-    fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 80 }).map((junk) => `${junk}\r\n\r\n`),
+    // Junk of line ends alone is no request at all: RFC 9112 §2.2 has a server ignore empty lines
+    // before a request line, so there is nothing to answer.
+    fc
+      .string({ unit: 'binary-ascii', minLength: 1, maxLength: 80 })
+      .filter((junk) => /[^\r\n]/.test(junk))
+      .map((junk) => `${junk}\r\n\r\n`),
     fc
       .string({ unit: 'binary-ascii', minLength: 1, maxLength: 40 })
       .filter((v) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v))
