@@ -46,31 +46,49 @@ export function memberAddedJson(group: GroupRow, actor: UserRow): string {
 
 const isNotificationType = (type: string): type is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(type);
 
-/** The JSON text of each presented notification, built from the stored row (see presentNotification). */
-const storedText = new WeakMap<Notification, string>();
-
 /**
- * A stored row as the inbox returns it. Its `data` is parsed when first read: the inbox writes the stored
+ * A stored row as the inbox returns it. Its `data` is parsed only when read: the inbox writes the stored
  * JSON text as it is (notificationsPageJson), as the streams do, so a page of 50 is neither parsed nor
  * serialized again. Parsing every page and writing it back cost GET /notifications half its throughput
- * (bench/profiles: JSON.parse 20% and JSON.stringify 14% of the server's time).
+ * (bench/profiles: JSON.parse 20% and JSON.stringify 14% of the server's time). A class, not a WeakMap
+ * beside plain objects: the weak table made every collection walk its entries.
  */
+class PresentedNotification {
+  readonly id: string;
+  readonly type: NotificationType;
+  readonly createdAt: string;
+  readonly readAt: string | null;
+  readonly #row: NotificationRow;
+  #data: Notification['data'] | undefined;
+
+  constructor(row: NotificationRow, type: NotificationType) {
+    this.id = String(row.id);
+    this.type = type;
+    this.createdAt = row.createdAt;
+    this.readAt = row.readAt;
+    this.#row = row;
+  }
+
+  /** The stored text was written by this module from the contract's types (billEventJson and the others). */
+  get data(): Notification['data'] {
+    this.#data ??= JSON.parse(this.#row.data) as Notification['data'];
+    return this.#data;
+  }
+
+  /** The same JSON text the streams send. */
+  get text(): string {
+    return notificationJson(this.#row);
+  }
+
+  toJSON(): Notification {
+    return { id: this.id, type: this.type, createdAt: this.createdAt, readAt: this.readAt, data: this.data } as Notification;
+  }
+}
+
 export function presentNotification(n: NotificationRow): Notification {
   if (!isNotificationType(n.type)) throw new Error(`notification ${n.userId}/${n.id} has an unknown type ${n.type}`);
-  let data: unknown;
-  const item = {
-    id: String(n.id),
-    type: n.type,
-    createdAt: n.createdAt,
-    readAt: n.readAt,
-    get data() {
-      // The stored text was written by this module from the contract's types (billEventJson and the others).
-      data ??= JSON.parse(n.data);
-      return data as never;
-    },
-  };
-  storedText.set(item, notificationJson(n));
-  return item;
+  // Its (type, data) pair is the stored one, which the union ties together; the class cannot say so itself.
+  return new PresentedNotification(n, n.type) as Notification;
 }
 
 /** The notification as stream JSON text, built from the stored JSON without parsing it again (live and replay). */
@@ -84,7 +102,8 @@ export function notificationJson(n: NotificationRow): string {
  */
 export function notificationsPageJson(page: NotificationsResponse): string {
   let items = '';
-  for (const n of page.notifications) items += `${items === '' ? '' : ','}${storedText.get(n) ?? JSON.stringify(n)}`;
+  for (const n of page.notifications)
+    items += `${items === '' ? '' : ','}${n instanceof PresentedNotification ? n.text : JSON.stringify(n)}`;
   return `{"notifications":[${items}],"unreadCount":${JSON.stringify(page.unreadCount)},"nextCursor":${JSON.stringify(page.nextCursor)}}`;
 }
 
