@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<Run> {
     realtime,
     largeGroup,
     api,
-    targets: checkTargets(realtime, api),
+    targets: checkTargets(realtime, api, largeGroup),
   };
   console.log(markdown(run));
   const jsonFile = writeJson(run, resultsDir);

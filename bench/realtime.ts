@@ -80,7 +80,17 @@ export type TargetResult = {
      * settleMs after the last stream opened, from the baseline to each of two sizes (a fixed cost that
      * shows at one size cannot pass for a marginal one). Read before the forced-GC figures at each size.
      */
-    plain: { mid: number; rssPerConnKBAtMid: number; rssPerConnKBAtN: number };
+    plain: {
+      mid: number;
+      rssPerConnKBAtMid: number;
+      rssPerConnKBAtN: number;
+      /**
+       * The same marginals from a second baseline taken after a ramp (baseline → ramp streams): the first
+       * baseline can still hold start-up garbage that a later ordinary collection returns, which reads as a
+       * negative marginal (issue 13). Null when N leaves no room for a ramp below mid.
+       */
+      ramp: { at: number; rssPerConnKBAtMid: number; rssPerConnKBAtN: number } | null;
+    };
     /** Marginal per stream after ordinary full GCs (V8's reserved heap included). */
     rssPerConnKB: number;
     heapTotalPerConnKB: number;
@@ -186,13 +196,25 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
   const atBaseline = await callAdmin<Memory>(adminPort, 'mem');
   const kernelBaseline = sockstat();
   const mid = Math.max(opts.baseline + 1, Math.min(opts.n - 1, Math.round(opts.n / 2)));
-  const toMid = await connect(opts.baseline, mid);
+  // The ramp opens as many streams again as the baseline, so the server has run its ordinary collections
+  // under this very load before the second baseline is read (no GC is asked for).
+  const rampAt = 2 * opts.baseline < mid ? 2 * opts.baseline : undefined;
+  const toRamp = rampAt === undefined ? undefined : await connect(opts.baseline, rampAt);
+  if (toRamp) await settlePlain();
+  const plainRamp = rampAt === undefined ? undefined : vmRss(server.pid!);
+  const toMid = await connect(rampAt ?? opts.baseline, mid);
   await settlePlain();
   const plainMid = vmRss(server.pid!);
   const toN = await connect(mid, opts.n);
   await settlePlain();
   const plainN = vmRss(server.pid!);
-  const rest: ConnectResult = { ...toN, opened: toMid.opened + toN.opened, failed: toMid.failed + toN.failed, ms: toMid.ms + toN.ms };
+  const parts = [toRamp, toMid, toN].filter((r): r is ConnectResult => r !== undefined);
+  const rest: ConnectResult = {
+    ...toN,
+    opened: parts.reduce((a, r) => a + r.opened, 0),
+    failed: parts.reduce((a, r) => a + r.failed, 0),
+    ms: parts.reduce((a, r) => a + r.ms, 0),
+  };
   const atN = await callAdmin<Memory>(adminPort, 'mem');
   const kernelN = sockstat();
   const added = opts.n - opts.baseline;
@@ -203,6 +225,14 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
       mid,
       rssPerConnKBAtMid: perConnKB(plainBaseline, plainMid, mid - opts.baseline),
       rssPerConnKBAtN: perConnKB(plainBaseline, plainN, added),
+      ramp:
+        rampAt === undefined || plainRamp === undefined
+          ? null
+          : {
+              at: rampAt,
+              rssPerConnKBAtMid: perConnKB(plainRamp, plainMid, mid - rampAt),
+              rssPerConnKBAtN: perConnKB(plainRamp, plainN, opts.n - rampAt),
+            },
     },
     rssPerConnKB: perConnKB(atBaseline.afterGc.rss, atN.afterGc.rss, added),
     heapTotalPerConnKB: perConnKB(atBaseline.afterGc.heapTotal, atN.afterGc.heapTotal, added),
@@ -217,7 +247,7 @@ async function measureMemory({ key, opts, adminPort, gen, server }: Phase, profi
   };
   log(
     key,
-    `memory per stream: plain RSS (no GC) ${memory.plain.rssPerConnKBAtMid} KB at ${mid}, ${memory.plain.rssPerConnKBAtN} KB at ${opts.n}; RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`,
+    `memory per stream: plain RSS (no GC) ${memory.plain.rssPerConnKBAtMid} KB at ${mid}, ${memory.plain.rssPerConnKBAtN} KB at ${opts.n}${memory.plain.ramp ? ` (from ${memory.plain.ramp.at}: ${memory.plain.ramp.rssPerConnKBAtMid} / ${memory.plain.ramp.rssPerConnKBAtN} KB)` : ''}; RSS ${memory.rssPerConnKB} KB after GC, ${memory.rssCompactedPerConnKB} KB compacted; heap used ${memory.heapCompactedPerConnKB} KB`,
   );
   let heapSnapshot: string | undefined;
   if (profileDir) {

@@ -51,6 +51,7 @@ export function markdown(run: Run): string {
         [
           'Server',
           'Plain RSS/conn KB (no GC) at mid / N',
+          'Plain RSS/conn KB after the ramp, at mid / N',
           'RSS/conn KB after GC',
           'RSS/conn KB compacted',
           'Heap used/conn KB',
@@ -74,6 +75,7 @@ export function markdown(run: Run): string {
           return [
             t.label,
             `${t.memory.plain.rssPerConnKBAtMid} / ${t.memory.plain.rssPerConnKBAtN}`,
+            t.memory.plain.ramp ? `${t.memory.plain.ramp.rssPerConnKBAtMid} / ${t.memory.plain.ramp.rssPerConnKBAtN}` : 'n/a',
             t.memory.rssPerConnKB,
             t.memory.rssCompactedPerConnKB,
             t.memory.heapCompactedPerConnKB,
@@ -96,7 +98,7 @@ export function markdown(run: Run): string {
       ),
     );
     out.push(
-      `\nMemory per stream is marginal from ${s.baseline} streams: "plain RSS" is VmRSS from /proc/<pid>/status with no GC asked for, ${s.settleMs} ms after the last stream opened, at two sizes (what an operator sees; quoted first); "after GC" after ordinary full collections (V8's reserved but empty heap included), ` +
+      `\nMemory per stream is marginal from ${s.baseline} streams: "plain RSS" is VmRSS from /proc/<pid>/status with no GC asked for, ${s.settleMs} ms after the last stream opened, at two sizes (what an operator sees; quoted first); "after the ramp" is the same from a second baseline at ${run.realtime.targets[0]?.memory.plain.ramp?.at ?? 'n/a'} streams, read once the server has collected its start-up garbage in ordinary collections under this load (a first baseline that still holds it reads as a negative marginal); "after GC" after ordinary full collections (V8's reserved but empty heap included), ` +
         `"compacted" after V8's memory-reducing collection (what is live; an idle server drifts toward it). ` +
         `\nTargeted deliveries over 10 ms (of the samples, at the achieved rate): ${run.realtime.targets.map((t) => `${t.label} ${t.targeted.over10ms} of ${t.targeted.latencyMs.samples} at ${t.targeted.achievedRate}/s`).join('; ')}. ` +
         `Load avg is the machine's 1-minute load average (${run.machine.nproc} cores) when the server's run began and ended; "waited for CPU" is how long the server's and the generator's event-loop threads sat runnable in the run queue during the ${s.durationS} s targeted phase (/proc/<pid>/schedstat): time another process had the core. Anything else running skews every timing; memory is unaffected.`,

@@ -2,12 +2,17 @@
 // this run (a subset of servers, or the API part skipped) is reported as not measured, never as met.
 import type { ApiResult } from './api.ts';
 import type { TargetKey } from './options.ts';
+import type { LargeGroupResult } from './large-group.ts';
 import type { RealtimeResult, TargetResult } from './realtime.ts';
 import { round } from './stats.ts';
 
 export type Check = { target: string; measured: string; met: boolean | undefined };
 
-export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResult | undefined): Check[] {
+export function checkTargets(
+  realtime: RealtimeResult | undefined,
+  api: ApiResult | undefined,
+  largeGroup: LargeGroupResult | undefined,
+): Check[] {
   const checks: Check[] = [];
   const t = (key: TargetKey): TargetResult | undefined => realtime?.targets.find((r) => r.key === key);
   const sse = t('chipin-sse');
@@ -31,6 +36,31 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
   };
   memory(ws, 0.5, 'bare ws');
   memory(sio, 0.2, 'Socket.IO');
+
+  // Issue 13: the plain figure (VmRSS, no GC) at both sizes, against bare ws's in the same run. Checked
+  // from the first baseline (the issue's own method) and from the one after the ramp, and met only if both are.
+  const plain = (key: 'chipin-sse' | 'chipin-ws', share: number) => {
+    const r = t(key);
+    const target = `Chipin ${key === 'chipin-sse' ? 'SSE' : 'WebSocket'} plain RSS/conn (no GC) ≤ ${share}× bare ws's, at both sizes (issue 13)`;
+    if (!r || !ws) return checks.push({ target, measured: 'not measured', met: undefined });
+    const pairs: [string, number, number][] = [
+      [`at ${r.memory.plain.mid}`, r.memory.plain.rssPerConnKBAtMid, ws.memory.plain.rssPerConnKBAtMid],
+      [`at ${r.memory.n}`, r.memory.plain.rssPerConnKBAtN, ws.memory.plain.rssPerConnKBAtN],
+    ];
+    const ramp = r.memory.plain.ramp;
+    const wsRamp = ws.memory.plain.ramp;
+    if (ramp && wsRamp) {
+      pairs.push([`after the ramp, at ${r.memory.plain.mid}`, ramp.rssPerConnKBAtMid, wsRamp.rssPerConnKBAtMid]);
+      pairs.push([`after the ramp, at ${r.memory.n}`, ramp.rssPerConnKBAtN, wsRamp.rssPerConnKBAtN]);
+    }
+    checks.push({
+      target,
+      measured: pairs.map(([what, mine, theirs]) => `${what} ${mine} vs ${theirs} KB`).join('; '),
+      met: pairs.every(([, mine, theirs]) => mine <= theirs * share),
+    });
+  };
+  plain('chipin-sse', 0.5);
+  plain('chipin-ws', 1);
 
   for (const key of ['chipin-sse', 'chipin-ws'] as const) {
     const r = t(key);
@@ -92,6 +122,15 @@ export function checkTargets(realtime: RealtimeResult | undefined, api: ApiResul
     target: 'GET /balances at 100k bills ≤ 20 ms',
     measured: largest ? `p99 ${largest.p99Ms} ms (p50 ${largest.p50Ms} ms)` : 'not measured',
     met: largest ? largest.p99Ms <= 20 : undefined,
+  });
+  checks.push({
+    target: `Large group: targeted p99 ≤ 10 ms, 0 lost, ≤ 4 hint writes per stream per second (issue 13)`,
+    measured: largeGroup
+      ? `${largeGroup.members} members × ${largeGroup.streams} streams, ${largeGroup.rate} bills/s: p50 ${largeGroup.latencyMs.p50} / p99 ${largeGroup.latencyMs.p99} / max ${largeGroup.latencyMs.max} ms; lost ${largeGroup.lost}; request errors ${largeGroup.postErrors}; hints ${largeGroup.hintsPerStreamPerS.mean} (max ${largeGroup.hintsPerStreamPerS.max}) per stream per second`
+      : 'not measured',
+    met: largeGroup
+      ? largeGroup.latencyMs.p99 <= 10 && largeGroup.lost === 0 && largeGroup.postErrors === 0 && largeGroup.hintsPerStreamPerS.max <= 4
+      : undefined,
   });
   return checks;
 }

@@ -17,9 +17,9 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
     'bench/bench.ts',
     ...[
       '--n',
-      '40',
+      '50',
       '--baseline',
-      '20',
+      '10',
       '--rate',
       '20',
       '--duration',
@@ -54,7 +54,15 @@ test('npm run bench completes at toy sizes and loses no notification', { timeout
   const g = report.largeGroup!;
   assert.equal(g.opened, 20, 'large group: every stream opened');
   assert.equal(g.lost + g.postErrors, 0, 'large group: nothing lost');
-  for (const r of report.realtime!.targets) assert.equal(typeof r.memory.plain.rssPerConnKBAtN, 'number', `${r.label}: plain RSS`);
+  for (const r of report.realtime!.targets) {
+    assert.equal(typeof r.memory.plain.rssPerConnKBAtN, 'number', `${r.label}: plain RSS`);
+    assert.equal(r.memory.plain.ramp?.at, 20, `${r.label}: plain RSS after the ramp`);
+  }
+  for (const name of ['SSE plain RSS', 'WebSocket plain RSS', 'Large group'])
+    assert.ok(
+      report.targets.some((c) => c.target.includes(name) && c.met !== undefined),
+      `the targets check ${name}`,
+    );
   for (const r of report.realtime!.targets) {
     const where = r.label;
     assert.equal(
