@@ -181,7 +181,7 @@ export function markdown(run: Run): string {
       );
     }
   }
-  out.push('\n### Targets (issue 6)\n');
+  out.push('\n### Targets (issues 6 and 13)\n');
   out.push(
     table(
       ['Target', 'Measured', 'Met'],

@@ -1,4 +1,4 @@
-// The targets of issue 6, checked against one run's figures. A target whose figures were not measured in
+// The targets of issues 6 and 13, checked against one run's figures. A target whose figures were not measured in
 // this run (a subset of servers, or the API part skipped) is reported as not measured, never as met.
 import type { ApiResult } from './api.ts';
 import type { TargetKey } from './options.ts';
