@@ -59,7 +59,8 @@ export function Toasts() {
           ...same,
           ...described,
           id: same.id,
-          shownAt: same.shownAt,
+          // Its text now tells of this notification, shown now (the browser matrix times receipts by it).
+          shownAt: now,
           ids,
           lastAt: now,
           headline: burst.text(ids.length),
