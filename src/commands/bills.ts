@@ -116,7 +116,9 @@ export async function payBill({ tx, outbox, now }: Context, { actor, billId }: B
  * stands (409 undo_window_passed): the owner has been told, and may have acted on it.
  */
 export async function unpayBill({ tx, outbox, now, unpayWindowMs }: Context, { actor, billId }: BillInput): Promise<Bill> {
-  const row = await visibleBill(tx, billId, actor.id);
+  // The group's lock first, as every writer of a group takes it: without it an undo took the pair total and
+  // the counter before the group row (at its version bump), the opposite order of a new bill's.
+  const row = await lockedBill(tx, billId, actor.id);
   const share = row.shares.find((s) => s.userId === actor.id);
   if (!share || row.ownerId === actor.id) throw new AppError('forbidden', 'You have no part to mark unpaid on this bill');
   if (share.paidAt === null) throw new AppError('not_paid', 'Your part of this bill is not marked paid');
