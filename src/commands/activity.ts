@@ -20,10 +20,22 @@ export async function lockGroup(tx: Ops, groupId: string): Promise<void> {
 
 export type NewActivity = { [T in ActivityType]: { type: T; data: ActivityData<T> } }[ActivityType];
 
-/** Appends one event to the group's history inside the open transaction `tx`. */
-export async function appendActivity(tx: Ops, groupId: string, actor: Pick<UserRow, 'id'>, at: string, event: NewActivity): Promise<void> {
-  const appended = await tx.appendActivity(groupId, actor.id, event.type, at, JSON.stringify(event.data));
+/**
+ * Appends one event to the group's history inside the open transaction `tx`. With `bumpVersion` (a command
+ * that holds the group's lock and sends group.updated for it), the group's next version comes with it, for
+ * the command's GroupUpdate (src/commands/unit-of-work.ts then bumps it no more).
+ */
+export async function appendActivity(
+  tx: Ops,
+  groupId: string,
+  actor: Pick<UserRow, 'id'>,
+  at: string,
+  event: NewActivity,
+  options?: { bumpVersion: true },
+): Promise<number | undefined> {
+  const appended = await tx.appendActivity(groupId, actor.id, event.type, at, JSON.stringify(event.data), options);
   if (!appended) throw new AppError('not_found', 'Group not found');
+  return appended.version;
 }
 
 const presentActivity = (r: ActivityRow): ActivityEvent =>

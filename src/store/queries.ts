@@ -37,6 +37,12 @@ export interface Db {
    * trip). SQLite has neither, and no round trips to save: it runs the statements one by one.
    */
   oneStatementWrites?: boolean;
+  /**
+   * PostgreSQL: several statements in one round trip, each rows back. Each runs in its own snapshot (READ
+   * COMMITTED takes one per statement), so a read placed after a lock sees what the lock's last holder
+   * committed; one statement joining the lock to the read would read from before the wait.
+   */
+  batch?(statements: readonly { sql: string; params: readonly string[] }[]): Promise<Row[][]>;
 }
 
 const s = (v: unknown) => v as string;
@@ -175,6 +181,46 @@ INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
 SELECT ?, debtor_id, creditor_id, delta FROM unnest(?::text[], ?::text[], ?::bigint[]) AS d(debtor_id, creditor_id, delta)
 ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`;
 
+// NO KEY: writers of the group wait for each other, but not inserts that only refer to the group (bills,
+// members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
+const LOCK_GROUP_PG = `SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`;
+
+// One row per member (one with a NULL member for a group without any), the group's columns on each. The
+// debt total is a derived table, summed once: as a correlated subquery in the select list SQLite summed the
+// group's debts again for every member row (500 members: 6.6 ms a bill, issue 13). Ids only, in key order:
+// a bill checks who is a member and hints every member, it needs no names.
+const GROUP_FOR_BILL = `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at, t.debt_total, m.user_id
+  FROM groups g
+  CROSS JOIN (SELECT COALESCE(SUM(amount), 0) AS debt_total FROM group_debts WHERE group_id = ?) t
+  LEFT JOIN group_members m ON m.group_id = g.id
+  WHERE g.id = ?`;
+
+function groupForBill(rows: Row[]): { group: GroupRow; memberIds: string[]; debtTotal: number } | undefined {
+  if (rows.length === 0) return undefined;
+  const r = rows[0];
+  const memberIds: string[] = [];
+  for (const m of rows) if (m.user_id !== null && m.user_id !== undefined) memberIds.push(s(m.user_id));
+  return {
+    group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
+    memberIds,
+    debtTotal: n(r.debt_total),
+  };
+}
+
+// PostgreSQL, one round trip: the group's next activity id (the UPDATE row-locks the group until commit, so
+// the group's events take ids in commit order) and the event under it; with the version, also the group's
+// change counter (src/commands/unit-of-work.ts), whose lock is the same row's.
+const appendActivityPg = (bumpVersion: boolean) => `
+WITH g AS (
+  UPDATE groups SET last_activity_id = last_activity_id + 1${bumpVersion ? ', version = version + 1' : ''} WHERE id = ?
+  RETURNING id, last_activity_id, version
+), inserted AS (
+  INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) SELECT id, last_activity_id, ?, ?, ?, ? FROM g
+)
+SELECT last_activity_id, version FROM g`;
+const APPEND_ACTIVITY_PG = appendActivityPg(false);
+const APPEND_ACTIVITY_BUMPING_VERSION_PG = appendActivityPg(true);
+
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
  * them on the user's counter row; SQLite runs one writer at a time, so the store can hand out ids itself.
@@ -241,6 +287,12 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     const params: unknown[] = [];
     for (const e of byPair.values()) params.push(groupId, e.debtorId, e.creditorId, e.delta);
     await db.run(INSERT_DEBTS(byPair.size), params);
+  }
+
+  async function bumpGroupVersion(groupId: string): Promise<number> {
+    const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
+    if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
+    return n(r.version);
   }
 
   async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
@@ -448,11 +500,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return (await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) === 1;
     },
     async lockGroup(groupId) {
-      // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group
-      // (bills, members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
       const r =
         source.kind === 'counter-row'
-          ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
+          ? await db.get(LOCK_GROUP_PG, [groupId])
           : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
       return r !== undefined;
     },
@@ -474,37 +524,22 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return r && group(r);
     },
     async groupForBill(groupId) {
-      // One row per member (one with a NULL member for a group without any), the group's columns on each.
-      // The debt total is a derived table, summed once: as a correlated subquery in the select list SQLite
-      // summed the group's debts again for every member row (500 members: 6.6 ms a bill, issue 13). Ids
-      // only, in key order: a bill checks who is a member and hints every member, it needs no names.
-      const rows = await db.all(
-        `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at, t.debt_total, m.user_id
-         FROM groups g
-         CROSS JOIN (SELECT COALESCE(SUM(amount), 0) AS debt_total FROM group_debts WHERE group_id = ?) t
-         LEFT JOIN group_members m ON m.group_id = g.id
-         WHERE g.id = ?`,
-        [groupId, groupId],
-      );
-      if (rows.length === 0) return undefined;
-      const r = rows[0];
-      const memberIds: string[] = [];
-      for (const m of rows) if (m.user_id !== null && m.user_id !== undefined) memberIds.push(s(m.user_id));
-      return {
-        group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
-        memberIds,
-        debtTotal: n(r.debt_total),
-      };
+      return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));
+    },
+    async lockGroupForBill(groupId) {
+      // SQLite has one writer: nothing to lock, and the read is current.
+      if (!db.batch) return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));
+      const [locked, rows] = await db.batch([
+        { sql: LOCK_GROUP_PG, params: [groupId] },
+        { sql: GROUP_FOR_BILL, params: [groupId, groupId] },
+      ]);
+      return locked.length === 0 ? undefined : groupForBill(rows);
     },
     async groupVersion(groupId) {
       const r = await db.get(`SELECT version FROM groups WHERE id = ?`, [groupId]);
       return n(r?.version ?? 0);
     },
-    async bumpGroupVersion(groupId) {
-      const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
-      if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
-      return n(r.version);
-    },
+    bumpGroupVersion,
     async listMembers(groupId) {
       const rows = await db.all(
         `SELECT u.id, u.name, u.email, u.pending FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,
@@ -772,7 +807,8 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return s(r!.value);
     },
 
-    async appendActivity(groupId, actorId, type, createdAt, data) {
+    async appendActivity(groupId, actorId, type, createdAt, data, options) {
+      const bumpVersion = options?.bumpVersion === true;
       if (source.kind === 'store') {
         // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
         const r = await db.get(
@@ -781,23 +817,18 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
            RETURNING id`,
           [type, actorId, createdAt, data, groupId],
         );
-        return r && { id: n(r.id) };
+        if (!r) return undefined;
+        return bumpVersion ? { id: n(r.id), version: await bumpGroupVersion(groupId) } : { id: n(r.id) };
       }
-      // The UPDATE row-locks the group until commit: the group's events take ids in commit order.
-      const r = await db.get(`UPDATE groups SET last_activity_id = last_activity_id + 1 WHERE id = ? RETURNING last_activity_id`, [
+      const r = await db.get(bumpVersion ? APPEND_ACTIVITY_BUMPING_VERSION_PG : APPEND_ACTIVITY_PG, [
         groupId,
-      ]);
-      if (!r) return undefined;
-      const id = n(r.last_activity_id);
-      await db.run(`INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`, [
-        groupId,
-        id,
         type,
         actorId,
         createdAt,
         data,
       ]);
-      return { id };
+      if (!r) return undefined;
+      return bumpVersion ? { id: n(r.last_activity_id), version: n(r.version) } : { id: n(r.last_activity_id) };
     },
     async listActivity(groupId, limit, beforeId) {
       const select = `SELECT a.group_id, a.id, a.type, a.actor_id, COALESCE(u.name, '') AS actor_name, a.created_at, a.data

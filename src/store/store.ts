@@ -157,6 +157,11 @@ export interface Ops extends MoneyOps {
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
   /** What a new bill checks, in one query: the group, its members' ids (in no set order), and its unpaid debts' total. */
   groupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
+  /**
+   * lockGroup, then groupForBill read under the lock (so it is current), in one round trip where the
+   * dialect allows. Undefined when the group does not exist.
+   */
+  lockGroupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;
@@ -217,8 +222,19 @@ export interface Ops extends MoneyOps {
   getSecret(name: string): Promise<string | undefined>;
   /** Stores the value unless the name has one; returns the stored value (the first writer's on a race). */
   putSecretOnce(name: string, value: string): Promise<string>;
-  /** The group's next event: ids per group increase in commit order. Undefined if there is no such group. */
-  appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string): Promise<{ id: number } | undefined>;
+  /**
+   * The group's next event: ids per group increase in commit order. Undefined if there is no such group.
+   * `bumpVersion`: bumpGroupVersion as well, in the same statement where the dialect allows; `version` is
+   * its new value.
+   */
+  appendActivity(
+    groupId: string,
+    actorId: string,
+    type: string,
+    createdAt: string,
+    data: string,
+    options?: { bumpVersion: boolean },
+  ): Promise<{ id: number; version?: number } | undefined>;
   /** Newest first; `beforeId` exclusive. The actor's name is the current one. */
   listActivity(groupId: string, limit: number, beforeId: number | undefined): Promise<ActivityRow[]>;
 

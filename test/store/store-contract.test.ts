@@ -281,6 +281,42 @@ for (const dialect of dialects) {
       assert.equal(await store.read.groupForBill('no-such-group'), undefined);
     });
 
+    test('lockGroupForBill: what groupForBill reads, with the group locked; undefined for no group', async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      await store.read.addDebt(g.id, b.id, a.id, 120);
+      const found = await store.transaction((tx) => tx.lockGroupForBill(g.id));
+      assert.deepEqual(
+        { ...found!, memberIds: found!.memberIds.toSorted() },
+        { group: g, memberIds: [a.id, b.id].toSorted(), debtTotal: 120 },
+      );
+      // A quote in the id stays inside its literal (PostgreSQL sends this one as text, not as a parameter).
+      assert.equal(await store.transaction((tx) => tx.lockGroupForBill("no-such-group'; SELECT 1")), undefined);
+    });
+
+    test("activity: ids per group from 1; bumpVersion also moves the group's version, once per call", async () => {
+      const [a] = await users(1);
+      const g = await groupOf([a]);
+      const v0 = await store.read.groupVersion(g.id);
+      const first = await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'bill.created', iso(1), '{}'));
+      assert.deepEqual(first, { id: 1 });
+      assert.equal(await store.read.groupVersion(g.id), v0);
+      const second = await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'bill.paid', iso(2), '{"n":2}', { bumpVersion: true }));
+      assert.deepEqual(second, { id: 2, version: v0 + 1 });
+      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      assert.deepEqual(
+        (await store.read.listActivity(g.id, 10, undefined)).map((r) => [r.id, r.type, r.data]),
+        [
+          [2, 'bill.paid', '{"n":2}'],
+          [1, 'bill.created', '{}'],
+        ],
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.appendActivity('no-such-group', a.id, 'bill.created', iso(3), '{}', { bumpVersion: true })),
+        undefined,
+      );
+    });
+
     test('bills: insertBill stores the bill, its shares and its debts together (one statement on PostgreSQL); a failure stores none', async () => {
       const [a, b, c] = await users(3);
       const g = await groupOf([a, b, c]);
@@ -555,6 +591,38 @@ describe('store contract, PostgreSQL only: concurrency', { skip: pgDown ? `skipp
     h = await dialects[1].open();
   });
   after(() => h?.cleanup());
+
+  test('lockGroupForBill reads under the lock: what the previous holder committed while it waited is seen', async () => {
+    const now = iso(1);
+    const [a, b] = [aUser(), aUser()];
+    for (const u of [a, b]) await h.store.read.insertUser(u);
+    const g = { id: newId(), name: 'Trip', currency: 'EUR', createdAt: now };
+    await h.store.read.insertGroup(g, a.id);
+    await h.store.read.addMember(g.id, a.id, now);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => {
+      locked = r;
+    });
+    const first = h.store.transaction(async (tx) => {
+      await tx.lockGroup(g.id);
+      await tx.addMember(g.id, b.id, now);
+      await tx.addDebt(g.id, b.id, a.id, 500);
+      locked();
+      await held;
+    });
+    await holding;
+    const second = h.store.transaction((tx) => tx.lockGroupForBill(g.id));
+    await sleep(100); // the second is waiting for the group's row by now
+    release();
+    await first;
+    const found = (await second)!;
+    assert.deepEqual(found.memberIds.toSorted(), [a.id, b.id].toSorted());
+    assert.equal(found.debtTotal, 500);
+  });
 
   test('50 concurrent writers for one user through two instances take ids 1..50, and readers never see a gap', async () => {
     const stores = [h.store, await h.another()];

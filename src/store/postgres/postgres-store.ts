@@ -62,7 +62,20 @@ function dbOver(conn: Queryable): Db {
     all: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows,
     get: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows[0],
     run: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rowCount ?? 0,
+    // Values go in as literals: a query of several statements has to use the simple protocol, which takes
+    // no parameters (and with no parameters pg sends it that way).
+    batch: async (statements) => {
+      const text = statements.map(({ sql, params }) => inlined(sql, params)).join(';\n');
+      const results = (await conn.query(text, [])) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(results) ? results.map((r) => r.rows) : [results.rows];
+    },
   };
+}
+
+/** `?` → each value as a quoted literal, in order. */
+function inlined(sql: string, params: readonly string[]): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => pg.escapeLiteral(params[i++]));
 }
 
 /** A client out of the pool, watched for as long as it is out. */
