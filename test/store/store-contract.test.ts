@@ -294,6 +294,27 @@ for (const dialect of dialects) {
       assert.equal(await store.transaction((tx) => tx.lockGroupForBill("no-such-group'; SELECT 1")), undefined);
     });
 
+    test('transaction opened by lockGroupForBill (BEGIN rides it on PostgreSQL): later writes commit with it, or roll back with it', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a]);
+      await store.transaction(async (tx) => {
+        await tx.lockGroupForBill(g.id);
+        await tx.addMember(g.id, b.id, iso(1));
+      });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          await tx.addMember(g.id, c.id, iso(2));
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      assert.deepEqual(
+        (await store.read.listMembers(g.id)).map((m) => m.id),
+        [a.id, b.id],
+      );
+    });
+
     test("activity: ids per group from 1; bumpVersion also moves the group's version, once per call", async () => {
       const [a] = await users(1);
       const g = await groupOf([a]);
