@@ -2,7 +2,8 @@
 // history and state cannot disagree), read newest first by members.
 //
 // For a command that writes to a group: call `lockGroup` before it reads what it checks (membership, parts)
-// and before any other write, then `appendActivity` anywhere in the transaction. On PostgreSQL the lock is
+// and before any other write (or lockedGroupForBill, ./access.ts, which takes the lock and reads under it in
+// one round trip), then `appendActivity` anywhere in the transaction. On PostgreSQL the lock is
 // the group's row, which the activity counter also takes: taking it first keeps one lock order (group row,
 // then pair totals, then users' notification counters), so two commands cannot deadlock, and a member's
 // leaving cannot interleave with a bill or payment that names them (src/commands/members.ts).

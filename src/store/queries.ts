@@ -38,7 +38,7 @@ export interface Db {
    */
   oneStatementWrites?: boolean;
   /**
-   * PostgreSQL: several statements in one round trip, each rows back. Each runs in its own snapshot (READ
+   * PostgreSQL: several statements in one round trip, each one's rows returned. Each runs in its own snapshot (READ
    * COMMITTED takes one per statement), so a read placed after a lock sees what the lock's last holder
    * committed; one statement joining the lock to the read would read from before the wait.
    */
