@@ -14,7 +14,7 @@ import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
 import { lockedGroupForBill, visibleBill, visibleGroup } from './access.ts';
-import { appendActivity, lockGroup } from './activity.ts';
+import { activityRow, appendActivity, lockGroup } from './activity.ts';
 import { requireMembers, requireOtherReceiver } from './split-rules.ts';
 import { pageOf } from './page.ts';
 
@@ -74,25 +74,17 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     // The owner paid the whole bill, so the owner's own part is settled at once.
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
-  // The group's row first (its activity counter), as paying and deleting do, then debts, then counters.
-  // The row is this transaction's since the lock above, so its version moves here, with the activity, in
-  // the same statement, rather than in the unit of work's own at the end.
-  const version = await appendActivity(
-    tx,
-    group.id,
-    actor,
-    createdAt,
-    { type: 'bill.created', data: { bill: billRef(row) } },
-    { bumpVersion: true },
-  );
   const bill = presentBill(row);
   const data = billEventJson(row, group, actor);
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
-  // people in another order cannot deadlock.
+  // people in another order cannot deadlock. The group's row (its activity counter and version) is written
+  // in the bill's statement: it is this transaction's since the lock above, so that waits for no one, and
+  // its version moves here rather than in a statement of the unit of work's own at the end.
   const sorted = byUserId(receivers);
-  await tx.insertBill(
+  const { version } = await tx.insertBillWithActivity(
     row,
     sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })),
+    activityRow(actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } }),
   );
   outbox.notifications.push(
     ...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))),

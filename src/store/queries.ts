@@ -169,17 +169,17 @@ SELECT ord, id FROM numbered ORDER BY ord`;
 
 // PostgreSQL, one round trip: the bill, its shares and the debts it adds (upserted per pair, as INSERT_DEBTS).
 // The shares' and debts' foreign keys are checked at the end of the statement, when the bill row exists.
-const INSERT_BILL_PG = `
-WITH bill AS (
+const BILL_AND_SHARES = `bill AS (
   INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
   VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
 ), shares AS (
   INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at)
   SELECT ?, user_id, position - 1, amount, paid_at FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS s(user_id, amount, paid_at, position)
-)
-INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
+)`;
+const DEBTS = `INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
 SELECT ?, debtor_id, creditor_id, delta FROM unnest(?::text[], ?::text[], ?::bigint[]) AS d(debtor_id, creditor_id, delta)
 ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`;
+const INSERT_BILL_PG = `WITH ${BILL_AND_SHARES}\n${DEBTS}`;
 
 // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group (bills,
 // members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
@@ -210,16 +210,20 @@ function groupForBill(rows: Row[]): { group: GroupRow; memberIds: string[]; debt
 // PostgreSQL, one round trip: the group's next activity id (the UPDATE row-locks the group until commit, so
 // the group's events take ids in commit order) and the event under it; with the version, also the group's
 // change counter (src/commands/unit-of-work.ts), whose lock is the same row's.
-const appendActivityPg = (bumpVersion: boolean) => `
-WITH g AS (
+const activityCtes = (bumpVersion: boolean) => `g AS (
   UPDATE groups SET last_activity_id = last_activity_id + 1${bumpVersion ? ', version = version + 1' : ''} WHERE id = ?
   RETURNING id, last_activity_id, version
-), inserted AS (
+), activity AS (
   INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) SELECT id, last_activity_id, ?, ?, ?, ? FROM g
+)`;
+const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id, version FROM g`;
+const APPEND_ACTIVITY_BUMPING_VERSION_PG = `WITH ${activityCtes(true)}\nSELECT last_activity_id, version FROM g`;
+// Both, one round trip for a new bill. The caller holds the group's row (lockGroupForBill), so the UPDATE
+// waits for no one, and the pair totals are still the first rows this statement has to wait for.
+const INSERT_BILL_WITH_ACTIVITY_PG = `WITH ${activityCtes(true)}, ${BILL_AND_SHARES}, debts AS (
+${DEBTS}
 )
 SELECT last_activity_id, version FROM g`;
-const APPEND_ACTIVITY_PG = appendActivityPg(false);
-const APPEND_ACTIVITY_BUMPING_VERSION_PG = appendActivityPg(true);
 
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
@@ -242,6 +246,31 @@ function onePerPair(entries: DebtChange[]): Map<string, DebtChange> {
     else byPair.set(key, { ...e });
   }
   return byPair;
+}
+
+/** BILL_AND_SHARES's parameters, then DEBTS's. */
+function billParams(b: BillRow, debts: DebtChange[]): unknown[] {
+  const pairs = [...onePerPair(debts).values()];
+  return [
+    b.id,
+    b.groupId,
+    b.ownerId,
+    b.description,
+    b.amount,
+    b.currency,
+    b.createdAt,
+    b.version,
+    b.date,
+    b.notes,
+    b.id,
+    b.shares.map((sh) => sh.userId),
+    b.shares.map((sh) => sh.amount),
+    b.shares.map((sh) => sh.paidAt),
+    b.groupId,
+    pairs.map((p) => p.debtorId),
+    pairs.map((p) => p.creditorId),
+    pairs.map((p) => p.delta),
+  ];
 }
 
 /** What differs between the dialects' SQL in the shared queries. */
@@ -293,6 +322,53 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
     if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
     return n(r.version);
+  }
+
+  async function insertBill(b: BillRow, debts: DebtChange[] = []): Promise<void> {
+    if (db.oneStatementWrites) {
+      await db.run(INSERT_BILL_PG, billParams(b, debts));
+      return;
+    }
+    await db.run(
+      `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+      [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt, b.version, b.date, b.notes],
+    );
+    const params: unknown[] = [];
+    b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
+    await db.run(INSERT_SHARES(b.shares.length), params);
+    await addDebts(b.groupId, debts);
+  }
+
+  async function appendActivity(
+    groupId: string,
+    actorId: string,
+    type: string,
+    createdAt: string,
+    data: string,
+    options?: { bumpVersion: boolean },
+  ): Promise<{ id: number; version?: number } | undefined> {
+    const bumpVersion = options?.bumpVersion === true;
+    if (source.kind === 'store') {
+      // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
+      const r = await db.get(
+        `INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data)
+         SELECT g.id, COALESCE((SELECT MAX(a.id) FROM group_activity a WHERE a.group_id = g.id), 0) + 1, ?, ?, ?, ? FROM groups g WHERE g.id = ?
+         RETURNING id`,
+        [type, actorId, createdAt, data, groupId],
+      );
+      if (!r) return undefined;
+      return bumpVersion ? { id: n(r.id), version: await bumpGroupVersion(groupId) } : { id: n(r.id) };
+    }
+    const r = await db.get(bumpVersion ? APPEND_ACTIVITY_BUMPING_VERSION_PG : APPEND_ACTIVITY_PG, [
+      groupId,
+      type,
+      actorId,
+      createdAt,
+      data,
+    ]);
+    if (!r) return undefined;
+    return bumpVersion ? { id: n(r.last_activity_id), version: n(r.version) } : { id: n(r.last_activity_id) };
   }
 
   async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
@@ -556,40 +632,17 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return rows.map(group);
     },
 
-    async insertBill(b, debts = []) {
-      if (db.oneStatementWrites) {
-        const pairs = [...onePerPair(debts).values()];
-        await db.run(INSERT_BILL_PG, [
-          b.id,
-          b.groupId,
-          b.ownerId,
-          b.description,
-          b.amount,
-          b.currency,
-          b.createdAt,
-          b.version,
-          b.date,
-          b.notes,
-          b.id,
-          b.shares.map((sh) => sh.userId),
-          b.shares.map((sh) => sh.amount),
-          b.shares.map((sh) => sh.paidAt),
-          b.groupId,
-          pairs.map((p) => p.debtorId),
-          pairs.map((p) => p.creditorId),
-          pairs.map((p) => p.delta),
-        ]);
-        return;
+    insertBill,
+    async insertBillWithActivity(b, debts, a) {
+      if (!db.oneStatementWrites) {
+        const appended = await appendActivity(b.groupId, a.actorId, a.type, a.createdAt, a.data, { bumpVersion: true });
+        if (!appended) throw new Error(`insertBillWithActivity: no group ${b.groupId}`);
+        await insertBill(b, debts);
+        return { id: appended.id, version: appended.version! };
       }
-      await db.run(
-        `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
-        [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt, b.version, b.date, b.notes],
-      );
-      const params: unknown[] = [];
-      b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
-      await db.run(INSERT_SHARES(b.shares.length), params);
-      await addDebts(b.groupId, debts);
+      // No group: no row for the UPDATE, and the bill's foreign key fails the statement.
+      const r = await db.get(INSERT_BILL_WITH_ACTIVITY_PG, [b.groupId, a.type, a.actorId, a.createdAt, a.data, ...billParams(b, debts)]);
+      return { id: n(r!.last_activity_id), version: n(r!.version) };
     },
     async getBill(billId) {
       const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);
@@ -807,29 +860,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return s(r!.value);
     },
 
-    async appendActivity(groupId, actorId, type, createdAt, data, options) {
-      const bumpVersion = options?.bumpVersion === true;
-      if (source.kind === 'store') {
-        // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
-        const r = await db.get(
-          `INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data)
-           SELECT g.id, COALESCE((SELECT MAX(a.id) FROM group_activity a WHERE a.group_id = g.id), 0) + 1, ?, ?, ?, ? FROM groups g WHERE g.id = ?
-           RETURNING id`,
-          [type, actorId, createdAt, data, groupId],
-        );
-        if (!r) return undefined;
-        return bumpVersion ? { id: n(r.id), version: await bumpGroupVersion(groupId) } : { id: n(r.id) };
-      }
-      const r = await db.get(bumpVersion ? APPEND_ACTIVITY_BUMPING_VERSION_PG : APPEND_ACTIVITY_PG, [
-        groupId,
-        type,
-        actorId,
-        createdAt,
-        data,
-      ]);
-      if (!r) return undefined;
-      return bumpVersion ? { id: n(r.last_activity_id), version: n(r.version) } : { id: n(r.last_activity_id) };
-    },
+    appendActivity,
     async listActivity(groupId, limit, beforeId) {
       const select = `SELECT a.group_id, a.id, a.type, a.actor_id, COALESCE(u.name, '') AS actor_name, a.created_at, a.data
         FROM group_activity a LEFT JOIN users u ON u.id = a.actor_id WHERE a.group_id = ?`;

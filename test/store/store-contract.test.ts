@@ -368,6 +368,42 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
+    test("bills: insertBillWithActivity adds the group's next event and version to insertBill's rows; a failure stores none of them", async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'member.added', iso(1), '{}'));
+      const v0 = await store.read.groupVersion(g.id);
+      const row = aBill(g.id, a.id, [b.id]);
+      const event = { actorId: a.id, type: 'bill.created', createdAt: iso(2), data: '{"bill":1}' };
+      const done = await store.transaction(async (tx) => {
+        await tx.lockGroupForBill(g.id);
+        return tx.insertBillWithActivity(row, [{ debtorId: b.id, creditorId: a.id, delta: 2000 }], event);
+      });
+      assert.deepEqual(done, { id: 2, version: v0 + 1 });
+      assert.deepEqual(await store.read.getBill(row.id), row);
+      assert.deepEqual(await store.read.listDebts(g.id), [{ debtorId: b.id, creditorId: a.id, amount: 2000 }]);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      const [newest] = await store.read.listActivity(g.id, 1, undefined);
+      assert.deepEqual(
+        [newest.id, newest.type, newest.actorId, newest.createdAt, newest.data],
+        [2, 'bill.created', a.id, iso(2), '{"bill":1}'],
+      );
+
+      const broken = aBill(g.id, a.id, [`nobody-${newId()}`]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          return tx.insertBillWithActivity(broken, [], { ...event, createdAt: iso(3) });
+        }),
+      );
+      assert.equal(await store.read.getBill(broken.id), undefined);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      assert.deepEqual(
+        (await store.read.listActivity(g.id, 10, undefined)).map((r) => r.id),
+        [2, 1],
+      );
+    });
+
     test("notifications: appendNotifications takes each user's next ids in the order given; a failure takes none", async () => {
       const [a, b] = await users(2);
       await store.transaction((tx) => tx.appendNotification(a.id, 't', iso(1), '{}'));
