@@ -216,8 +216,7 @@ const activityCtes = (bumpVersion: boolean) => `g AS (
 ), activity AS (
   INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) SELECT id, last_activity_id, ?, ?, ?, ? FROM g
 )`;
-const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id, version FROM g`;
-const APPEND_ACTIVITY_BUMPING_VERSION_PG = `WITH ${activityCtes(true)}\nSELECT last_activity_id, version FROM g`;
+const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id FROM g`;
 // Both, one round trip for a new bill. The caller holds the group's row (lockGroupForBill), so the UPDATE
 // waits for no one, and the pair totals are still the first rows this statement has to wait for.
 const INSERT_BILL_WITH_ACTIVITY_PG = `WITH ${activityCtes(true)}, ${BILL_AND_SHARES}, debts AS (
@@ -340,15 +339,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     await addDebts(b.groupId, debts);
   }
 
-  async function appendActivity(
-    groupId: string,
-    actorId: string,
-    type: string,
-    createdAt: string,
-    data: string,
-    options?: { bumpVersion: boolean },
-  ): Promise<{ id: number; version?: number } | undefined> {
-    const bumpVersion = options?.bumpVersion === true;
+  async function appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string) {
     if (source.kind === 'store') {
       // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
       const r = await db.get(
@@ -357,18 +348,10 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
          RETURNING id`,
         [type, actorId, createdAt, data, groupId],
       );
-      if (!r) return undefined;
-      return bumpVersion ? { id: n(r.id), version: await bumpGroupVersion(groupId) } : { id: n(r.id) };
+      return r && { id: n(r.id) };
     }
-    const r = await db.get(bumpVersion ? APPEND_ACTIVITY_BUMPING_VERSION_PG : APPEND_ACTIVITY_PG, [
-      groupId,
-      type,
-      actorId,
-      createdAt,
-      data,
-    ]);
-    if (!r) return undefined;
-    return bumpVersion ? { id: n(r.last_activity_id), version: n(r.version) } : { id: n(r.last_activity_id) };
+    const r = await db.get(APPEND_ACTIVITY_PG, [groupId, type, actorId, createdAt, data]);
+    return r && { id: n(r.last_activity_id) };
   }
 
   async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
@@ -635,10 +618,11 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     insertBill,
     async insertBillWithActivity(b, debts, a) {
       if (!db.oneStatementWrites) {
-        const appended = await appendActivity(b.groupId, a.actorId, a.type, a.createdAt, a.data, { bumpVersion: true });
+        const appended = await appendActivity(b.groupId, a.actorId, a.type, a.createdAt, a.data);
         if (!appended) throw new Error(`insertBillWithActivity: no group ${b.groupId}`);
+        const version = await bumpGroupVersion(b.groupId);
         await insertBill(b, debts);
-        return { id: appended.id, version: appended.version! };
+        return { id: appended.id, version };
       }
       // No group: no row for the UPDATE, and the bill's foreign key fails the statement.
       const r = await db.get(INSERT_BILL_WITH_ACTIVITY_PG, [b.groupId, a.type, a.actorId, a.createdAt, a.data, ...billParams(b, debts)]);

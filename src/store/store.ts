@@ -158,7 +158,7 @@ export interface Ops extends MoneyOps {
   /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
   /**
-   * appendActivity with bumpVersion, then insertBill, in one statement where the dialect allows; for a caller
+   * appendActivity, bumpGroupVersion, then insertBill, in one statement where the dialect allows; for a caller
    * that holds the group's lock (lockGroupForBill), so the group exists. Returns the event's id and the
    * group's new version.
    */
@@ -230,19 +230,8 @@ export interface Ops extends MoneyOps {
   getSecret(name: string): Promise<string | undefined>;
   /** Stores the value unless the name has one; returns the stored value (the first writer's on a race). */
   putSecretOnce(name: string, value: string): Promise<string>;
-  /**
-   * The group's next event: ids per group increase in commit order. Undefined if there is no such group.
-   * `bumpVersion`: bumpGroupVersion as well, in the same statement where the dialect allows; `version` is
-   * its new value.
-   */
-  appendActivity(
-    groupId: string,
-    actorId: string,
-    type: string,
-    createdAt: string,
-    data: string,
-    options?: { bumpVersion: boolean },
-  ): Promise<{ id: number; version?: number } | undefined>;
+  /** The group's next event: ids per group increase in commit order. Undefined if there is no such group. */
+  appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string): Promise<{ id: number } | undefined>;
   /** Newest first; `beforeId` exclusive. The actor's name is the current one. */
   listActivity(groupId: string, limit: number, beforeId: number | undefined): Promise<ActivityRow[]>;
 
