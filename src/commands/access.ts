@@ -22,13 +22,16 @@ export async function visibleGroupWithMembers(
   return { group, members };
 }
 
-/** A group the user belongs to, its members' ids and its unpaid debts' total (one query: src/store/queries.ts groupForBill). */
-export async function visibleGroupForBill(
+/**
+ * The group's write lock (./activity.ts lockGroup), then the group if the user belongs to it, its members'
+ * ids and its unpaid debts' total, read under the lock (one round trip: src/store/queries.ts lockGroupForBill).
+ */
+export async function lockedGroupForBill(
   ops: Ops,
   groupId: string,
   userId: string,
 ): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number }> {
-  const found = await ops.groupForBill(groupId);
+  const found = await ops.lockGroupForBill(groupId);
   if (!found?.memberIds.includes(userId)) throw groupNotFound();
   return found;
 }

@@ -2,13 +2,15 @@
 // history and state cannot disagree), read newest first by members.
 //
 // For a command that writes to a group: call `lockGroup` before it reads what it checks (membership, parts)
-// and before any other write, then `appendActivity` anywhere in the transaction. On PostgreSQL the lock is
-// the group's row, which the activity counter also takes: taking it first keeps one lock order (group row,
-// then pair totals, then users' notification counters), so two commands cannot deadlock, and a member's
-// leaving cannot interleave with a bill or payment that names them (src/commands/members.ts).
+// and before any other write (or lockedGroupForBill, ./access.ts, which takes the lock and reads under it in
+// one round trip), then `appendActivity` anywhere in the transaction (or a store call that writes the event
+// with its other rows, as createBill's does). On PostgreSQL the lock is the group's row, which the activity
+// counter also takes: taking it first keeps one lock order (group row, then pair totals, then users'
+// notification counters), so two commands cannot deadlock, and a member's leaving cannot interleave with a
+// bill or payment that names them (src/commands/members.ts).
 import { AppError } from '../domain/errors.ts';
 import type { ActivityData, ActivityEvent, ActivityResponse, ActivityType } from '../contract/activity.ts';
-import type { ActivityRow, Ops, UserRow } from '../store/store.ts';
+import type { ActivityRow, NewActivityRow, Ops, UserRow } from '../store/store.ts';
 import type { Deps } from './deps.ts';
 import { visibleGroup } from './access.ts';
 import { pageOf } from './page.ts';
@@ -25,6 +27,14 @@ export async function appendActivity(tx: Ops, groupId: string, actor: Pick<UserR
   const appended = await tx.appendActivity(groupId, actor.id, event.type, at, JSON.stringify(event.data));
   if (!appended) throw new AppError('not_found', 'Group not found');
 }
+
+/** The event as the store writes it along with other rows (src/store/store.ts insertBillWithActivity). */
+export const activityRow = (actor: Pick<UserRow, 'id'>, at: string, event: NewActivity): NewActivityRow => ({
+  actorId: actor.id,
+  type: event.type,
+  createdAt: at,
+  data: JSON.stringify(event.data),
+});
 
 const presentActivity = (r: ActivityRow): ActivityEvent =>
   ({

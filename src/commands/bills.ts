@@ -13,8 +13,8 @@ import { billEventJson } from '../present/notifications.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Deps } from './deps.ts';
 import type { Context } from './unit-of-work.ts';
-import { visibleBill, visibleGroup, visibleGroupForBill } from './access.ts';
-import { appendActivity, lockGroup } from './activity.ts';
+import { lockedGroupForBill, visibleBill, visibleGroup } from './access.ts';
+import { activityRow, appendActivity, lockGroup } from './activity.ts';
 import { requireMembers, requireOtherReceiver } from './split-rules.ts';
 import { pageOf } from './page.ts';
 
@@ -46,8 +46,7 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   const receivers = parts.filter((p) => p.userId !== actor.id);
   requireOtherReceiver(receivers, actor.id);
   // The group's lock before its member list: a member cannot leave while a bill naming them is written.
-  await lockGroup(tx, groupId);
-  const { group, memberIds, debtTotal: total } = await visibleGroupForBill(tx, groupId, actor.id);
+  const { group, memberIds, debtTotal: total } = await lockedGroupForBill(tx, groupId, actor.id);
   requireMembers(input.split, new Set(memberIds));
   // Only a new bill makes debts grow (paying and deleting shrink them), so checking here keeps every sum
   // the balances compute exact (src/domain/money.ts MAX_GROUP_DEBT says why this bound suffices).
@@ -75,21 +74,22 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
     // The owner paid the whole bill, so the owner's own part is settled at once.
     shares: parts.map((p) => ({ userId: p.userId, amount: p.amount, paidAt: p.userId === actor.id ? createdAt : null })),
   };
-  // The group's row first (its activity counter), as paying and deleting do, then debts, then counters.
-  await appendActivity(tx, group.id, actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } });
   const bill = presentBill(row);
   const data = billEventJson(row, group, actor);
   // Rows are locked in user-id order (debts, then notification counters), so two bills naming the same
-  // people in another order cannot deadlock.
+  // people in another order cannot deadlock. The group's row (its activity counter and version) is written
+  // in the bill's statement: it is this transaction's since the lock above, so that waits for no one, and
+  // its version moves here rather than in a statement of the unit of work's own at the end.
   const sorted = byUserId(receivers);
-  await tx.insertBill(
+  const { version } = await tx.insertBillWithActivity(
     row,
     sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })),
+    activityRow(actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } }),
   );
   outbox.notifications.push(
     ...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))),
   );
-  outbox.groupUpdates.push({ groupId: group.id, memberIds });
+  outbox.groupUpdates.push({ groupId: group.id, memberIds, version });
   return bill;
 }
 

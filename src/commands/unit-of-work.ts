@@ -4,7 +4,8 @@
 //   3. the outbox the command fills there (src/notify/outbox.ts),
 //   3b. the offline deliveries of the notifications in that outbox (push, email), in the same transaction,
 //   4. the idempotent response, recorded in that same transaction, so "changed" and "answered" commit together,
-//   5. the change counter of every group the outbox sends group.updated for, incremented in the transaction,
+//   5. the change counter of every group the outbox sends group.updated for, incremented in the transaction
+//      (unless the command did, holding the group's lock),
 //   6. the bus: its in-transaction step just before COMMIT (PostgreSQL NOTIFY rides the COMMIT), and the
 //      outbox handed over after COMMIT (src/notify/bus/). Nothing is published for a rolled-back change.
 // Commands are functions of (context, input): their rules and statements, returning their value. They never
@@ -41,12 +42,15 @@ async function bound<I, P, R>(command: Command<I, R> | TwoPhase<I, P, R>, input:
  * Each group the change sends group.updated for gets its next version, once per transaction, so the hint
  * tells a client whether what it fetched is already as new (docs/api.md, "Live streams"). Last in the
  * transaction, and in group-id order: PostgreSQL holds the group row's lock from here to COMMIT only, and
- * two writers cannot take two groups' locks in opposite orders.
+ * two writers cannot take two groups' locks in opposite orders. A command that held the group's lock
+ * already may have bumped it itself, in a statement it ran anyway (createBill, with its activity): that
+ * version stands for all of the group's updates, and is not bumped again.
  */
 async function stampGroupVersions(tx: Ops, outbox: Outbox) {
   if (outbox.groupUpdates.length === 0) return;
-  const ids = [...new Set(outbox.groupUpdates.map((u) => u.groupId))].sort();
   const versions = new Map<string, number>();
+  for (const u of outbox.groupUpdates) if (u.version !== undefined) versions.set(u.groupId, u.version);
+  const ids = [...new Set(outbox.groupUpdates.map((u) => u.groupId))].filter((id) => !versions.has(id)).sort();
   for (const id of ids) versions.set(id, await tx.bumpGroupVersion(id));
   for (const u of outbox.groupUpdates) u.version = versions.get(u.groupId);
 }

@@ -4,8 +4,8 @@ import type { NotificationRow } from '../store/store.ts';
 
 /**
  * group.updated goes to every member with an open stream, as a coalesced refresh hint (src/notify/hub.ts).
- * `version` is the group's change counter after this change: commands leave it out, and the unit of work
- * sets it in the writing transaction (src/commands/unit-of-work.ts).
+ * `version` is the group's change counter after this change: the unit of work sets it in the writing
+ * transaction (src/commands/unit-of-work.ts), unless the command bumped the counter itself and set it.
  */
 export type GroupUpdate = { groupId: string; memberIds: string[]; version?: number };
 

@@ -37,6 +37,12 @@ export interface Db {
    * trip). SQLite has neither, and no round trips to save: it runs the statements one by one.
    */
   oneStatementWrites?: boolean;
+  /**
+   * PostgreSQL: several statements in one round trip, each one's rows returned. Each runs in its own snapshot (READ
+   * COMMITTED takes one per statement), so a read placed after a lock sees what the lock's last holder
+   * committed; one statement joining the lock to the read would read from before the wait.
+   */
+  batch?(statements: readonly { sql: string; params: readonly string[] }[]): Promise<Row[][]>;
 }
 
 const s = (v: unknown) => v as string;
@@ -163,17 +169,60 @@ SELECT ord, id FROM numbered ORDER BY ord`;
 
 // PostgreSQL, one round trip: the bill, its shares and the debts it adds (upserted per pair, as INSERT_DEBTS).
 // The shares' and debts' foreign keys are checked at the end of the statement, when the bill row exists.
-const INSERT_BILL_PG = `
-WITH bill AS (
+const BILL_AND_SHARES = `bill AS (
   INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
   VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
 ), shares AS (
   INSERT INTO bill_shares (bill_id, user_id, position, amount, paid_at)
   SELECT ?, user_id, position - 1, amount, paid_at FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS s(user_id, amount, paid_at, position)
-)
-INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
+)`;
+const DEBTS = `INSERT INTO group_debts (group_id, debtor_id, creditor_id, amount)
 SELECT ?, debtor_id, creditor_id, delta FROM unnest(?::text[], ?::text[], ?::bigint[]) AS d(debtor_id, creditor_id, delta)
 ON CONFLICT (group_id, debtor_id, creditor_id) DO UPDATE SET amount = group_debts.amount + excluded.amount`;
+const INSERT_BILL_PG = `WITH ${BILL_AND_SHARES}\n${DEBTS}`;
+
+// NO KEY: writers of the group wait for each other, but not inserts that only refer to the group (bills,
+// members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
+const LOCK_GROUP_PG = `SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`;
+
+// One row per member (one with a NULL member for a group without any), the group's columns on each. The
+// debt total is a derived table, summed once: as a correlated subquery in the select list SQLite summed the
+// group's debts again for every member row (500 members: 6.6 ms a bill, issue 13). Ids only, in key order:
+// a bill checks who is a member and hints every member, it needs no names.
+const GROUP_FOR_BILL = `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at, t.debt_total, m.user_id
+  FROM groups g
+  CROSS JOIN (SELECT COALESCE(SUM(amount), 0) AS debt_total FROM group_debts WHERE group_id = ?) t
+  LEFT JOIN group_members m ON m.group_id = g.id
+  WHERE g.id = ?`;
+
+function groupForBill(rows: Row[]): { group: GroupRow; memberIds: string[]; debtTotal: number } | undefined {
+  if (rows.length === 0) return undefined;
+  const r = rows[0];
+  const memberIds: string[] = [];
+  for (const m of rows) if (m.user_id !== null && m.user_id !== undefined) memberIds.push(s(m.user_id));
+  return {
+    group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
+    memberIds,
+    debtTotal: n(r.debt_total),
+  };
+}
+
+// PostgreSQL, one round trip: the group's next activity id (the UPDATE row-locks the group until commit, so
+// the group's events take ids in commit order) and the event under it; with the version, also the group's
+// change counter (src/commands/unit-of-work.ts), whose lock is the same row's.
+const activityCtes = (bumpVersion: boolean) => `g AS (
+  UPDATE groups SET last_activity_id = last_activity_id + 1${bumpVersion ? ', version = version + 1' : ''} WHERE id = ?
+  RETURNING id, last_activity_id, version
+), activity AS (
+  INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) SELECT id, last_activity_id, ?, ?, ?, ? FROM g
+)`;
+const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id FROM g`;
+// Both, one round trip for a new bill. The caller holds the group's row (lockGroupForBill), so the UPDATE
+// waits for no one, and the pair totals are still the first rows this statement has to wait for.
+const INSERT_BILL_WITH_ACTIVITY_PG = `WITH ${activityCtes(true)}, ${BILL_AND_SHARES}, debts AS (
+${DEBTS}
+)
+SELECT last_activity_id, version FROM g`;
 
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
@@ -196,6 +245,31 @@ function onePerPair(entries: DebtChange[]): Map<string, DebtChange> {
     else byPair.set(key, { ...e });
   }
   return byPair;
+}
+
+/** BILL_AND_SHARES's parameters, then DEBTS's. */
+function billParams(b: BillRow, debts: DebtChange[]): unknown[] {
+  const pairs = [...onePerPair(debts).values()];
+  return [
+    b.id,
+    b.groupId,
+    b.ownerId,
+    b.description,
+    b.amount,
+    b.currency,
+    b.createdAt,
+    b.version,
+    b.date,
+    b.notes,
+    b.id,
+    b.shares.map((sh) => sh.userId),
+    b.shares.map((sh) => sh.amount),
+    b.shares.map((sh) => sh.paidAt),
+    b.groupId,
+    pairs.map((p) => p.debtorId),
+    pairs.map((p) => p.creditorId),
+    pairs.map((p) => p.delta),
+  ];
 }
 
 /** What differs between the dialects' SQL in the shared queries. */
@@ -241,6 +315,43 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     const params: unknown[] = [];
     for (const e of byPair.values()) params.push(groupId, e.debtorId, e.creditorId, e.delta);
     await db.run(INSERT_DEBTS(byPair.size), params);
+  }
+
+  async function bumpGroupVersion(groupId: string): Promise<number> {
+    const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
+    if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
+    return n(r.version);
+  }
+
+  async function insertBill(b: BillRow, debts: DebtChange[] = []): Promise<void> {
+    if (db.oneStatementWrites) {
+      await db.run(INSERT_BILL_PG, billParams(b, debts));
+      return;
+    }
+    await db.run(
+      `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+      [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt, b.version, b.date, b.notes],
+    );
+    const params: unknown[] = [];
+    b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
+    await db.run(INSERT_SHARES(b.shares.length), params);
+    await addDebts(b.groupId, debts);
+  }
+
+  async function appendActivity(groupId: string, actorId: string, type: string, createdAt: string, data: string) {
+    if (source.kind === 'store') {
+      // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
+      const r = await db.get(
+        `INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data)
+         SELECT g.id, COALESCE((SELECT MAX(a.id) FROM group_activity a WHERE a.group_id = g.id), 0) + 1, ?, ?, ?, ? FROM groups g WHERE g.id = ?
+         RETURNING id`,
+        [type, actorId, createdAt, data, groupId],
+      );
+      return r && { id: n(r.id) };
+    }
+    const r = await db.get(APPEND_ACTIVITY_PG, [groupId, type, actorId, createdAt, data]);
+    return r && { id: n(r.last_activity_id) };
   }
 
   async function appendNotifications(items: NewNotification[]): Promise<NotificationRow[]> {
@@ -448,11 +559,9 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return (await db.run(`DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, [groupId, userId])) === 1;
     },
     async lockGroup(groupId) {
-      // NO KEY: writers of the group wait for each other, but not inserts that only refer to the group
-      // (bills, members: FOR KEY SHARE), which a plain FOR UPDATE would also hold up.
       const r =
         source.kind === 'counter-row'
-          ? await db.get(`SELECT id FROM groups WHERE id = ? FOR NO KEY UPDATE`, [groupId])
+          ? await db.get(LOCK_GROUP_PG, [groupId])
           : await db.get(`SELECT id FROM groups WHERE id = ?`, [groupId]);
       return r !== undefined;
     },
@@ -474,37 +583,22 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return r && group(r);
     },
     async groupForBill(groupId) {
-      // One row per member (one with a NULL member for a group without any), the group's columns on each.
-      // The debt total is a derived table, summed once: as a correlated subquery in the select list SQLite
-      // summed the group's debts again for every member row (500 members: 6.6 ms a bill, issue 13). Ids
-      // only, in key order: a bill checks who is a member and hints every member, it needs no names.
-      const rows = await db.all(
-        `SELECT g.id AS group_id, g.name AS group_name, g.currency, g.created_at, t.debt_total, m.user_id
-         FROM groups g
-         CROSS JOIN (SELECT COALESCE(SUM(amount), 0) AS debt_total FROM group_debts WHERE group_id = ?) t
-         LEFT JOIN group_members m ON m.group_id = g.id
-         WHERE g.id = ?`,
-        [groupId, groupId],
-      );
-      if (rows.length === 0) return undefined;
-      const r = rows[0];
-      const memberIds: string[] = [];
-      for (const m of rows) if (m.user_id !== null && m.user_id !== undefined) memberIds.push(s(m.user_id));
-      return {
-        group: { id: s(r.group_id), name: s(r.group_name), currency: s(r.currency), createdAt: s(r.created_at) },
-        memberIds,
-        debtTotal: n(r.debt_total),
-      };
+      return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));
+    },
+    async lockGroupForBill(groupId) {
+      // SQLite has one writer: nothing to lock, and the read is current.
+      if (!db.batch) return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));
+      const [locked, rows] = await db.batch([
+        { sql: LOCK_GROUP_PG, params: [groupId] },
+        { sql: GROUP_FOR_BILL, params: [groupId, groupId] },
+      ]);
+      return locked.length === 0 ? undefined : groupForBill(rows);
     },
     async groupVersion(groupId) {
       const r = await db.get(`SELECT version FROM groups WHERE id = ?`, [groupId]);
       return n(r?.version ?? 0);
     },
-    async bumpGroupVersion(groupId) {
-      const r = await db.get(`UPDATE groups SET version = version + 1 WHERE id = ? RETURNING version`, [groupId]);
-      if (!r) throw new Error(`bumpGroupVersion: no group ${groupId}`);
-      return n(r.version);
-    },
+    bumpGroupVersion,
     async listMembers(groupId) {
       const rows = await db.all(
         `SELECT u.id, u.name, u.email, u.pending FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.position`,
@@ -521,40 +615,18 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return rows.map(group);
     },
 
-    async insertBill(b, debts = []) {
-      if (db.oneStatementWrites) {
-        const pairs = [...onePerPair(debts).values()];
-        await db.run(INSERT_BILL_PG, [
-          b.id,
-          b.groupId,
-          b.ownerId,
-          b.description,
-          b.amount,
-          b.currency,
-          b.createdAt,
-          b.version,
-          b.date,
-          b.notes,
-          b.id,
-          b.shares.map((sh) => sh.userId),
-          b.shares.map((sh) => sh.amount),
-          b.shares.map((sh) => sh.paidAt),
-          b.groupId,
-          pairs.map((p) => p.debtorId),
-          pairs.map((p) => p.creditorId),
-          pairs.map((p) => p.delta),
-        ]);
-        return;
+    insertBill,
+    async insertBillWithActivity(b, debts, a) {
+      if (!db.oneStatementWrites) {
+        const appended = await appendActivity(b.groupId, a.actorId, a.type, a.createdAt, a.data);
+        if (!appended) throw new Error(`insertBillWithActivity: no group ${b.groupId}`);
+        const version = await bumpGroupVersion(b.groupId);
+        await insertBill(b, debts);
+        return { id: appended.id, version };
       }
-      await db.run(
-        `INSERT INTO bills (id, group_id, owner_id, description, amount, currency, created_at, deleted_at, version, expense_date, notes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
-        [b.id, b.groupId, b.ownerId, b.description, b.amount, b.currency, b.createdAt, b.version, b.date, b.notes],
-      );
-      const params: unknown[] = [];
-      b.shares.forEach((sh, i) => params.push(b.id, sh.userId, i, sh.amount, sh.paidAt));
-      await db.run(INSERT_SHARES(b.shares.length), params);
-      await addDebts(b.groupId, debts);
+      // No group: no row for the UPDATE, and the bill's foreign key fails the statement.
+      const r = await db.get(INSERT_BILL_WITH_ACTIVITY_PG, [b.groupId, a.type, a.actorId, a.createdAt, a.data, ...billParams(b, debts)]);
+      return { id: n(r!.last_activity_id), version: n(r!.version) };
     },
     async getBill(billId) {
       const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);
@@ -772,33 +844,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return s(r!.value);
     },
 
-    async appendActivity(groupId, actorId, type, createdAt, data) {
-      if (source.kind === 'store') {
-        // One writer at a time (SQLite): the group's highest id plus one, read from the primary key's end.
-        const r = await db.get(
-          `INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data)
-           SELECT g.id, COALESCE((SELECT MAX(a.id) FROM group_activity a WHERE a.group_id = g.id), 0) + 1, ?, ?, ?, ? FROM groups g WHERE g.id = ?
-           RETURNING id`,
-          [type, actorId, createdAt, data, groupId],
-        );
-        return r && { id: n(r.id) };
-      }
-      // The UPDATE row-locks the group until commit: the group's events take ids in commit order.
-      const r = await db.get(`UPDATE groups SET last_activity_id = last_activity_id + 1 WHERE id = ? RETURNING last_activity_id`, [
-        groupId,
-      ]);
-      if (!r) return undefined;
-      const id = n(r.last_activity_id);
-      await db.run(`INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`, [
-        groupId,
-        id,
-        type,
-        actorId,
-        createdAt,
-        data,
-      ]);
-      return { id };
-    },
+    appendActivity,
     async listActivity(groupId, limit, beforeId) {
       const select = `SELECT a.group_id, a.id, a.type, a.actor_id, COALESCE(u.name, '') AS actor_name, a.created_at, a.data
         FROM group_activity a LEFT JOIN users u ON u.id = a.actor_id WHERE a.group_id = ?`;

@@ -59,6 +59,8 @@ export type NotificationRow = {
 export type DebtRow = { debtorId: string; creditorId: string; amount: number };
 export type DebtChange = { debtorId: string; creditorId: string; delta: number };
 export type NewNotification = { userId: string; type: string; createdAt: string; data: string };
+/** A group's activity event as appendActivity takes it (`data`: JSON text). */
+export type NewActivityRow = { actorId: string; type: string; createdAt: string; data: string };
 /** A browser's Web Push subscription (RFC 8030 endpoint, RFC 8291 keys p256dh and auth, base64url). */
 export type PushSubscriptionRow = {
   id: string;
@@ -155,8 +157,19 @@ export interface Ops extends MoneyOps {
 
   /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
+  /**
+   * appendActivity, bumpGroupVersion, then insertBill, in one statement where the dialect allows; for a caller
+   * that holds the group's lock (lockGroupForBill), so the group exists. Returns the event's id and the
+   * group's new version.
+   */
+  insertBillWithActivity(bill: BillRow, debts: DebtChange[], activity: NewActivityRow): Promise<{ id: number; version: number }>;
   /** What a new bill checks, in one query: the group, its members' ids (in no set order), and its unpaid debts' total. */
   groupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
+  /**
+   * lockGroup, then groupForBill read under the lock (so it is current), in one round trip where the
+   * dialect allows. Undefined when the group does not exist.
+   */
+  lockGroupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;
   /** Newest first; `beforeId` is exclusive. */
   listBills(groupId: string, limit: number, beforeId: string | undefined): Promise<BillRow[]>;

@@ -281,6 +281,57 @@ for (const dialect of dialects) {
       assert.equal(await store.read.groupForBill('no-such-group'), undefined);
     });
 
+    test('lockGroupForBill: what groupForBill reads, with the group locked; undefined for no group', async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      await store.read.addDebt(g.id, b.id, a.id, 120);
+      const found = await store.transaction((tx) => tx.lockGroupForBill(g.id));
+      assert.deepEqual(
+        { ...found!, memberIds: found!.memberIds.toSorted() },
+        { group: g, memberIds: [a.id, b.id].toSorted(), debtTotal: 120 },
+      );
+      // A quote in the id stays inside its literal (PostgreSQL sends this one as text, not as a parameter).
+      assert.equal(await store.transaction((tx) => tx.lockGroupForBill("no-such-group'; SELECT 1")), undefined);
+    });
+
+    test('transaction opened by lockGroupForBill (BEGIN rides it on PostgreSQL): later writes commit with it, or roll back with it', async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a]);
+      await store.transaction(async (tx) => {
+        await tx.lockGroupForBill(g.id);
+        await tx.addMember(g.id, b.id, iso(1));
+      });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          await tx.addMember(g.id, c.id, iso(2));
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      assert.deepEqual(
+        (await store.read.listMembers(g.id)).map((m) => m.id),
+        [a.id, b.id],
+      );
+    });
+
+    test("activity: ids per group from 1, the group's version left alone; undefined for no group", async () => {
+      const [a] = await users(1);
+      const g = await groupOf([a]);
+      const v0 = await store.read.groupVersion(g.id);
+      assert.deepEqual(await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'bill.created', iso(1), '{}')), { id: 1 });
+      assert.deepEqual(await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'bill.paid', iso(2), '{"n":2}')), { id: 2 });
+      assert.equal(await store.read.groupVersion(g.id), v0);
+      assert.deepEqual(
+        (await store.read.listActivity(g.id, 10, undefined)).map((r) => [r.id, r.type, r.data]),
+        [
+          [2, 'bill.paid', '{"n":2}'],
+          [1, 'bill.created', '{}'],
+        ],
+      );
+      assert.equal(await store.transaction((tx) => tx.appendActivity('no-such-group', a.id, 'bill.created', iso(3), '{}')), undefined);
+    });
+
     test('bills: insertBill stores the bill, its shares and its debts together (one statement on PostgreSQL); a failure stores none', async () => {
       const [a, b, c] = await users(3);
       const g = await groupOf([a, b, c]);
@@ -309,6 +360,42 @@ for (const dialect of dialects) {
       await assert.rejects(store.transaction((tx) => tx.insertBill(broken, [{ debtorId: c.id, creditorId: a.id, delta: 5 }])));
       assert.equal(await store.read.getBill(broken.id), undefined);
       assert.deepEqual(await store.read.listDebts(g.id), expected);
+    });
+
+    test("bills: insertBillWithActivity adds the group's next event and version to insertBill's rows; a failure stores none of them", async () => {
+      const [a, b] = await users(2);
+      const g = await groupOf([a, b]);
+      await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'member.added', iso(1), '{}'));
+      const v0 = await store.read.groupVersion(g.id);
+      const row = aBill(g.id, a.id, [b.id]);
+      const event = { actorId: a.id, type: 'bill.created', createdAt: iso(2), data: '{"bill":1}' };
+      const done = await store.transaction(async (tx) => {
+        await tx.lockGroupForBill(g.id);
+        return tx.insertBillWithActivity(row, [{ debtorId: b.id, creditorId: a.id, delta: 2000 }], event);
+      });
+      assert.deepEqual(done, { id: 2, version: v0 + 1 });
+      assert.deepEqual(await store.read.getBill(row.id), row);
+      assert.deepEqual(await store.read.listDebts(g.id), [{ debtorId: b.id, creditorId: a.id, amount: 2000 }]);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      const [newest] = await store.read.listActivity(g.id, 1, undefined);
+      assert.deepEqual(
+        [newest.id, newest.type, newest.actorId, newest.createdAt, newest.data],
+        [2, 'bill.created', a.id, iso(2), '{"bill":1}'],
+      );
+
+      const broken = aBill(g.id, a.id, [`nobody-${newId()}`]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          return tx.insertBillWithActivity(broken, [], { ...event, createdAt: iso(3) });
+        }),
+      );
+      assert.equal(await store.read.getBill(broken.id), undefined);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      assert.deepEqual(
+        (await store.read.listActivity(g.id, 10, undefined)).map((r) => r.id),
+        [2, 1],
+      );
     });
 
     test("notifications: appendNotifications takes each user's next ids in the order given; a failure takes none", async () => {
@@ -555,6 +642,38 @@ describe('store contract, PostgreSQL only: concurrency', { skip: pgDown ? `skipp
     h = await dialects[1].open();
   });
   after(() => h?.cleanup());
+
+  test('lockGroupForBill reads under the lock: what the previous holder committed while it waited is seen', async () => {
+    const now = iso(1);
+    const [a, b] = [aUser(), aUser()];
+    for (const u of [a, b]) await h.store.read.insertUser(u);
+    const g = { id: newId(), name: 'Trip', currency: 'EUR', createdAt: now };
+    await h.store.read.insertGroup(g, a.id);
+    await h.store.read.addMember(g.id, a.id, now);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => {
+      locked = r;
+    });
+    const first = h.store.transaction(async (tx) => {
+      await tx.lockGroup(g.id);
+      await tx.addMember(g.id, b.id, now);
+      await tx.addDebt(g.id, b.id, a.id, 500);
+      locked();
+      await held;
+    });
+    await holding;
+    const second = h.store.transaction((tx) => tx.lockGroupForBill(g.id));
+    await sleep(100); // the second is waiting for the group's row by now
+    release();
+    await first;
+    const found = (await second)!;
+    assert.deepEqual(found.memberIds.toSorted(), [a.id, b.id].toSorted());
+    assert.equal(found.debtTotal, 500);
+  });
 
   test('50 concurrent writers for one user through two instances take ids 1..50, and readers never see a gap', async () => {
     const stores = [h.store, await h.another()];

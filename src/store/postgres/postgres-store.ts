@@ -62,6 +62,42 @@ function dbOver(conn: Queryable): Db {
     all: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows,
     get: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows[0],
     run: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rowCount ?? 0,
+    // Values go in as literals: a query of several statements has to use the simple protocol, which takes
+    // no parameters (and with no parameters pg sends it that way).
+    batch: async (statements) => {
+      const text = statements.map(({ sql, params }) => inlined(sql, params)).join(';\n');
+      const results = (await conn.query(text, [])) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(results) ? results.map((r) => r.rows) : [results.rows];
+    },
+  };
+}
+
+/** `?` → each value as a quoted literal, in order. */
+function inlined(sql: string, params: readonly string[]): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => pg.escapeLiteral(params[i++]));
+}
+
+/**
+ * A transaction's connection, whose BEGIN is sent with its first statement: in the same message when that
+ * statement takes no parameters (a batch, src/store/queries.ts: a new bill's lock and read), one round trip
+ * fewer; alone just before it otherwise, since a statement with parameters cannot share a message.
+ */
+function beginning(client: PoolClient): Queryable & { begun(): boolean } {
+  let begun = false;
+  return {
+    begun: () => begun,
+    async query(sql, params) {
+      if (begun) return client.query(sql, params);
+      begun = true;
+      if (params.length > 0) {
+        await client.query('BEGIN');
+        return client.query(sql, params);
+      }
+      // Several statements: one result each, BEGIN's first.
+      const [, ...results] = (await client.query(`BEGIN;${sql}`)) as unknown as pg.QueryResult[];
+      return (results.length === 1 ? results[0] : results) as pg.QueryResult;
+    },
   };
 }
 
@@ -163,8 +199,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       // transaction commits anyway, so sending it just before COMMIT rather than when asked changes nothing
       // a listener can see; a NOTIFY that fails (a payload too long) fails the COMMIT, which rolls back.
       const notices: string[] = [];
+      const conn = beginning(client);
       const tx: Ops = {
-        ...opsOver(client),
+        ...opsOver(conn),
         async notify(channel, payloads) {
           for (const p of payloads) notices.push(`SELECT pg_notify(${client.escapeLiteral(channel)}, ${client.escapeLiteral(p)});`);
         },
@@ -172,15 +209,17 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       // A client whose ROLLBACK fails (the connection died) is destroyed rather than handed to the next caller.
       let broken: unknown;
       try {
-        await client.query('BEGIN');
         const result = await fn(tx);
         // A simple-protocol query of several statements: run in order, stopping at the first error.
-        await client.query(notices.length === 0 ? 'COMMIT' : `${notices.join('')}COMMIT`);
+        const commit = `${notices.join('')}COMMIT`;
+        await client.query(conn.begun() ? commit : `BEGIN;${commit}`);
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
+        // Nothing sent, nothing to roll back.
+        if (conn.begun())
+          await client.query('ROLLBACK').catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
         // A connection lost during COMMIT leaves its outcome unknown: 503 says retry, and a retry with the
         // same Idempotency-Key is answered from the key if it did commit.
         throw asUnavailable(e, leased.lost() !== undefined);

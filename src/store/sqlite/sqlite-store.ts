@@ -63,6 +63,7 @@ const READ_ONLY = new Set<string>([
   'deliveryQueue',
   'getSecret',
   'lockGroup',
+  'lockGroupForBill',
   'unpaidParts',
   'billsSharedBy',
   'listActivity',
