@@ -3,18 +3,21 @@
 // filled in with it (recorded once the reader presses its button; it counts once the payee confirms).
 // The figures are the balances' own (net and the fewest settlements), so this card never disagrees with them.
 import type { ReactNode } from 'react';
-import type { BalancesResponse, Group } from '../../../src/contract/schemas.ts';
+import type { BalancesResponse, Group, Payment } from '../../../src/contract/schemas.ts';
 import { money } from '../format.ts';
 
 export type PaymentDraft = { to: string; amount: number };
 
 export function YourPosition({
   balances,
+  payments,
   group,
   me,
   onSettle,
 }: {
   balances: BalancesResponse | undefined;
+  /** Recorded payments: one of the reader's still waiting for its payee is not offered again. */
+  payments: Payment[] | undefined;
   group: Group;
   me: string;
   onSettle(draft: PaymentDraft): void;
@@ -23,6 +26,8 @@ export function YourPosition({
   const nameOf = (id: string) => member(id)?.name ?? 'Someone';
   const fmt = (amount: number) => money(amount, group.currency);
   const alone = group.members.length === 1;
+  const waiting = (to: string) =>
+    (payments ?? []).filter((p) => p.from === me && p.to === to && p.status === 'pending').reduce((sum, p) => sum + p.amount, 0);
 
   let headline: string;
   let tone = 'even';
@@ -57,7 +62,13 @@ export function YourPosition({
                   {nameOf(s.to)}: {fmt(s.amount)}
                 </span>
               )}
-              {member(s.to)?.pending ? (
+              {waiting(s.to) ? (
+                // Pending payments do not count until confirmed: offering the same one again invites paying twice.
+                <span className="muted">
+                  {' '}
+                  Your payment of {fmt(waiting(s.to))} is waiting for {nameOf(s.to)} to confirm it.
+                </span>
+              ) : member(s.to)?.pending ? (
                 // A pending member could not confirm a payment until they join (the API answers 409 member_pending).
                 <span className="muted"> {nameOf(s.to)} has not joined yet: pay them once they do.</span>
               ) : (

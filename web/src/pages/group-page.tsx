@@ -55,7 +55,13 @@ export function GroupPage({ groupId }: { groupId: string }) {
       </p>
       <div className="group-layout">
         <div className="area-top">
-          <YourPosition balances={balances.data} group={g} me={user.id} onSettle={(d) => setSettle({ ...d })} />
+          <YourPosition
+            balances={balances.data}
+            payments={payments.data?.payments}
+            group={g}
+            me={user.id}
+            onSettle={(d) => setSettle({ ...d })}
+          />
           <AddBillDialog group={g} me={user.id} onCreated={reload} />
         </div>
         <div className="area-members">
