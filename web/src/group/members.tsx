@@ -1,5 +1,5 @@
-// The group's members: who is pending (no account yet), and behind "Add people" adding one by email or by
-// name, sharing an invite link and leaving the group; removing a pending member. It sits near the top of
+// The group's members: their names, and behind "Add people" each one's email and who is pending (no account
+// yet, removable), adding one by email or by name, sharing an invite link and leaving the group. It sits near the top of
 // the page; the forms are folded away once the group has people, so on a phone they do not push the bills
 // down, and open by themselves in a new group, where adding people is the first thing to do.
 import { useRef, useState, type FormEvent } from 'react';
@@ -84,7 +84,12 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
   return (
     <section className="card members" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <ul className="member-list">
+      {!open && (
+        <p className="member-names">
+          {group.members.map((m) => (m.id === me ? `${m.name} (you)` : m.pending ? `${m.name} (pending)` : m.name)).join(', ')}
+        </p>
+      )}
+      <ul className="member-list" hidden={!open}>
         {group.members.map((m) => (
           <li key={m.id} data-pending={m.pending ? 'true' : undefined}>
             <span>
@@ -109,7 +114,7 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
         onClick={() => setOpen((o) => !o)}
       >
         Add people
-        <span className="visually-hidden"> or leave the group</span>
+        <span className="visually-hidden"> and manage members</span>
       </button>
       <div id="members-manage" hidden={!open}>
         <form ref={form} onSubmit={submit} noValidate aria-label="Add a member">
