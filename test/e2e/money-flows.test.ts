@@ -94,7 +94,9 @@ test('edit, remind, and record-and-confirm a payment, live between two people', 
   await pb.locator('.position').getByText('Your payment of $40.00 is waiting for Alice to confirm it.').waitFor();
   assert.equal(await pb.getByRole('button', { name: /^Pay Alice/ }).count(), 0, 'not offered twice');
   assert.equal(await pb.locator('.payment').getByRole('button', { name: 'Confirm' }).count(), 0, 'only the payee confirms');
-  await pending.getByRole('button', { name: 'Confirm' }).click();
+  // Alice confirms from her position at the top of the page (the payments list offers the same).
+  await pa.locator('.position').getByText('Bob says they paid you $40.00.').waitFor();
+  await pa.getByRole('button', { name: 'Confirm $40.00 from Bob' }).click();
   await toast(pb, 'Alice confirmed your payment of $40.00').waitFor({ timeout: LIVE_TIMEOUT_MS });
   await toast(pa, 'Bob paid $40.00 for Dinner at Luigi (with a confirmed payment)').waitFor({ timeout: LIVE_TIMEOUT_MS });
   await pb.locator('.payment[data-status="confirmed"]').waitFor();

@@ -1,10 +1,12 @@
 // Where the reader stands in the group, first on the page: "You are owed €275.00", "You owe Alice €30.00",
 // or "You are settled up", with what settles it: for each transfer the reader owes, the payment form
 // filled in with it (recorded once the reader presses its button; it counts once the payee confirms).
+// A payment waiting for the reader's confirmation is offered here too (./payments-to-confirm.tsx).
 // The figures are the balances' own (net and the fewest settlements), so this card never disagrees with them.
 import type { ReactNode } from 'react';
 import type { BalancesResponse, Group, Payment } from '../../../src/contract/schemas.ts';
 import { money } from '../format.ts';
+import { PaymentsToConfirm } from './payments-to-confirm.tsx';
 
 export type PaymentDraft = { to: string; amount: number };
 
@@ -14,6 +16,7 @@ export function YourPosition({
   group,
   me,
   onSettle,
+  onChanged,
 }: {
   balances: BalancesResponse | undefined;
   /** Recorded payments: one of the reader's still waiting for its payee is not offered again. */
@@ -21,6 +24,7 @@ export function YourPosition({
   group: Group;
   me: string;
   onSettle(draft: PaymentDraft): void;
+  onChanged(): void;
 }) {
   const member = (id: string) => group.members.find((m) => m.id === id);
   const nameOf = (id: string) => member(id)?.name ?? 'Someone';
@@ -93,6 +97,7 @@ export function YourPosition({
         {headline}
       </h2>
       {body}
+      <PaymentsToConfirm payments={payments} group={group} me={me} onChanged={onChanged} />
     </section>
   );
 }

@@ -61,6 +61,7 @@ export function GroupPage({ groupId }: { groupId: string }) {
             group={g}
             me={user.id}
             onSettle={(d) => setSettle({ ...d })}
+            onChanged={reload}
           />
           <AddBillDialog group={g} me={user.id} onCreated={reload} />
         </div>
