@@ -141,6 +141,10 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   // Alice's position leads the page: she is owed what Bob and Carol owe her.
   await page.getByRole('heading', { level: 2, name: 'You are owed €691.71' }).waitFor();
   await page.setViewportSize(PHONE);
+  // On a phone, adding people is reached above the bills, not below every one of them (issue 18, defect 9).
+  const addPeople = await page.getByRole('button', { name: /^Add people/ }).boundingBox();
+  const firstBill = await page.locator('.bill-list article').first().boundingBox();
+  assert.ok(addPeople && firstBill && addPeople.y < firstBill.y, 'Add people comes before the bills');
   // On a phone nothing is wider than the screen.
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
 });
