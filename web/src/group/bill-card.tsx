@@ -10,6 +10,7 @@ import { FormError } from '../components/field.tsx';
 import { date, dateTime, money } from '../format.ts';
 import { problemSentence } from '../problem.ts';
 import { Link, paths } from '../router.tsx';
+import { billStanding } from './bill-standing.ts';
 
 /** How long Undo is offered after "Mark as paid" (the server allows more: UNPAY_WINDOW_SECONDS, 5 minutes by default). */
 export const UNDO_SHOWN_MS = 8000;
@@ -132,16 +133,7 @@ export function BillCard({
   };
 
   const mineShown = mine && myPaidAt !== undefined ? { ...mine, paidAt: myPaidAt } : mine;
-  const owedToMe = isOwner ? bill.shares.filter((x) => x.userId !== me && x.paidAt === null).reduce((sum, x) => sum + x.amount, 0) : 0;
-  const standing = isOwner
-    ? owedToMe > 0
-      ? { text: `You are owed ${fmt(owedToMe)}`, tone: 'owed' }
-      : { text: 'Everyone has paid you', tone: 'even' }
-    : mineShown
-      ? mineShown.paidAt
-        ? { text: `Your part ${fmt(mineShown.amount)} · paid`, tone: 'even' }
-        : { text: `Your part ${fmt(mineShown.amount)}`, tone: 'owes' }
-      : { text: 'Not part of it', tone: 'even' };
+  const standing = billStanding(bill, me, mineShown, fmt);
 
   return (
     <article className={expanded ? 'bill open' : 'bill'} aria-labelledby={titleId} data-bill-id={bill.id}>
