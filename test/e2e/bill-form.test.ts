@@ -1,11 +1,11 @@
 // The bill form in all four split modes with each member's part previewed as it is typed, decimals read
 // without floating point, refusals shown next to the field (the form's own and the API's), deleting an
-// own unpaid bill; and the screenshots of the group page for the README.
+// own unpaid bill. The form opens in a dialog from "Add a bill" and closes once the bill is added.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { call } from '../support/api.ts';
-import { PHONE, SCREENSHOTS, billCard, browserTest, newPerson, signUp, toast, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
+import { PHONE, billCard, browserTest, expandBill, newPerson, openBillForm, signUp, toast, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
 
 const part = (page: Page, name: string) => page.locator(`output[aria-label="${name} owes"]`);
 const parts = (page: Page) => Promise.all(['Alice (you)', 'Bob', 'Carol'].map((n) => part(page, n).textContent()));
@@ -29,6 +29,7 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   const submit = page.getByRole('button', { name: 'Add bill' });
 
   // Equal: the leftover cent goes to the first member (the domain's documented tie rule).
+  await openBillForm(page);
   await page.getByLabel('Description').fill('Groceries');
   await amount.fill('100');
   assert.deepEqual(await parts(page), ['€33.34', '€33.33', '€33.33']);
@@ -68,6 +69,9 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.deepEqual(await parts(page), ['€50.00', '€25.00', '€25.00']);
   await submit.click();
   await page.getByRole('status').getByText('Added Groceries.').waitFor();
+  // The dialog closed, and focus is back on the button that opened it.
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Add a bill');
   assert.deepEqual(JSON.parse(posts[0]), {
     description: 'Groceries',
     amount: 10000,
@@ -76,6 +80,7 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   await billCard(page, 'Groceries').waitFor();
 
   // A percent bill goes over the wire as the API's percent numbers, the amount as integer cents.
+  await openBillForm(page);
   await page.getByLabel('Description').fill('Rent');
   await amount.fill('1000.01');
   await page.getByLabel('Percentages').check();
@@ -96,6 +101,7 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   await page.route('**/api/groups/*/bills', (route) =>
     route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), amount: 0 }) }),
   );
+  await openBillForm(page);
   await page.getByLabel('Description').fill('Coffee');
   await amount.fill('9');
   await page.getByLabel('Equally').check();
@@ -108,6 +114,7 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   assert.deepEqual(await bills.allTextContents(), ['Coffee', 'Rent', 'Groceries'], 'newest first');
 
   // Bob pays his part of the groceries: Alice sees it live, and the bill can no longer be deleted.
+  await expandBill(page, 'Groceries');
   const groceries = (await call(server.url, 'GET', `/api/groups/${groupId}/bills`, { token: alice.token })).body.bills.find(
     (b: { description: string }) => b.description === 'Groceries',
   );
@@ -125,21 +132,19 @@ test('bills in every split mode, checked as the API checks them', { timeout: TES
   );
 
   // Delete an own bill nobody has paid.
+  await expandBill(page, 'Coffee');
   await billCard(page, 'Coffee').getByRole('button', { name: 'Delete Coffee' }).click();
   await billCard(page, 'Coffee').getByRole('button', { name: 'Yes, delete' }).click();
   await billCard(page, 'Coffee').waitFor({ state: 'detached' });
   assert.deepEqual(await bills.allTextContents(), ['Rent', 'Groceries']);
 
-  // The group page, for the README: wide, and phone-sized.
-  for (const dismiss of await page.getByRole('button', { name: /^Dismiss/ }).all()) await dismiss.click();
-  await page.locator('.balance-list li', { hasText: 'Bob' }).getByText('owes €333.30').waitFor();
-  // A tall window rather than fullPage: a full-page capture repeats the sticky header mid-page.
-  await page.setViewportSize({ width: 1280, height: 1180 });
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${SCREENSHOTS}group-page.png` });
+  // Alice's position leads the page: she is owed what Bob and Carol owe her.
+  await page.getByRole('heading', { level: 2, name: 'You are owed €691.71' }).waitFor();
   await page.setViewportSize(PHONE);
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${SCREENSHOTS}group-page-phone.png` });
+  // On a phone, adding people is reached above the bills, not below every one of them (issue 18, defect 9).
+  const addPeople = await page.getByRole('button', { name: /^Add people/ }).boundingBox();
+  const firstBill = await page.locator('.bill-list article').first().boundingBox();
+  assert.ok(addPeople && firstBill && addPeople.y < firstBill.y, 'Add people comes before the bills');
   // On a phone nothing is wider than the screen.
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
 });

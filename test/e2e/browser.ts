@@ -143,6 +143,26 @@ export const toast = (page: Page, text: string) => page.locator('.toast', { hasT
 export const billCard = (page: Page, description: string) =>
   page.locator('article.bill', { has: page.getByRole('heading', { name: description, exact: true }) });
 
+/** Opens the bill form's dialog from the group page's "Add a bill" button; focus goes to its description. */
+export async function openBillForm(page: Page) {
+  await page.getByRole('button', { name: 'Add a bill' }).click();
+  await page.getByRole('dialog', { name: 'Add a bill' }).waitFor();
+}
+
+/** Expands a bill's compact row to its parts and the owner's actions (a no-op when already expanded). */
+export async function expandBill(page: Page, description: string) {
+  const toggle = billCard(page, description).locator('button.bill-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await billCard(page, description).locator('.shares').waitFor();
+}
+
+/** Unfolds the members card's forms (add, invite, leave), which a group with people keeps folded. */
+export async function openMemberForms(page: Page) {
+  const toggle = page.getByRole('button', { name: /^Add people/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByLabel('Add a member by email or name').waitFor();
+}
+
 /** Opens a group from the groups page, by its link. */
 export async function openGroup(page: Page, name: string) {
   await page.getByRole('link', { name: new RegExp(`^${name}\\b`) }).click();

@@ -6,7 +6,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { call, groupWith, register, type TestUser } from '../support/api.ts';
-import { billCard, browserTest, newPerson, signInWithToken, toast, waitLive, TEST_TIMEOUT_MS } from './browser.ts';
+import {
+  billCard,
+  browserTest,
+  expandBill,
+  newPerson,
+  openBillForm,
+  openMemberForms,
+  signInWithToken,
+  toast,
+  waitLive,
+  TEST_TIMEOUT_MS,
+} from './browser.ts';
 import { expectInputBorders, expectNoAxeViolations } from './a11y.ts';
 
 const SIZES = [
@@ -151,6 +162,7 @@ for (const size of SIZES) {
 
     await signed.goto(`${server.url}/groups/${groupId}`);
     await signed.getByRole('heading', { level: 1, name: 'Trip' }).waitFor();
+    await openMemberForms(signed);
     const member = signed.getByLabel('Add a member by email or name');
     assert.equal(await member.getAttribute('maxlength'), '254');
     await signed.getByRole('button', { name: 'Add member' }).click();
@@ -165,6 +177,7 @@ for (const size of SIZES) {
     await expectHumane(signed, 'add member');
 
     // The bill form: empty, negative, and what only the server refuses.
+    await openBillForm(signed);
     await signed.getByRole('button', { name: 'Add bill' }).click();
     assert.equal(await errorOf(signed, 'bill-description').innerText(), 'Say what the bill was for.');
     assert.equal(await errorOf(signed, 'bill-amount').innerText(), 'Enter the amount.');
@@ -181,8 +194,11 @@ for (const size of SIZES) {
     await errorOf(signed, 'bill-amount').getByText('Enter an amount more than zero, up to €10,000,000,000.00.').waitFor();
     await expectHumane(signed, 'bill form');
     await expectNoSideScroll(signed, 'bill form with errors');
-    await expectNoAxeViolations(signed, `group page with errors (${size.name})`);
+    await expectNoAxeViolations(signed, `group page, bill dialog open with errors (${size.name})`);
     await expectInputBorders(signed, 'group page');
+    // The dialog fits the window: nothing of the form is out of reach sideways.
+    const sheet = await signed.getByRole('dialog').boundingBox();
+    assert.ok(sheet && sheet.x >= 0 && sheet.x + sheet.width <= size.width, `the dialog is ${JSON.stringify(sheet)}`);
   });
 
   test(`${size.name}: long unbroken names and descriptions wrap; no page scrolls sideways; axe finds nothing`, {
@@ -222,6 +238,9 @@ for (const size of SIZES) {
     await expectNoAxeViolations(page, `group page (${size.name})`);
     await expectInputBorders(page, 'group page');
     // A large amount and "own part" do not overlap: the rows share one grid.
+    await expandBill(page, description);
+    await expectNoSideScroll(page, 'group page, a bill expanded');
+    await expectNoAxeViolations(page, `group page, a bill expanded (${size.name})`);
     const rows = billCard(page, description).locator('.share');
     const boxes = await Promise.all([0, 1].map((i) => rows.nth(i).locator('.share-amount').boundingBox()));
     assert.equal(Math.round(boxes[0]!.x + boxes[0]!.width), Math.round(boxes[1]!.x + boxes[1]!.width), 'amounts end in one column');
@@ -280,11 +299,20 @@ for (const size of SIZES) {
       if (r.method() === 'POST' && r.url().endsWith('/bills')) posts.push(r.postData() ?? '');
     });
 
-    // Alice: Tab to the form, type, Enter. "12,50" in a EUR group is €12.50.
+    // Alice: Tab to "Add a bill", Enter opens the dialog with focus in it; Escape closes it and focus returns
+    // to the button; open again, type, Enter. "12,50" in a EUR group is €12.50.
     await pa.goto(`${server.url}/groups/${euros}`);
     await pa.getByRole('heading', { level: 1, name: 'Trip' }).waitFor();
     await waitLive(pa);
-    await tabTo(pa, (el) => el.id === 'bill-description', 'Description');
+    const onAddBill = () => pa.waitForFunction(() => (document.activeElement as HTMLElement | null)?.innerText === 'Add a bill');
+    await tabTo(pa, (el) => el.text === 'Add a bill', 'Add a bill');
+    await pa.keyboard.press('Enter');
+    await pa.waitForFunction(() => document.activeElement?.id === 'bill-description');
+    await pa.keyboard.press('Escape');
+    await pa.getByRole('dialog').waitFor({ state: 'hidden' });
+    await onAddBill();
+    await pa.keyboard.press('Enter');
+    await pa.waitForFunction(() => document.activeElement?.id === 'bill-description');
     await pa.keyboard.type('Pizza');
     await pa.keyboard.press('Tab');
     assert.equal(await focusedId(pa), 'bill-amount');
@@ -293,7 +321,15 @@ for (const size of SIZES) {
     await billCard(pa, 'Pizza').waitFor();
     assert.equal(JSON.parse(posts[0]).amount, 1250);
     assert.equal(await billCard(pa, 'Pizza').locator('.bill-amount').innerText(), '€12.50');
-    await pa.waitForFunction(() => document.activeElement?.id === 'bill-description');
+    // The dialog closed; focus is back on its button, with "Added Pizza." beside it.
+    await onAddBill();
+    await pa.getByRole('status').getByText('Added Pizza.').waitFor();
+
+    // The row expands to its parts with the keyboard.
+    await tabTo(pa, (el) => el.text.startsWith('Parts'), 'Parts');
+    await pa.keyboard.press('Enter');
+    await billCard(pa, 'Pizza').locator('.shares').waitFor();
+    assert.equal(await billCard(pa, 'Pizza').locator('button.bill-toggle').getAttribute('aria-expanded'), 'true');
 
     // Delete asks; Escape keeps the bill and focus returns to Delete.
     await tabTo(pa, (el) => el.text.startsWith('Delete') && el.tag === 'BUTTON', 'Delete');
@@ -310,6 +346,10 @@ for (const size of SIZES) {
     await waitLive(pb);
     await tabTo(pb, (el) => el.text.startsWith('Mark as paid'), 'Mark as paid');
     await pb.keyboard.press('Enter');
+    await pb.waitForFunction(() => (document.activeElement as HTMLElement | null)?.innerText.startsWith('Undo') === true);
+    // Bob's row says where he stands; its parts open without taking focus from Undo.
+    await billCard(pb, 'Pizza').getByText('Your part €6.25 · paid').waitFor();
+    await billCard(pb, 'Pizza').locator('button.bill-toggle').dispatchEvent('click');
     await pb.waitForFunction(() => (document.activeElement as HTMLElement | null)?.innerText.startsWith('Undo') === true);
     await billCard(pb, 'Pizza')
       .locator('.share', { hasText: 'Bob' })
@@ -341,6 +381,7 @@ for (const size of SIZES) {
     // "1,234.56" in a USD group is $1,234.56.
     await pa.goto(`${server.url}/groups/${dollars}`);
     await pa.getByRole('heading', { level: 1, name: 'Trip' }).waitFor();
+    await openBillForm(pa);
     await pa.getByLabel('Description').fill('Hotel');
     await pa.getByLabel('Amount (USD)').fill('1,234.56');
     await pa.getByRole('button', { name: 'Add bill' }).click();

@@ -8,7 +8,9 @@ import {
   SCREENSHOTS,
   billCard,
   browserTest,
+  expandBill,
   newPerson,
+  openBillForm,
   openGroup,
   signUp,
   toast,
@@ -53,6 +55,7 @@ test("a bill and its payment show up live on the other people's open pages", { t
   const bobUnreadBefore = await unread(pb);
 
   // Alice splits $66.66 equally between herself and Bob; Carol is left out of this one.
+  await openBillForm(pa);
   await pa.getByLabel('Description').fill('Dinner');
   await pa.getByLabel('Amount (USD)').fill('66.66');
   await pa.getByRole('checkbox', { name: 'Carol' }).uncheck();
@@ -83,11 +86,17 @@ test("a bill and its payment show up live on the other people's open pages", { t
   // Bob pays his part; Alice sees the payment and her balance change, without a reload.
   const aliceBalance = pa.locator('.balance-list li', { hasText: 'Alice (you)' });
   await aliceBalance.getByText('is owed $33.33').waitFor();
+  // Each page leads with its reader's position.
+  await pa.getByRole('heading', { level: 2, name: 'You are owed $33.33' }).waitFor();
+  await pb.getByRole('heading', { level: 2, name: 'You owe Alice $33.33' }).waitFor();
+  await pc.getByRole('heading', { level: 2, name: 'You are settled up' }).waitFor();
   await billCard(pb, 'Dinner')
     .getByRole('button', { name: /^Mark as paid\W+\$33\.33 for Dinner$/ })
     .click();
   await toast(pa, 'Bob paid $33.33 for Dinner').waitFor();
   await aliceBalance.getByText('settled up').waitFor();
+  await pa.getByRole('heading', { level: 2, name: 'You are settled up' }).waitFor();
+  await expandBill(pa, 'Dinner');
   await billCard(pa, 'Dinner')
     .locator('.share', { hasText: 'Bob' })
     .getByText(/^paid /)

@@ -4,7 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call } from '../support/api.ts';
-import { billCard, browserTest, newPerson, signInWithToken, toast, waitLive, TEST_TIMEOUT_MS, LIVE_TIMEOUT_MS } from './browser.ts';
+import {
+  billCard,
+  browserTest,
+  expandBill,
+  newPerson,
+  openGroup,
+  signInWithToken,
+  toast,
+  waitLive,
+  TEST_TIMEOUT_MS,
+  LIVE_TIMEOUT_MS,
+} from './browser.ts';
 
 test('edit, remind, and record-and-confirm a payment, live between two people', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const { server, browser, people, groupId, context } = await browserTest(t, { people: ['Alice', 'Bob'], signedIn: 'Alice' });
@@ -23,7 +34,9 @@ test('edit, remind, and record-and-confirm a payment, live between two people', 
   await Promise.all([waitLive(pa), waitLive(pb)]);
   await billCard(pb, 'Dinner').waitFor();
 
-  // Remind: Alice nudges everyone who owes; Bob gets the toast.
+  // Remind (with the bill's parts): Alice nudges everyone who owes; Bob gets the toast.
+  await billCard(pa, 'Dinner').getByText('You are owed $30.00').waitFor();
+  await expandBill(pa, 'Dinner');
   await billCard(pa, 'Dinner')
     .getByRole('button', { name: /^Remind/ })
     .click();
@@ -52,23 +65,45 @@ test('edit, remind, and record-and-confirm a payment, live between two people', 
   await stale.getByRole('button', { name: 'Save changes' }).click();
   await stale.locator('.bill-notes', { hasText: 'paid with the card' }).waitFor();
 
-  // Record and confirm: Bob records the suggested settlement; Alice confirms it; the balances clear.
+  // The groups list says where Bob stands in each group.
+  await pb.goto(`${server.url}/`);
+  await pb
+    .getByRole('link', { name: /^Trip\b/ })
+    .getByText('You owe $40.00')
+    .waitFor();
+  await openGroup(pb, 'Trip');
+  await waitLive(pb);
+
+  // Record and confirm: Bob's position leads his page, and its button fills in the payment form with the
+  // settlement; he records it; Alice confirms it; the balances clear.
   await pa.goto(`${server.url}/groups/${groupId}`);
   await waitLive(pa);
-  await pb.locator('.settlements li', { hasText: 'Bob (you) pays Alice' }).getByRole('button', { name: 'Record this payment' }).click();
+  await pb.getByRole('heading', { level: 2, name: 'You owe Alice $40.00' }).waitFor();
+  await pb.getByRole('button', { name: /^Pay Alice \$40\.00/ }).click();
+  const sum = pb.getByLabel('Sum paid (USD)');
+  await pb.waitForFunction(() => document.activeElement?.getAttribute('name') === 'payment-amount');
+  assert.equal(await sum.inputValue(), '40.00');
+  assert.equal(await pb.getByLabel('Paid to').inputValue(), alice.id);
+  await pb.getByRole('button', { name: 'Record a payment' }).click();
   await toast(pa, 'Bob says they paid you $40.00').waitFor({ timeout: LIVE_TIMEOUT_MS });
   const pending = pa.locator('.payment[data-status="pending"]', { hasText: '$40.00' });
   await pending.waitFor();
   // Pending payments do not count: Alice is still owed.
   await pa.locator('.balance-list li', { hasText: 'Alice (you)' }).getByText('is owed $40.00').waitFor();
   await pb.locator('.payment[data-status="pending"]').getByText('waiting for confirmation').waitFor();
+  await pb.locator('.position').getByText('Your payment of $40.00 is waiting for Alice to confirm it.').waitFor();
+  assert.equal(await pb.getByRole('button', { name: /^Pay Alice/ }).count(), 0, 'not offered twice');
   assert.equal(await pb.locator('.payment').getByRole('button', { name: 'Confirm' }).count(), 0, 'only the payee confirms');
-  await pending.getByRole('button', { name: 'Confirm' }).click();
+  // Alice confirms from her position at the top of the page (the payments list offers the same).
+  await pa.locator('.position').getByText('Bob says they paid you $40.00.').waitFor();
+  await pa.getByRole('button', { name: 'Confirm $40.00 from Bob' }).click();
   await toast(pb, 'Alice confirmed your payment of $40.00').waitFor({ timeout: LIVE_TIMEOUT_MS });
   await toast(pa, 'Bob paid $40.00 for Dinner at Luigi (with a confirmed payment)').waitFor({ timeout: LIVE_TIMEOUT_MS });
   await pb.locator('.payment[data-status="confirmed"]').waitFor();
   await pb.locator('.balance-list li', { hasText: 'Bob (you)' }).getByText('settled up').waitFor();
   await pa.locator('.settlements-empty').waitFor();
+  await pb.getByRole('heading', { level: 2, name: 'You are settled up' }).waitFor();
+  await expandBill(pb, 'Dinner at Luigi');
   await billCard(pb, 'Dinner at Luigi')
     .locator('.share', { hasText: 'Bob' })
     .getByText(/^paid /)

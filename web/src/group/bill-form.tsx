@@ -8,7 +8,7 @@ import { decimalSeparator, exponentOf, money } from '../format.ts';
 import { focusFirstError, formErrorsOf, type FormErrors } from '../problem.ts';
 import { inputRule, rules } from '../rules.ts';
 import { DEFAULT_SHARES, MODES, MODE_KEY, checkDraft, emptyDraft, type Draft, type Mode } from './split-draft.ts';
-import { SubmitRow } from '../components/submit-row.tsx';
+import { SubmitButton } from '../components/submit-row.tsx';
 
 const MODE_LABELS: Record<Mode, string> = { equal: 'Equally', exact: 'Exact amounts', percent: 'Percentages', shares: 'Shares' };
 const INPUT_HINTS: Record<Exclude<Mode, 'equal'>, string> = { exact: 'amount', percent: 'percent', shares: 'shares' };
@@ -19,14 +19,13 @@ function newKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function BillForm({ group, me, onCreated }: { group: Group; me: string; onCreated(): void }) {
+export function BillForm({ group, me, onCreated }: { group: Group; me: string; onCreated(description: string): void }) {
   const memberIds = useMemo(() => group.members.map((m) => m.id), [group.members]);
   const exponent = exponentOf(group.currency);
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const [submitted, setSubmitted] = useState(false);
   const [apiErrors, setApiErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState('');
   const key = useRef(newKey());
   const form = useRef<HTMLFormElement>(null);
 
@@ -37,7 +36,6 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
   const edit = (change: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...change }));
     setApiErrors({});
-    setDone('');
     key.current = newKey();
   };
   const editMember = (field: 'exact' | 'percent' | 'shares', id: string, value: string) =>
@@ -56,13 +54,11 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
     setBusy(true);
     try {
       await api.createBill(group.id, checked.body, key.current);
-      setDone(`Added ${checked.body.description}.`);
       setDraft(emptyDraft());
       setSubmitted(false);
       key.current = newKey();
-      onCreated();
-      // Ready for the next bill: focus would otherwise stay on a button whose form was just emptied.
-      form.current?.querySelector<HTMLElement>('#bill-description')?.focus();
+      // The one who shows this form says "Added …" and moves focus (it may close the form).
+      onCreated(checked.body.description);
     } catch (err) {
       const fields = [
         'description',
@@ -89,7 +85,7 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
   const splitError = [shown.split, shown[`split.${modeKey}`]].filter(Boolean).join(' ') || undefined;
 
   return (
-    <form ref={form} className="card bill-form" onSubmit={submit} noValidate aria-labelledby="bill-form-title">
+    <form ref={form} className="bill-form" onSubmit={submit} noValidate aria-labelledby="bill-form-title">
       <h2 id="bill-form-title">Add a bill</h2>
       <p className="muted">You paid it; the others owe you their parts.</p>
       <div className="row">
@@ -183,7 +179,9 @@ export function BillForm({ group, me, onCreated }: { group: Group; me: string; o
         <FieldError id="bill-split-error" message={splitError} />
       </fieldset>
       <FormError message={shown['']} />
-      <SubmitRow label="Add bill" pending="Adding bill…" busy={busy} done={done} />
+      <div className="actions">
+        <SubmitButton label="Add bill" pending="Adding bill…" busy={busy} />
+      </div>
     </form>
   );
 }

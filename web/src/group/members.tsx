@@ -1,18 +1,16 @@
-// The group's members: who is pending (no account yet), adding one by email or by name, sharing an invite
-// link, removing a pending member and leaving the group.
+// The group's members: their names, and behind "Add people" each one's email and who is pending (no account
+// yet, removable), adding one by email or by name, sharing an invite link and leaving the group. It sits near the top of
+// the page; the forms are folded away once the group has people, so on a phone they do not push the bills
+// down, and open by themselves in a new group, where adding people is the first thing to do.
 import { useRef, useState, type FormEvent } from 'react';
 import type { Group } from '../../../src/contract/schemas.ts';
-import { ApiError } from '../../../src/client/index.ts';
 import { api } from '../api.ts';
 import { Field, FormError } from '../components/field.tsx';
-import { focusFirstError, formErrorsOf, type FormErrors } from '../problem.ts';
+import { focusFirstError, formErrorsOf, problemSentence, type FormErrors } from '../problem.ts';
 import { checkText, rules } from '../rules.ts';
 import { SubmitRow } from '../components/submit-row.tsx';
 import { navigate, paths } from '../router.tsx';
 import { InviteLink } from './invite-link.tsx';
-
-/** What the server said, for a refusal worth showing as it is (409 balance_not_settled names the amounts). */
-const detailOf = (e: unknown) => (e instanceof ApiError ? e.problem.detail : 'That did not work. Try again.');
 
 export function Members({ group, me, onAdded }: { group: Group; me: string; onAdded(): void }) {
   const [who, setWho] = useState('');
@@ -21,6 +19,7 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
   const [done, setDone] = useState('');
   const [refused, setRefused] = useState<string | undefined>(undefined);
   const form = useRef<HTMLFormElement>(null);
+  const [open, setOpen] = useState(group.members.length === 1);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -71,14 +70,26 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
       if (leaving) navigate(paths.groups(), { replace: true });
       else onAdded();
     } catch (err) {
-      setRefused(detailOf(err));
+      // The server's detail counts minor units for a developer; the reader needs what to do.
+      setRefused(
+        problemSentence(err, {
+          balance_not_settled: leaving
+            ? 'You still owe or are owed money in this group. Settle up (and confirm or dispute any payment waiting), then leave.'
+            : `${name} still owes or is owed money in this group, so they cannot be removed until that is settled.`,
+        }),
+      );
     }
   }
 
   return (
     <section className="card members" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <ul className="member-list">
+      {!open && (
+        <p className="member-names">
+          {group.members.map((m) => (m.id === me ? `${m.name} (you)` : m.pending ? `${m.name} (pending)` : m.name)).join(', ')}
+        </p>
+      )}
+      <ul className="member-list" hidden={!open}>
         {group.members.map((m) => (
           <li key={m.id} data-pending={m.pending ? 'true' : undefined}>
             <span>
@@ -95,27 +106,39 @@ export function Members({ group, me, onAdded }: { group: Group; me: string; onAd
         ))}
       </ul>
       <FormError message={refused} />
-      <form ref={form} onSubmit={submit} noValidate aria-label="Add a member">
-        <Field
-          id="member-email"
-          label="Add a member by email or name"
-          autoComplete="off"
-          required
-          maxLength={rules.memberEmail.maxLength}
-          value={who}
-          onChange={(e) => {
-            setWho(e.target.value);
-            setErrors((errs) => (errs.who ? {} : errs));
-          }}
-          error={errors.who}
-          hint="Someone without an account yet is added as pending: what they owe waits for them."
-        />
-        <SubmitRow label="Add member" pending="Adding…" busy={busy} done={done} />
-      </form>
-      <InviteLink groupId={group.id} />
-      <button type="button" className="secondary" onClick={() => void remove(me, '')}>
-        Leave group
+      <button
+        type="button"
+        className="secondary members-toggle"
+        aria-expanded={open}
+        aria-controls="members-manage"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Add people
+        <span className="visually-hidden"> and manage members</span>
       </button>
+      <div id="members-manage" hidden={!open}>
+        <form ref={form} onSubmit={submit} noValidate aria-label="Add a member">
+          <Field
+            id="member-email"
+            label="Add a member by email or name"
+            autoComplete="off"
+            required
+            maxLength={rules.memberEmail.maxLength}
+            value={who}
+            onChange={(e) => {
+              setWho(e.target.value);
+              setErrors((errs) => (errs.who ? {} : errs));
+            }}
+            error={errors.who}
+            hint="Someone without an account yet is added as pending: what they owe waits for them."
+          />
+          <SubmitRow label="Add member" pending="Adding…" busy={busy} done={done} />
+        </form>
+        <InviteLink groupId={group.id} />
+        <button type="button" className="secondary" onClick={() => void remove(me, '')}>
+          Leave group
+        </button>
+      </div>
     </section>
   );
 }

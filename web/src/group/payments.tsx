@@ -1,12 +1,13 @@
 // Payments between members: record one ("Bob paid me back 40 in cash" is recorded by Bob), the list newest
 // first, and Confirm / Dispute on a pending payment addressed to the reader. Only confirmed ones count.
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Group, Payment } from '../../../src/contract/schemas.ts';
-import { parseDecimalAmount } from '../../../src/domain/money.ts';
+import { formatMinor, parseDecimalAmount } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/field.tsx';
 import { dateTime, exponentOf, money } from '../format.ts';
 import { formErrorsOf } from '../problem.ts';
+import type { PaymentDraft } from './your-position.tsx';
 
 const newKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
@@ -14,11 +15,14 @@ export function Payments({
   group,
   me,
   payments,
+  prefill,
   onChanged,
 }: {
   group: Group;
   me: string;
   payments: Payment[] | undefined;
+  /** A settlement to fill the form with ("Pay Alice €30.00" at the top); a new object each time it is asked. */
+  prefill?: PaymentDraft;
   onChanged(): void;
 }) {
   const nameOf = (id: string) => {
@@ -33,6 +37,16 @@ export function Payments({
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const key = useRef(newKey());
+  const amountInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!prefill) return;
+    setTo(prefill.to);
+    setAmount(formatMinor(prefill.amount, exponentOf(group.currency)));
+    setError(undefined);
+    // The reader checks the sum (it may be paid in parts) and records it: nothing is sent until they do.
+    amountInput.current?.focus();
+    amountInput.current?.scrollIntoView({ block: 'center' });
+  }, [prefill, group.currency]);
 
   async function act(action: () => Promise<unknown>) {
     setBusy(true);
@@ -80,7 +94,14 @@ export function Payments({
           </label>
           <label>
             Sum paid ({group.currency})
-            <input name="payment-amount" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} required />
+            <input
+              ref={amountInput}
+              name="payment-amount"
+              inputMode="decimal"
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+              required
+            />
           </label>
           <label>
             Payment note

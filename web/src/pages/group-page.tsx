@@ -1,14 +1,18 @@
-// A group: balances, a new bill, the bills (newest first) and the members.
+// A group, led by what people come for: where the reader stands and what settles it, and "Add a bill";
+// then the bills (newest first, compact rows) beside the members, the balances and the payments.
+// On a phone the members come before the bills (their forms folded away once the group has people), so
+// adding someone never waits below every bill; the balances and payments follow the bills.
 import { useState } from 'react';
 import { ApiError } from '../../../src/client/index.ts';
 import { Activity } from '../group/activity.tsx';
 import { FormError } from '../components/field.tsx';
 import { Balances } from '../group/balances.tsx';
+import { AddBillDialog } from '../group/add-bill-dialog.tsx';
 import { BillCard } from '../group/bill-card.tsx';
-import { BillForm } from '../group/bill-form.tsx';
 import { Members } from '../group/members.tsx';
 import { Payments } from '../group/payments.tsx';
 import { useGroup } from '../group/use-group.ts';
+import { YourPosition, type PaymentDraft } from '../group/your-position.tsx';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { PageTitle } from './page-title.tsx';
@@ -17,6 +21,7 @@ export function GroupPage({ groupId }: { groupId: string }) {
   const { user } = useSession();
   const { group, bills, balances, payments, reload, showOlder } = useGroup(groupId);
   const [tab, setTab] = useState<'bills' | 'activity'>('bills');
+  const [settle, setSettle] = useState<PaymentDraft | undefined>(undefined);
 
   if (group.error instanceof ApiError && group.error.status === 404) {
     return (
@@ -48,14 +53,20 @@ export function GroupPage({ groupId }: { groupId: string }) {
       <p className="muted subtitle">
         {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
       </p>
-      {/* A new group (only you in it) shows adding members first: a bill needs someone to share it with. */}
-      <div className={g.members.length === 1 ? 'group-layout new-group' : 'group-layout'}>
-        <div className="area-balances">
-          <Balances balances={balances.data} group={g} me={user.id} onChanged={reload} />
-          <Payments group={g} me={user.id} payments={payments.data?.payments} onChanged={reload} />
+      <div className="group-layout">
+        <div className="area-top">
+          <YourPosition
+            balances={balances.data}
+            payments={payments.data?.payments}
+            group={g}
+            me={user.id}
+            onSettle={(d) => setSettle({ ...d })}
+            onChanged={reload}
+          />
+          <AddBillDialog group={g} me={user.id} onCreated={reload} />
         </div>
-        <div className="area-form">
-          <BillForm key={g.id} group={g} me={user.id} onCreated={reload} />
+        <div className="area-members">
+          <Members key={g.id} group={g} me={user.id} onAdded={reload} />
         </div>
         <section className="area-bills" aria-labelledby="bills-title">
           <h2 id="bills-title" className="visually-hidden" tabIndex={-1}>
@@ -106,8 +117,9 @@ export function GroupPage({ groupId }: { groupId: string }) {
             )}
           </div>
         </section>
-        <div className="area-members">
-          <Members group={g} me={user.id} onAdded={reload} />
+        <div className="area-money">
+          <Balances balances={balances.data} group={g} me={user.id} onChanged={reload} />
+          <Payments group={g} me={user.id} payments={payments.data?.payments} prefill={settle} onChanged={reload} />
         </div>
       </div>
     </main>

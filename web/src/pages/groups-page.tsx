@@ -1,7 +1,8 @@
-// Your groups, and a new one with its currency.
+// Your groups, each with where you stand in it, and a new one with its currency.
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { CURRENCY_CODES } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
+import { balanceWords, myBalances } from '../groups/my-balances.ts';
 import { Field, FieldError, FormError } from '../components/field.tsx';
 import { SubmitButton } from '../components/submit-row.tsx';
 import { useFieldErrors } from '../components/use-field-errors.ts';
@@ -10,11 +11,17 @@ import { useHintWindow } from '../live/hint-window.ts';
 import { focusFirstError, formErrorsOf } from '../problem.ts';
 import { checkText, inputRule, rules } from '../rules.ts';
 import { Link, navigate, paths } from '../router.tsx';
+import { useSession } from '../session.tsx';
 import { useLoader } from '../use-loader.ts';
 import { PageTitle } from './page-title.tsx';
 
 export function GroupsPage() {
-  const groups = useLoader(() => api.listGroups(), []);
+  const { user } = useSession();
+  // One load for both, so a live refresh updates the list and its balances together.
+  const groups = useLoader(async () => {
+    const { groups: list } = await api.listGroups();
+    return { groups: list, balances: await myBalances(list, user.id) };
+  }, [user.id]);
   // Being added to a group arrives as a notification; membership changes elsewhere as group.updated.
   const refetchForHint = useHintWindow(groups.reload);
   useLiveEvent((e) => {
@@ -31,18 +38,26 @@ export function GroupsPage() {
           <p className="muted">No groups yet. Create one below, or ask a friend to add you by email.</p>
         ) : (
           <ul className="group-list">
-            {groups.data.groups.map((g) => (
-              <li key={g.id}>
-                <Link to={paths.group(g.id)} className="group-link">
-                  <span className="group-name" title={g.name}>
-                    {g.name}
-                  </span>
-                  <span className="muted">
-                    {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
-                  </span>
-                </Link>
-              </li>
-            ))}
+            {groups.data.groups.map((g) => {
+              const mine = groups.data?.balances.get(g.id);
+              return (
+                <li key={g.id}>
+                  <Link to={paths.group(g.id)} className="group-link">
+                    <span className="group-name" title={g.name}>
+                      {g.name}
+                    </span>
+                    <span className="muted">
+                      {g.currency} · {g.members.length} {g.members.length === 1 ? 'member' : 'members'}
+                    </span>
+                    {mine && (
+                      <span className={`group-balance ${mine.net > 0 ? 'owed' : mine.net < 0 ? 'owes' : 'even'}`}>
+                        {balanceWords(mine)}
+                      </span>
+                    )}
+                  </Link>
+                </li>
+              );
+            })}
           </ul>
         ))}
       <NewGroup />
