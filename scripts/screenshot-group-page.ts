@@ -1,6 +1,6 @@
 // The README's pictures of the group page, wide (1280×800) and on a phone (390×844): Alice, Bob and Carol
-// share a few bills in euros, seen by Alice. Run by hand after a change to the page's look (it needs the
-// built app, npm run build:web, and Chromium):
+// share a few bills in euros, seen by Alice; then the live toast on Bob's page as Alice adds one more. Run
+// by hand after a change to the page's look (it needs the built app, npm run build:web, and Chromium):
 //   node_modules/.bin/node scripts/screenshot-group-page.ts
 import { call, groupWith, register } from '../test/support/api.ts';
 import { startTestServer } from '../test/support/server.ts';
@@ -46,7 +46,20 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SCREENSHOTS}group-page-phone.png` });
-  console.log(`wrote ${SCREENSHOTS}group-page.png and group-page-phone.png`);
+
+  // Bob's page the moment Alice adds a bill he owes part of: the live toast.
+  const bobs = await newPerson(browser, { width: 1280, height: 800 });
+  await signInWithToken(bobs, server.url, bob);
+  const bobPage = await bobs.newPage();
+  await bobPage.goto(`${server.url}/groups/${groupId}`);
+  await bobPage.locator('.position-headline', { hasText: 'You' }).waitFor();
+  await waitLive(bobPage);
+  await bill(alice, 'Dinner', 9000);
+  const toast = bobPage.locator('.toast', { hasText: 'Alice added Dinner' });
+  await toast.waitFor();
+  await toast.screenshot({ path: `${SCREENSHOTS}live-toast.png` });
+  await bobPage.screenshot({ path: `${SCREENSHOTS}live-toast-page.png` });
+  console.log(`wrote ${SCREENSHOTS}group-page.png, group-page-phone.png, live-toast.png and live-toast-page.png`);
 } finally {
   await browser.close();
   await server.close();
