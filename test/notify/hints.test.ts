@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHub } from '../../src/notify/hub.ts';
+import { createHintRounds } from '../../src/notify/hints.ts';
 import { createMetrics } from '../../src/notify/metrics.ts';
 import type { Connection } from '../../src/notify/connection.ts';
 import type { NotificationRow } from '../../src/store/store.ts';
@@ -214,4 +215,26 @@ test('over SSE, members of a busy group get few hints, receivers get every bill,
     );
     if (user !== owner) assert.equal(stream.received.filter((r) => r.event === 'bill.created').length, 2, `${user.name}: both bills`);
   }
+});
+
+test('a round runs to its end on its own: its slices do not wait for other I/O to wake the event loop', async () => {
+  type Target = { closed: boolean; syncing: boolean; hints: Map<string, number> | null };
+  const members = Array.from({ length: 2000 }, (_, i) => `u${i}`);
+  const streams = new Map(members.map((m): [string, Target[]] => [m, [{ closed: false, syncing: false, hints: null }]]));
+  let written = 0;
+  const rounds = createHintRounds<Target>({
+    windowMs: 10,
+    maxWritesPerTick: 1,
+    sliceMs: 0.5,
+    streamsOf: (userId) => streams.get(userId),
+    write: () => written++,
+  });
+  rounds.add('g1', 1, members);
+  // One timer, and nothing else that could wake the loop: 2,000 one-write slices must still all run. With
+  // unref'd immediates each slice waited in the poll phase for the next event (here, none until the timer).
+  const started = performance.now();
+  while (written < members.length && performance.now() - started < 2000) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(written, members.length, `${written} of ${members.length} hints written in 2 s`);
+  assert.ok(performance.now() - started < 1000, `the round took ${Math.round(performance.now() - started)} ms`);
+  rounds.clear();
 });
