@@ -1,9 +1,9 @@
 // Payments addressed to the reader that wait for their word, shown in "your position": confirming one is
 // what settles a debt for the one who is owed (until then it does not count in the balances).
-import { useState } from 'react';
 import type { Group, Payment } from '../../../src/contract/schemas.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/field.tsx';
+import { useAction } from '../components/use-action.ts';
 import { money } from '../format.ts';
 import { problemSentence } from '../problem.ts';
 
@@ -18,25 +18,10 @@ export function PaymentsToConfirm({
   me: string;
   onChanged(): void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, act } = useAction(onChanged, problemSentence);
   const waiting = (payments ?? []).filter((p) => p.to === me && p.status === 'pending');
   if (waiting.length === 0 && !error) return null;
   const nameOf = (id: string) => group.members.find((m) => m.id === id)?.name ?? 'Someone';
-
-  async function act(action: () => Promise<unknown>) {
-    if (busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      onChanged();
-    } catch (e) {
-      setError(problemSentence(e));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <>

@@ -5,6 +5,7 @@ import type { Group, Payment } from '../../../src/contract/schemas.ts';
 import { formatMinor, parseDecimalAmount } from '../../../src/domain/money.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/field.tsx';
+import { useAction } from '../components/use-action.ts';
 import { dateTime, exponentOf, money } from '../format.ts';
 import { formErrorsOf } from '../problem.ts';
 import type { PaymentDraft } from './your-position.tsx';
@@ -34,8 +35,7 @@ export function Payments({
   const [to, setTo] = useState(others[0]?.id ?? '');
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useAction(onChanged, (e) => formErrorsOf(e, [])['']);
   const key = useRef(newKey());
   const amountInput = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -46,20 +46,7 @@ export function Payments({
     // The reader checks the sum (it may be paid in parts) and records it: nothing is sent until they do.
     amountInput.current?.focus();
     amountInput.current?.scrollIntoView({ block: 'center' });
-  }, [prefill, group.currency]);
-
-  async function act(action: () => Promise<unknown>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      onChanged();
-    } catch (e) {
-      setError(formErrorsOf(e, [])['']);
-    } finally {
-      setBusy(false);
-    }
-  }
+  }, [prefill, group.currency, setError]);
 
   function submit(e: FormEvent) {
     e.preventDefault();
