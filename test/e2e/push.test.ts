@@ -64,7 +64,10 @@ async function waitShown(page: Page, title: string): Promise<Shown[]> {
   for (;;) {
     const shown = await shownNotifications(page);
     if (shown.some((n) => n.title === title)) return shown;
-    if (Date.now() > until) assert.fail(`no notification "${title}" within 10 s (shown: ${JSON.stringify(shown)})`);
+    if (Date.now() > until) {
+      const state = await page.evaluate(() => navigator.serviceWorker.controller?.state ?? 'no controller');
+      assert.fail(`no notification "${title}" within 10 s (shown: ${JSON.stringify(shown)}; worker ${state})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -75,10 +78,18 @@ test('a push shows a notification (one per bill), and a click on it opens the bi
   const { server, alice, bob, groupId, context, page } = await setup(t, { grant: true });
 
   // The worker registers at the site's root scope, served by the server's static route under the CSP.
+  // `ready` resolves once the worker is activating; pushes are dispatched to an activated worker, so this
+  // waits for "activated" too. (One full run showed no notification for the first push; this was the one
+  // precondition the test did not hold. The failure message now says the worker's state.)
   const scope = await page.evaluate(() =>
     Promise.race([
-      navigator.serviceWorker.ready.then((r) => r.scope),
-      new Promise<string>((resolve) => setTimeout(() => resolve('no active service worker within 10 s'), 10_000)),
+      navigator.serviceWorker.ready.then(async (r) => {
+        const worker = r.active;
+        if (worker && worker.state !== 'activated')
+          await new Promise<void>((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()));
+        return r.scope;
+      }),
+      new Promise<string>((resolve) => setTimeout(() => resolve('no activated service worker within 10 s'), 10_000)),
     ]),
   );
   assert.equal(scope, `${server.url}/`);
