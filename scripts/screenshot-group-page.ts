@@ -35,12 +35,18 @@ try {
   await bill(alice, 'Cabin, three nights', 42000);
   await call(server.url, 'POST', `/api/bills/${groceries.id}/pay`, { token: carol.token });
 
-  const context = await newPerson(browser, { width: 1280, height: 800 });
-  await signInWithToken(context, server.url, alice);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/groups/${groupId}`);
-  await page.locator('.position-headline', { hasText: 'You' }).waitFor();
-  await waitLive(page);
+  /** The group page as one person sees it, wide, loaded and live. */
+  const groupPageOf = async (person: typeof alice) => {
+    const context = await newPerson(browser, { width: 1280, height: 800 });
+    await signInWithToken(context, server.url, person);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/groups/${groupId}`);
+    await page.locator('.position-headline', { hasText: 'You' }).waitFor();
+    await waitLive(page);
+    return page;
+  };
+
+  const page = await groupPageOf(alice);
   await expandBill(page, 'Cabin, three nights');
   await page.screenshot({ path: `${SCREENSHOTS}group-page.png` });
   await page.setViewportSize({ width: 390, height: 844 });
@@ -48,12 +54,7 @@ try {
   await page.screenshot({ path: `${SCREENSHOTS}group-page-phone.png` });
 
   // Bob's page the moment Alice adds a bill he owes part of: the live toast.
-  const bobs = await newPerson(browser, { width: 1280, height: 800 });
-  await signInWithToken(bobs, server.url, bob);
-  const bobPage = await bobs.newPage();
-  await bobPage.goto(`${server.url}/groups/${groupId}`);
-  await bobPage.locator('.position-headline', { hasText: 'You' }).waitFor();
-  await waitLive(bobPage);
+  const bobPage = await groupPageOf(bob);
   await bill(alice, 'Dinner', 9000);
   const toast = bobPage.locator('.toast', { hasText: 'Alice added Dinner' });
   await toast.waitFor();

@@ -582,9 +582,6 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       const r = await db.get(`SELECT id, name, currency, created_at FROM groups WHERE id = ?`, [groupId]);
       return r && group(r);
     },
-    async groupForBill(groupId) {
-      return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));
-    },
     async lockGroupForBill(groupId) {
       // SQLite has one writer: nothing to lock, and the read is current.
       if (!db.batch) return groupForBill(await db.all(GROUP_FOR_BILL, [groupId, groupId]));

@@ -163,11 +163,10 @@ export interface Ops extends MoneyOps {
    * group's new version.
    */
   insertBillWithActivity(bill: BillRow, debts: DebtChange[], activity: NewActivityRow): Promise<{ id: number; version: number }>;
-  /** What a new bill checks, in one query: the group, its members' ids (in no set order), and its unpaid debts' total. */
-  groupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
   /**
-   * lockGroup, then groupForBill read under the lock (so it is current), in one round trip where the
-   * dialect allows. Undefined when the group does not exist.
+   * lockGroup, then what a new bill checks, read under the lock (so it is current): the group, its members'
+   * ids (in no set order) and its unpaid debts' total, in one round trip where the dialect allows.
+   * Undefined when the group does not exist.
    */
   lockGroupForBill(groupId: string): Promise<{ group: GroupRow; memberIds: string[]; debtTotal: number } | undefined>;
   getBill(billId: string): Promise<BillRow | undefined>;

@@ -149,12 +149,6 @@ export class ReadCache {
 
   /** Ops that read through the cache and drop what they change. */
   wrap(ops: Ops): Ops {
-    const groupForBill = async (groupId: string) => {
-      const group = await wrapped.getGroup(groupId);
-      if (!group) return undefined;
-      const members = await wrapped.listMembers(groupId);
-      return { group, memberIds: members.map((m) => m.id), debtTotal: await ops.debtTotal(groupId) };
-    };
     const wrapped: Ops = {
       ...ops,
       sessionUser: async (tokenHash, now) => {
@@ -202,12 +196,16 @@ export class ReadCache {
       // SQLite's one writer lock is held already (BEGIN IMMEDIATE): what is left is whether the group exists,
       // and a group's row never changes once created.
       lockGroup: async (groupId) => (await wrapped.getGroup(groupId)) !== undefined,
-      // Every bill reads these: the group's row and members from here, and only the debt total (one indexed
-      // SUM) from the file. The one-query form in ../queries.ts saves PostgreSQL round trips; here it cost
-      // 29 µs a bill against 8 (bench/sqlite-calls.ts).
-      groupForBill: (groupId) => groupForBill(groupId),
-      // One writer: the lock is held already, and what is left is the same read.
-      lockGroupForBill: (groupId) => groupForBill(groupId),
+      // Every bill reads these. One writer: the lock is held already, and what is left is the read, the
+      // group's row and members from here and only the debt total (one indexed SUM) from the file. The
+      // one-query form in ../queries.ts saves PostgreSQL round trips; here it cost 29 µs a bill against 8
+      // (bench/sqlite-calls.ts).
+      lockGroupForBill: async (groupId) => {
+        const group = await wrapped.getGroup(groupId);
+        if (!group) return undefined;
+        const members = await wrapped.listMembers(groupId);
+        return { group, memberIds: members.map((m) => m.id), debtTotal: await ops.debtTotal(groupId) };
+      },
       addMember: async (groupId, userId, joinedAt) => {
         this.#drop('members', groupId);
         return ops.addMember(groupId, userId, joinedAt);

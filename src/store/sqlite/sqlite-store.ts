@@ -34,7 +34,6 @@ const READ_ONLY = new Set<string>([
   'findSession',
   'isMember',
   'getGroup',
-  'groupForBill',
   'listMembers',
   'listGroupsOf',
   'groupVersion',
