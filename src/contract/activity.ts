@@ -2,6 +2,7 @@
 // `data`, like the notification union (./events.ts), so the web app's switch over it is exhaustive.
 // Events are written in the transaction of the change they record (src/commands/activity.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Nullable } from './nullable.ts';
 import { NOTIFICATION_ID_PATTERN } from './events.ts';
 
 const Ref = Type.Object({ id: Type.String(), name: Type.String() });
@@ -53,5 +54,5 @@ export const ActivityQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ActivityResponse = Type.Object({ events: Type.Array(ActivityEvent), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const ActivityResponse = Type.Object({ events: Type.Array(ActivityEvent), nextCursor: Nullable(Type.String()) });
 export type ActivityResponse = { events: ActivityEvent[]; nextCursor: string | null };

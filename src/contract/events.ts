@@ -1,6 +1,7 @@
 // The notification event union: one TypeBox schema per `type` literal and its `data`, so the server
 // checks what it writes, the SDK and the web app narrow `data` by `type`, and switches are exhaustive.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Nullable } from './nullable.ts';
 
 /** Notification ids are per-user decimal counters (at most 16 digits, no leading zero). */
 export const NOTIFICATION_ID_PATTERN = '^(0|[1-9][0-9]{0,15})$';
@@ -58,7 +59,7 @@ export const PaymentSummary = Type.Object({
   note: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('disputed')]),
   createdAt: Type.String(),
-  confirmedAt: Type.Union([Type.String(), Type.Null()]),
+  confirmedAt: Nullable(Type.String()),
 });
 /** payment.recorded / payment.confirmed / payment.disputed (`reason` only on a dispute that gave one). */
 export const PaymentEventData = Type.Object({ payment: PaymentSummary, group: Ref, actor: Ref, reason: Type.Optional(Type.String()) });
@@ -73,7 +74,7 @@ const event = <T extends string, D extends TSchema>(type: T, data: D) =>
     id: NotificationId,
     type: Type.Literal(type),
     createdAt: Type.String(),
-    readAt: Type.Union([Type.String(), Type.Null()]),
+    readAt: Nullable(Type.String()),
     data,
   });
 

@@ -1,6 +1,7 @@
 // The wire format: one TypeBox schema per request and response, shared by the server, the SDK and the web app.
 // Types are derived from the schemas (Static), never written twice.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Nullable } from './nullable.ts';
 import { Notification, NOTIFICATION_ID_PATTERN, PaymentSummary } from './events.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
@@ -25,7 +26,7 @@ export const User = Type.Object({ id: Type.String(), name: Type.String(), email:
 export const Member = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
+  email: Nullable(Type.String()),
   pending: Type.Boolean(),
 });
 export const Group = Type.Object({
@@ -40,7 +41,7 @@ export const Group = Type.Object({
    */
   version: Type.Optional(Type.Integer({ minimum: 0 })),
 });
-export const Share = Type.Object({ userId: Type.String(), amount: Type.Integer(), paidAt: Type.Union([Type.String(), Type.Null()]) });
+export const Share = Type.Object({ userId: Type.String(), amount: Type.Integer(), paidAt: Nullable(Type.String()) });
 export const Bill = Type.Object({
   id: Type.String(),
   groupId: Type.String(),
@@ -172,7 +173,7 @@ export const GroupResponse = Type.Object({ group: Group });
 export const GroupsResponse = Type.Object({ groups: Type.Array(Group) });
 export const BillResponse = Type.Object({ bill: Bill });
 export const PaymentResponse = Type.Object({ payment: Payment });
-export const PaymentsResponse = Type.Object({ payments: Type.Array(Payment), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const PaymentsResponse = Type.Object({ payments: Type.Array(Payment), nextCursor: Nullable(Type.String()) });
 export const RemindResponse = Type.Object({ reminded: Type.Array(Type.String()) });
 /** One edit: each changed field's value before and after (version 1, the creation, has none). */
 export const Revision = Type.Object({
@@ -182,7 +183,7 @@ export const Revision = Type.Object({
   changes: Type.Record(Type.String(), Type.Object({ from: Type.Unknown(), to: Type.Unknown() })),
 });
 export const HistoryResponse = Type.Object({ revisions: Type.Array(Revision) });
-export const BillsResponse = Type.Object({ bills: Type.Array(Bill), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const BillsResponse = Type.Object({ bills: Type.Array(Bill), nextCursor: Nullable(Type.String()) });
 export const BalancesResponse = Type.Object({
   currency: Type.String(),
   balances: Type.Array(Type.Object({ userId: Type.String(), net: Type.Integer() })),
@@ -191,7 +192,7 @@ export const BalancesResponse = Type.Object({
 export const NotificationsResponse = Type.Object({
   notifications: Type.Array(Notification),
   unreadCount: Type.Integer(),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 export const Problem = Type.Object({
   type: Type.String(),
@@ -232,7 +233,7 @@ export type Problem = Static<typeof Problem>;
 export const PushSubscriptionBody = Type.Object(
   {
     endpoint: Type.String({ minLength: 9, maxLength: 2048 }),
-    expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    expirationTime: Type.Optional(Nullable(Type.Number())),
     keys: Type.Object(
       {
         // A P-256 point uncompressed (65 bytes → 87 characters) and a 16-byte secret (22 characters).
