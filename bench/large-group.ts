@@ -2,12 +2,15 @@
 // sockets, Bearer tokens), and bills at `rate`/s by members of that group, each owed by one other member.
 // Reports the targeted POST→receipt latency (on the receiver's first stream), what was lost, the
 // group.updated hints written per stream per second, and the server's plain RSS (VmRSS from /proc, no
-// forced GC). Chipin runs in a child process (bench/chipin-server.ts); streams and bills come from here.
+// forced GC). Chipin runs in a child process (bench/chipin-server.ts); bills and the timed first streams
+// come from this thread, the other streams from a worker (bench/large-group-streams.ts).
 //
 //   node bench/large-group.ts [--members 500] [--streams 10] [--rate 100] [--duration 10]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +24,70 @@ import { spawnNode, stopChild, waitForMessage } from './process.ts';
 import { startNodeFlags } from '../scripts/start-flags.ts';
 import { seedGroup, seedUser } from './seed.ts';
 import { percentile, round } from './stats.ts';
+import { openAll, type StreamSpec, type WorkerCommand, type WorkerReply } from './large-group-streams.ts';
+
+/**
+ * The bench's own HTTP client, JIT-warmed on a throwaway loopback server before the first timed bill: its
+ * cold start (the first requests of a process take milliseconds) is the bench's, not Chipin's. Chipin
+ * gets no warm-up: its first bills after the streams opened are timed like the rest.
+ */
+async function warmHttpClient(requests = 300) {
+  const dummy = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => dummy.listen(0, '127.0.0.1', resolve));
+  const { port } = dummy.address() as AddressInfo;
+  const body = JSON.stringify({ description: 'warm-up', amount: 200, split: { mode: 'exact', amounts: { a: 100, b: 100 } } });
+  for (let i = 0; i < requests; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/',
+          headers: { authorization: 'Bearer warm-up', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  await new Promise((resolve) => dummy.close(resolve));
+}
+
+/** The worker's replies, taken in order by type. */
+function workerReplies(worker: Worker) {
+  const queue: WorkerReply[] = [];
+  let waiting: ((r: WorkerReply) => void) | undefined;
+  worker.on('message', (r: WorkerReply) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(r);
+    } else queue.push(r);
+  });
+  return {
+    next(type: WorkerReply['type']): Promise<WorkerReply> {
+      const r = queue.shift();
+      if (r) return Promise.resolve(r);
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        worker.once('error', onError);
+        waiting = (reply) => {
+          worker.off('error', onError);
+          if (reply.type !== type && reply.type !== 'failed') reject(new Error(`large-group worker: ${reply.type}, not ${type}`));
+          else resolve(reply);
+        };
+      });
+    },
+  };
+}
 
 export type LargeGroupOptions = { members: number; streams: number; rate: number; durationS: number; drainMs: number };
 export type LargeGroupResult = LargeGroupOptions & {
@@ -72,70 +139,48 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     STREAM_OPEN_LIMIT_PER_USER: '1000000',
   });
   const sockets: Socket[] = [];
+  let worker: Worker | undefined;
   try {
     const { port } = await waitForMessage<{ port: number }>(server, (m) => m.type === 'ready', 30_000, 'chipin server');
     const hints: number[] = [];
     const pending = new Map<number, { receiver: number; start: number }>();
     const latencies: number[] = [];
-    let opened = 0;
-    // One stream per (member, k); the first stream of each member times its bills. Raw sockets, as the
-    // issue's outside check opens them, read as bytes: only the first streams' text is decoded.
-    const HINT = Buffer.from('event: group.updated');
-    const open = (member: number, k: number) =>
-      new Promise<void>((resolve, reject) => {
-        const slot = hints.push(0) - 1;
-        const socket = connect(port, '127.0.0.1');
-        sockets.push(socket);
-        let head = true;
-        let raw = Buffer.alloc(0);
-        // The end of the previous chunk, so a marker split across two chunks is still counted once.
-        let tail = Buffer.alloc(0);
-        let text = '';
-        socket.on('error', reject);
-        socket.on('data', (chunk: Buffer) => {
-          let body = chunk;
-          if (head) {
-            raw = Buffer.concat([raw, chunk]);
-            const end = raw.indexOf('\r\n\r\n');
-            if (end < 0) return;
-            const status = raw.subarray(0, 12).toString('latin1');
-            if (status !== 'HTTP/1.1 200') return reject(new Error(`stream ${member}/${k}: ${status}`));
-            head = false;
-            opened++;
-            resolve();
-            body = raw.subarray(end + 4);
+    const spec = (member: number, k: number): StreamSpec => ({ port, token: token(member), label: `${member}/${k}` });
+    // Each member's first stream times that member's bills, on this thread; the others only count hints,
+    // on a worker (./large-group-streams.ts says why).
+    const timed = (member: number) => {
+      let text = '';
+      return (chunk: string) => {
+        text += chunk;
+        let end: number;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const frame = text.slice(0, end);
+          text = text.slice(end + 2);
+          if (!frame.includes('event: bill.created')) continue;
+          const seq = Number(MARK.exec(frame)?.[1]);
+          const p = pending.get(seq);
+          if (p && p.receiver === member) {
+            latencies.push(performance.now() - p.start);
+            pending.delete(seq);
           }
-          const data = tail.length ? Buffer.concat([tail, body]) : body;
-          for (let at = data.indexOf(HINT); at >= 0; at = data.indexOf(HINT, at + HINT.length)) hints[slot]++;
-          // Keep what could be the start of a marker cut off by the chunk's end (and not counted yet).
-          const lastHint = data.lastIndexOf(HINT);
-          tail = Buffer.from(data.subarray(Math.max(data.length - HINT.length + 1, lastHint >= 0 ? lastHint + HINT.length : 0, 0)));
-          if (k !== 0) return;
-          text += body.toString('utf8');
-          let end: number;
-          while ((end = text.indexOf('\n\n')) >= 0) {
-            const frame = text.slice(0, end);
-            text = text.slice(end + 2);
-            if (!frame.includes('event: bill.created')) continue;
-            const seq = Number(MARK.exec(frame)?.[1]);
-            const p = pending.get(seq);
-            if (p && p.receiver === member) {
-              latencies.push(performance.now() - p.start);
-              pending.delete(seq);
-            }
-          }
-        });
-        socket.write(
-          `GET /api/notifications/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token(member)}\r\nAccept: text/event-stream\r\n\r\n`,
-        );
-      });
-    for (let k = 0; k < o.streams; k++) {
-      for (let start = 0; start < o.members; start += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, o.members - start) }, (_, j) => open(start + j, k)));
-      }
-    }
+        }
+      };
+    };
+    await openAll(
+      Array.from({ length: o.members }, (_, i) => spec(i, 0)),
+      hints,
+      sockets,
+      timed,
+    );
+    const others: StreamSpec[] = [];
+    for (let k = 1; k < o.streams; k++) for (let i = 0; i < o.members; i++) others.push(spec(i, k));
+    worker = new Worker(new URL('./large-group-streams.ts', import.meta.url), { workerData: others });
+    const replies = workerReplies(worker);
+    const opened = await replies.next('opened');
+    if (opened.type !== 'opened') throw new Error(`large-group worker: ${opened.type === 'failed' ? opened.error : opened.type}`);
     await sleep(1000);
     hints.fill(0);
+    worker.postMessage({ type: 'reset' } satisfies WorkerCommand);
     // Bills at a steady rate: payer i, owed by i+1 (mod members).
     let sent = 0;
     let postErrors = 0;
@@ -164,6 +209,7 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
       req.on('error', () => postErrors++);
       req.end(body);
     };
+    await warmHttpClient();
     const started = performance.now();
     const total = Math.round(o.rate * o.durationS);
     for (let seq = 0; seq < total; seq++) {
@@ -174,7 +220,9 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
       sent++;
     }
     const windowS = (performance.now() - started) / 1000;
-    const hintsAtEnd = [...hints];
+    worker.postMessage({ type: 'counts' } satisfies WorkerCommand);
+    const counts = await replies.next('counts');
+    const hintsAtEnd = [...hints, ...(counts.type === 'counts' ? counts.hints : [])];
     const rss = vmRss(server.pid!);
     const drainEnd = performance.now() + o.drainMs;
     while (pending.size > 0 && performance.now() < drainEnd) await sleep(50);
@@ -182,7 +230,7 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     const perStream = hintsAtEnd.map((h) => h / windowS);
     return {
       ...o,
-      opened,
+      opened: sockets.length + opened.count,
       sent,
       received: latencies.length,
       lost: pending.size,
@@ -196,6 +244,8 @@ export async function runLargeGroup(o: LargeGroupOptions): Promise<LargeGroupRes
     };
   } finally {
     for (const s of sockets) s.destroy();
+    worker?.postMessage({ type: 'close' } satisfies WorkerCommand);
+    await worker?.terminate();
     await stopChild(server);
     rmSync(work, { recursive: true, force: true });
   }
