@@ -40,7 +40,29 @@ function toPg(sql: string): string {
   return out;
 }
 
-type Queryable = { query(sql: string, params: unknown[]): Promise<pg.QueryResult> };
+type Queryable = { query(sql: string | pg.QueryConfig, params: unknown[]): Promise<pg.QueryResult> };
+
+/**
+ * Statements with parameters go as named prepared statements (PostgreSQL, "Extended Query" in the frontend/
+ * backend protocol): each connection parses and plans a text once, then only binds and executes it, and
+ * the driver stops sending the text. Texts with more than MAX_NAMED_PARAMS parameters are the `IN (…)`
+ * lists whose length varies; they stay unnamed so a connection does not keep one plan per length.
+ * Needs a pooler that tracks protocol-level prepared statements (PgBouncer ≥ 1.21 with
+ * max_prepared_statements), or none.
+ */
+const MAX_NAMED_PARAMS = 16;
+const statementNames = new Map<string, string>();
+function statement(sql: string, params: readonly unknown[]): string | pg.QueryConfig {
+  const text = toPg(sql);
+  if (params.length === 0 || params.length > MAX_NAMED_PARAMS) return text;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `chipin_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  // A new object each time: pg writes the values into the config it is given.
+  return { name, text };
+}
 
 /** One round trip for any number of payloads; unnest keeps the array's order. */
 const NOTIFY_SQL = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
@@ -59,9 +81,9 @@ function opsOver(conn: Queryable): Ops {
 function dbOver(conn: Queryable): Db {
   return {
     oneStatementWrites: true,
-    all: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows,
-    get: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rows[0],
-    run: async (sql, params) => (await conn.query(toPg(sql), params as unknown[])).rowCount ?? 0,
+    all: async (sql, params) => (await conn.query(statement(sql, params), params as unknown[])).rows,
+    get: async (sql, params) => (await conn.query(statement(sql, params), params as unknown[])).rows[0],
+    run: async (sql, params) => (await conn.query(statement(sql, params), params as unknown[])).rowCount ?? 0,
     // Values go in as literals: a query of several statements has to use the simple protocol, which takes
     // no parameters (and with no parameters pg sends it that way).
     batch: async (statements) => {
