@@ -45,21 +45,22 @@ type Queryable = { query(sql: string | pg.QueryConfig, params: unknown[]): Promi
 /**
  * Statements with parameters go as named prepared statements (PostgreSQL, "Extended Query" in the frontend/
  * backend protocol): each connection parses and plans a text once, then only binds and executes it, and
- * the driver stops sending the text. Texts with more than MAX_NAMED_PARAMS parameters are the `IN (…)`
- * lists whose length varies; they stay unnamed so a connection does not keep one plan per length.
- * Needs a pooler that tracks protocol-level prepared statements (PgBouncer ≥ 1.21 with
- * max_prepared_statements), or none.
+ * the driver stops sending the text. Texts whose length follows their data stay unnamed, so a connection
+ * does not keep one plan per length: `IN (?,?,…)` lists (src/store/queries.ts `placeholders`, the only
+ * place `?,?` occurs) and multi-row VALUES (`tuples`, the only place `), (?` occurs). Needs a pooler that
+ * tracks protocol-level prepared statements (PgBouncer ≥ 1.21 with max_prepared_statements), or none.
  */
-const MAX_NAMED_PARAMS = 16;
-const statementNames = new Map<string, string>();
-function statement(sql: string, params: readonly unknown[]): string | pg.QueryConfig {
+const VARIABLE_LENGTH = /\$\d+,\$\d+|\), \(\$/;
+const statementNames = new Map<string, string | null>();
+export function statement(sql: string, params: readonly unknown[]): string | pg.QueryConfig {
   const text = toPg(sql);
-  if (params.length === 0 || params.length > MAX_NAMED_PARAMS) return text;
+  if (params.length === 0) return text;
   let name = statementNames.get(text);
   if (name === undefined) {
-    name = `chipin_${statementNames.size}`;
+    name = VARIABLE_LENGTH.test(text) ? null : `chipin_${statementNames.size}`;
     statementNames.set(text, name);
   }
+  if (name === null) return text;
   // A new object each time: pg writes the values into the config it is given.
   return { name, text };
 }
