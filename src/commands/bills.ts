@@ -81,14 +81,13 @@ export async function createBill({ tx, outbox, now }: Context, { actor, groupId,
   // in the bill's statement: it is this transaction's since the lock above, so that waits for no one, and
   // its version moves here rather than in a statement of the unit of work's own at the end.
   const sorted = byUserId(receivers);
-  const { version } = await tx.insertBillWithActivity(
+  const { version, notifications } = await tx.insertBillWithActivity(
     row,
     sorted.map((r) => ({ debtorId: r.userId, creditorId: actor.id, delta: r.amount })),
     activityRow(actor, createdAt, { type: 'bill.created', data: { bill: billRef(row) } }),
+    sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })),
   );
-  outbox.notifications.push(
-    ...(await tx.appendNotifications(sorted.map((r) => ({ userId: r.userId, type: 'bill.created', createdAt, data: data(r.amount) })))),
-  );
+  outbox.notifications.push(...notifications);
   outbox.groupUpdates.push({ groupId: group.id, memberIds, version });
   return bill;
 }

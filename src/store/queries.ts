@@ -147,8 +147,7 @@ const INSERT_SHARES = multiRow(
 // counter moves by its user's count and the rows take consecutive ids after it, in the order given. The
 // UPDATE under READ COMMITTED applies to the newest committed counter (the row is locked by now), so ids
 // stay gapless and per user in commit order.
-const APPEND_NOTIFICATIONS_PG = `
-WITH items AS (
+const NOTIFICATION_CTES = `items AS (
   SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(user_id, type, created_at, data, ord)
 ), counts AS (
   SELECT user_id, count(*) AS n FROM items GROUP BY user_id
@@ -164,8 +163,17 @@ WITH items AS (
 ), inserted AS (
   INSERT INTO notifications (user_id, id, type, created_at, read_at, data)
   SELECT user_id, id, type, created_at, NULL, data FROM numbered
-)
+)`;
+const APPEND_NOTIFICATIONS_PG = `WITH ${NOTIFICATION_CTES}
 SELECT ord, id FROM numbered ORDER BY ord`;
+
+/** NOTIFICATION_CTES's parameters: one array per column, in the items' order. */
+const notificationParams = (items: NewNotification[]) => [
+  items.map((i) => i.userId),
+  items.map((i) => i.type),
+  items.map((i) => i.createdAt),
+  items.map((i) => i.data),
+];
 
 // PostgreSQL, one round trip: the bill, its shares and the debts it adds (upserted per pair, as INSERT_DEBTS).
 // The shares' and debts' foreign keys are checked at the end of the statement, when the bill row exists.
@@ -219,10 +227,15 @@ const activityCtes = (bumpVersion: boolean) => `g AS (
 const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id FROM g`;
 // Both, one round trip for a new bill. The caller holds the group's row (lockGroupForBill), so the UPDATE
 // waits for no one, and the pair totals are still the first rows this statement has to wait for.
+// All three and the receivers' notifications, one round trip for a new bill. The caller holds the group's
+// row (lockGroupForBill), so the UPDATE waits for no one; the pair totals are this group's, so only writers
+// holding the same lock touch them; the users' counter rows, the only rows other groups' writers share, are
+// locked in user-id order by NOTIFICATION_CTES as in APPEND_NOTIFICATIONS_PG. One row per notification (a
+// single row with a NULL ord for none), each carrying the event's id and the group's new version.
 const INSERT_BILL_WITH_ACTIVITY_PG = `WITH ${activityCtes(true)}, ${BILL_AND_SHARES}, debts AS (
 ${DEBTS}
-)
-SELECT last_activity_id, version FROM g`;
+), ${NOTIFICATION_CTES}
+SELECT g.last_activity_id, g.version, n.ord, n.id FROM g LEFT JOIN numbered n ON true ORDER BY n.ord`;
 
 /**
  * How a driver takes a user's next notification id. PostgreSQL runs writers side by side and serializes
@@ -270,6 +283,23 @@ function billParams(b: BillRow, debts: DebtChange[]): unknown[] {
     pairs.map((p) => p.creditorId),
     pairs.map((p) => p.delta),
   ];
+}
+
+/** The items as stored, with the ids NOTIFICATION_CTES gave them (rows in the items' order). */
+function numberedRows(items: NewNotification[], rows: Row[]): NotificationRow[] {
+  // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
+  if (rows.length !== items.length)
+    throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
+  return items.map(
+    (it, i): NotificationRow => ({
+      userId: it.userId,
+      id: n(rows[i].id),
+      type: it.type,
+      createdAt: it.createdAt,
+      readAt: null,
+      data: it.data,
+    }),
+  );
 }
 
 /** What differs between the dialects' SQL in the shared queries. */
@@ -358,25 +388,7 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     if (items.length === 0) return [];
     const ids: number[] = [];
     if (source.kind === 'counter-row' && db.oneStatementWrites) {
-      const rows = await db.all(APPEND_NOTIFICATIONS_PG, [
-        items.map((i) => i.userId),
-        items.map((i) => i.type),
-        items.map((i) => i.createdAt),
-        items.map((i) => i.data),
-      ]);
-      // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
-      if (rows.length !== items.length)
-        throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
-      return items.map(
-        (it, i): NotificationRow => ({
-          userId: it.userId,
-          id: n(rows[i].id),
-          type: it.type,
-          createdAt: it.createdAt,
-          readAt: null,
-          data: it.data,
-        }),
-      );
+      return numberedRows(items, await db.all(APPEND_NOTIFICATIONS_PG, notificationParams(items)));
     }
     for (const { userId } of items) {
       if (source.kind === 'store') {
@@ -613,17 +625,30 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
     },
 
     insertBill,
-    async insertBillWithActivity(b, debts, a) {
-      if (!db.oneStatementWrites) {
+    async insertBillWithActivity(b, debts, a, items) {
+      if (!db.oneStatementWrites || source.kind !== 'counter-row') {
         const appended = await appendActivity(b.groupId, a.actorId, a.type, a.createdAt, a.data);
         if (!appended) throw new Error(`insertBillWithActivity: no group ${b.groupId}`);
         const version = await bumpGroupVersion(b.groupId);
         await insertBill(b, debts);
-        return { id: appended.id, version };
+        return { id: appended.id, version, notifications: await appendNotifications(items) };
       }
       // No group: no row for the UPDATE, and the bill's foreign key fails the statement.
-      const r = await db.get(INSERT_BILL_WITH_ACTIVITY_PG, [b.groupId, a.type, a.actorId, a.createdAt, a.data, ...billParams(b, debts)]);
-      return { id: n(r!.last_activity_id), version: n(r!.version) };
+      const rows = await db.all(INSERT_BILL_WITH_ACTIVITY_PG, [
+        b.groupId,
+        a.type,
+        a.actorId,
+        a.createdAt,
+        a.data,
+        ...billParams(b, debts),
+        ...notificationParams(items),
+      ]);
+      const r = rows[0];
+      return {
+        id: n(r.last_activity_id),
+        version: n(r.version),
+        notifications: items.length === 0 ? [] : numberedRows(items, rows),
+      };
     },
     async getBill(billId) {
       const r = await db.get(`SELECT * FROM bills WHERE id = ?`, [billId]);

@@ -158,11 +158,16 @@ export interface Ops extends MoneyOps {
   /** The bill, its shares, and the debts it adds to its group (addDebts), in one statement where the dialect allows. */
   insertBill(bill: BillRow, debts?: DebtChange[]): Promise<void>;
   /**
-   * appendActivity, bumpGroupVersion, then insertBill, in one statement where the dialect allows; for a caller
-   * that holds the group's lock (lockGroupForBill), so the group exists. Returns the event's id and the
-   * group's new version.
+   * appendActivity, bumpGroupVersion, insertBill, then appendNotifications, in one statement where the
+   * dialect allows; for a caller that holds the group's lock (lockGroupForBill), so the group exists.
+   * Returns the event's id, the group's new version and the notifications as stored, in the order given.
    */
-  insertBillWithActivity(bill: BillRow, debts: DebtChange[], activity: NewActivityRow): Promise<{ id: number; version: number }>;
+  insertBillWithActivity(
+    bill: BillRow,
+    debts: DebtChange[],
+    activity: NewActivityRow,
+    notifications: NewNotification[],
+  ): Promise<{ id: number; version: number; notifications: NotificationRow[] }>;
   /**
    * lockGroup, then what a new bill checks, read under the lock (so it is current): the group, its members'
    * ids (in no set order) and its unpaid debts' total, in one round trip where the dialect allows.

@@ -350,18 +350,46 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.read.listDebts(g.id), expected);
     });
 
-    test("bills: insertBillWithActivity adds the group's next event and version to insertBill's rows; a failure stores none of them", async () => {
-      const [a, b] = await users(2);
-      const g = await groupOf([a, b]);
+    test("bills: insertBillWithActivity adds the group's next event and version and the notifications to insertBill's rows; a failure stores none of them", async () => {
+      const [a, b, c] = await users(3);
+      const g = await groupOf([a, b, c]);
       await store.transaction((tx) => tx.appendActivity(g.id, a.id, 'member.added', iso(1), '{}'));
+      await store.transaction((tx) => tx.appendNotification(c.id, 't', iso(1), '{}'));
       const v0 = await store.read.groupVersion(g.id);
       const row = aBill(g.id, a.id, [b.id]);
       const event = { actorId: a.id, type: 'bill.created', createdAt: iso(2), data: '{"bill":1}' };
+      // Out of user-id order, and two for one user: ids per user in the order given, rows in that order.
+      const notes = [
+        { userId: c.id, type: 'bill.created', createdAt: iso(2), data: '{"n":1}' },
+        { userId: b.id, type: 'bill.created', createdAt: iso(2), data: '{"n":2}' },
+        { userId: c.id, type: 'bill.created', createdAt: iso(2), data: '{"n":3}' },
+      ];
       const done = await store.transaction(async (tx) => {
         await tx.lockGroupForBill(g.id);
-        return tx.insertBillWithActivity(row, [{ debtorId: b.id, creditorId: a.id, delta: 2000 }], event);
+        return tx.insertBillWithActivity(row, [{ debtorId: b.id, creditorId: a.id, delta: 2000 }], event, notes);
       });
-      assert.deepEqual(done, { id: 2, version: v0 + 1 });
+      assert.deepEqual(done, {
+        id: 2,
+        version: v0 + 1,
+        notifications: [
+          { ...notes[0], id: 2, readAt: null },
+          { ...notes[1], id: 1, readAt: null },
+          { ...notes[2], id: 3, readAt: null },
+        ],
+      });
+      assert.deepEqual(
+        (await store.read.notificationsAfter(c.id, 0, 10)).map((n) => [n.id, n.data]),
+        [
+          [1, '{}'],
+          [2, '{"n":1}'],
+          [3, '{"n":3}'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.read.notificationsAfter(b.id, 0, 10)).map((n) => [n.id, n.data]),
+        [[1, '{"n":2}']],
+      );
+
       assert.deepEqual(await store.read.getBill(row.id), row);
       assert.deepEqual(await store.read.listDebts(g.id), [{ debtorId: b.id, creditorId: a.id, amount: 2000 }]);
       assert.equal(await store.read.groupVersion(g.id), v0 + 1);
@@ -371,18 +399,41 @@ for (const dialect of dialects) {
         [2, 'bill.created', a.id, iso(2), '{"bill":1}'],
       );
 
+      // No notifications: the bill's rows alone.
+      const quiet = aBill(g.id, a.id, [b.id]);
+      const alone = await store.transaction(async (tx) => {
+        await tx.lockGroupForBill(g.id);
+        return tx.insertBillWithActivity(quiet, [], { ...event, createdAt: iso(3) }, []);
+      });
+      assert.deepEqual(alone, { id: 3, version: v0 + 2, notifications: [] });
+
+      // A notification for nobody: nothing of the bill, its event, its version or its notifications stays.
+      const orphan = aBill(g.id, a.id, [b.id]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          return tx.insertBillWithActivity(orphan, [], { ...event, createdAt: iso(4) }, [
+            { userId: b.id, type: 'bill.created', createdAt: iso(4), data: '{}' },
+            { userId: `nobody-${newId()}`, type: 'bill.created', createdAt: iso(4), data: '{}' },
+          ]);
+        }),
+      );
+      assert.equal(await store.read.getBill(orphan.id), undefined);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 2);
+      assert.equal((await store.read.notificationState(b.id)).lastId, 1);
+
       const broken = aBill(g.id, a.id, [`nobody-${newId()}`]);
       await assert.rejects(
         store.transaction(async (tx) => {
           await tx.lockGroupForBill(g.id);
-          return tx.insertBillWithActivity(broken, [], { ...event, createdAt: iso(3) });
+          return tx.insertBillWithActivity(broken, [], { ...event, createdAt: iso(5) }, []);
         }),
       );
       assert.equal(await store.read.getBill(broken.id), undefined);
-      assert.equal(await store.read.groupVersion(g.id), v0 + 1);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 2);
       assert.deepEqual(
         (await store.read.listActivity(g.id, 10, undefined)).map((r) => r.id),
-        [2, 1],
+        [3, 2, 1],
       );
     });
 
