@@ -225,8 +225,6 @@ const activityCtes = (bumpVersion: boolean) => `g AS (
   INSERT INTO group_activity (group_id, id, type, actor_id, created_at, data) SELECT id, last_activity_id, ?, ?, ?, ? FROM g
 )`;
 const APPEND_ACTIVITY_PG = `WITH ${activityCtes(false)}\nSELECT last_activity_id FROM g`;
-// Both, one round trip for a new bill. The caller holds the group's row (lockGroupForBill), so the UPDATE
-// waits for no one, and the pair totals are still the first rows this statement has to wait for.
 // All three and the receivers' notifications, one round trip for a new bill. The caller holds the group's
 // row (lockGroupForBill), so the UPDATE waits for no one; the pair totals are this group's, so only writers
 // holding the same lock touch them; the users' counter rows, the only rows other groups' writers share, are
@@ -287,6 +285,7 @@ function billParams(b: BillRow, debts: DebtChange[]): unknown[] {
 
 /** The items as stored, with the ids NOTIFICATION_CTES gave them (rows in the items' order). */
 function numberedRows(items: NewNotification[], rows: Row[]): NotificationRow[] {
+  if (items.length === 0 && rows.length === 0) return [];
   // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
   if (rows.length !== items.length)
     throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
@@ -647,7 +646,12 @@ export function queries(db: Db, source: NotificationIdSource, options: QueryOpti
       return {
         id: n(r.last_activity_id),
         version: n(r.version),
-        notifications: items.length === 0 ? [] : numberedRows(items, rows),
+        // The LEFT JOIN's row with no notification (ord NULL) is not one: with every receiver unknown it
+        // would otherwise pass for the one item given.
+        notifications: numberedRows(
+          items,
+          rows.filter((row) => row.ord !== null),
+        ),
       };
     },
     async getBill(billId) {

@@ -421,6 +421,18 @@ for (const dialect of dialects) {
       assert.equal(await store.read.getBill(orphan.id), undefined);
       assert.equal(await store.read.groupVersion(g.id), v0 + 2);
       assert.equal((await store.read.notificationState(b.id)).lastId, 1);
+      // The same with the unknown receiver the only one.
+      const alone2 = aBill(g.id, a.id, [b.id]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.lockGroupForBill(g.id);
+          return tx.insertBillWithActivity(alone2, [], { ...event, createdAt: iso(4) }, [
+            { userId: `nobody-${newId()}`, type: 'bill.created', createdAt: iso(4), data: '{}' },
+          ]);
+        }),
+      );
+      assert.equal(await store.read.getBill(alone2.id), undefined);
+      assert.equal(await store.read.groupVersion(g.id), v0 + 2);
 
       const broken = aBill(g.id, a.id, [`nobody-${newId()}`]);
       await assert.rejects(
