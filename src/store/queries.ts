@@ -285,7 +285,6 @@ function billParams(b: BillRow, debts: DebtChange[]): unknown[] {
 
 /** The items as stored, with the ids NOTIFICATION_CTES gave them (rows in the items' order). */
 function numberedRows(items: NewNotification[], rows: Row[]): NotificationRow[] {
-  if (items.length === 0 && rows.length === 0) return [];
   // A user with no row takes no id, and its items are missing here (the transaction then rolls back).
   if (rows.length !== items.length)
     throw new Error(`appendNotifications: no user among ${[...new Set(items.map((it) => it.userId))].join(', ')}`);
